@@ -1,0 +1,272 @@
+//! Settings: built-in defaults < optional TOML file < environment (`SJ_` prefix, plus `DATABASE_URL`).
+//!
+//! Secrets are [`SecretString`]s so that printing a `Settings` (in a log line or a panic) never shows
+//! them. Nothing here is global: `main` and the tests build a `Settings` and hand it to
+//! [`crate::startup::Application::build`].
+
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The JWT secret a development checkout runs with. Production refuses to start with it.
+pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `development` or `production`; production refuses unsafe settings.
+    pub env: Environment,
+    /// Address the HTTP server binds to.
+    pub host: IpAddr,
+    /// Port the HTTP server binds to (0 picks a free one).
+    pub port: u16,
+    /// Where the default SQLite database and development mail files live.
+    pub data_dir: PathBuf,
+    /// `sqlite://path`, a plain file path, or `postgres://…`. Empty means `<data_dir>/social-jobs.db`.
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub database_url: SecretString,
+    /// Connections in the pool; also the number of blocking threads doing database work.
+    pub db_pool_size: u32,
+    /// How long a request waits for a free connection before it is answered 503.
+    pub db_acquire_timeout_ms: u64,
+    /// How long opening a new database connection may take.
+    pub db_connect_timeout_secs: u64,
+    /// HTTP worker threads (0 = one per core).
+    pub http_workers: usize,
+    /// Largest request body accepted, in bytes (larger bodies get 413).
+    pub max_body_bytes: usize,
+    /// `human` (development) or `json` (one JSON object per line).
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `social_jobs=debug,info`.
+    pub log_level: String,
+    /// Secret that signs access tokens. Set it in the environment in production.
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub jwt_secret: SecretString,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            env: Environment::Development,
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            data_dir: PathBuf::from("./data"),
+            database_url: SecretString::from(String::new()),
+            db_pool_size: 8,
+            db_acquire_timeout_ms: 2_000,
+            db_connect_timeout_secs: 3,
+            http_workers: 0,
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Human,
+            log_level: "info".to_owned(),
+            jwt_secret: SecretString::from(DEV_JWT_SECRET.to_owned()),
+        }
+    }
+}
+
+/// Every key a deployment may set, as environment variable names. docker-compose.yml is checked
+/// against this list by a test, so a misspelt variable there is caught.
+pub fn known_env_vars() -> Vec<String> {
+    let mut vars: Vec<String> = SETTING_KEYS
+        .iter()
+        .map(|k| format!("SJ_{}", k.to_uppercase()))
+        .collect();
+    vars.push("DATABASE_URL".to_owned());
+    vars.push("SJ_CONFIG".to_owned());
+    vars
+}
+
+/// The keys of [`Settings`], in the order README documents them.
+pub const SETTING_KEYS: &[&str] = &[
+    "env",
+    "host",
+    "port",
+    "data_dir",
+    "database_url",
+    "db_pool_size",
+    "db_acquire_timeout_ms",
+    "db_connect_timeout_secs",
+    "http_workers",
+    "max_body_bytes",
+    "log_format",
+    "log_level",
+    "jwt_secret",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("unsafe configuration for production: {0}")]
+    Unsafe(String),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads defaults, then the file named by `SJ_CONFIG` (if it is set) or `file`, then the
+    /// environment.
+    pub fn load(file: Option<PathBuf>) -> Result<Settings, ConfigError> {
+        let file = std::env::var_os("SJ_CONFIG").map(PathBuf::from).or(file);
+        Self::from_figment(Self::figment(file))
+    }
+
+    pub fn figment(file: Option<PathBuf>) -> Figment {
+        // Missing keys take `Settings::default()` through `#[serde(default)]`.
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("SJ_").ignore(&["config"]))
+            .merge(Env::raw().only(&["database_url"]))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks that hold in every environment, and the stricter ones for production.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.db_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "db_pool_size must be at least 1".into(),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.env == Environment::Production {
+            let secret = self.jwt_secret.expose_secret();
+            if secret == DEV_JWT_SECRET {
+                return Err(ConfigError::Unsafe(
+                    "SJ_JWT_SECRET is the development default; set a random secret".into(),
+                ));
+            }
+            if secret.len() < 32 {
+                return Err(ConfigError::Unsafe(
+                    "SJ_JWT_SECRET must be at least 32 characters".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL with the default (a SQLite file under `data_dir`) filled in.
+    pub fn effective_database_url(&self) -> String {
+        let url = self.database_url.expose_secret();
+        if url.trim().is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("social-jobs.db").display()
+            )
+        } else {
+            url.to_owned()
+        }
+    }
+
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+
+    pub fn db_connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_connect_timeout_secs.max(1))
+    }
+}
+
+fn ser_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    // Serialising settings (e.g. to show them) never shows a secret.
+    s.serialize_str("[redacted]")
+}
+
+fn de_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    String::deserialize(d).map(SecretString::from)
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's own error type
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("sj.toml", "port = 9000\nlog_level = \"debug\"")?;
+            jail.set_env("SJ_PORT", "9100");
+            jail.set_env("DATABASE_URL", "postgres://db/x");
+            let s = Settings::from_figment(Settings::figment(Some("sj.toml".into())))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.port, 9100);
+            assert_eq!(s.log_level, "debug");
+            assert_eq!(s.effective_database_url(), "postgres://db/x");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_the_default_jwt_secret() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SJ_ENV", "production");
+            let err = Settings::from_figment(Settings::figment(None)).err();
+            assert!(matches!(err, Some(ConfigError::Unsafe(_))), "{err:?}");
+            jail.set_env("SJ_JWT_SECRET", "a-long-random-secret-of-at-least-32-chars");
+            assert!(Settings::from_figment(Settings::figment(None)).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings {
+            jwt_secret: SecretString::from("top-secret-value".to_owned()),
+            database_url: SecretString::from("postgres://u:hunter2@h/db".to_owned()),
+            ..Settings::default()
+        };
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("top-secret-value"));
+        assert!(!printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn default_database_is_a_sqlite_file_under_data_dir() {
+        let s = Settings::default();
+        assert_eq!(s.effective_database_url(), "sqlite://./data/social-jobs.db");
+    }
+
+    #[test]
+    fn every_setting_key_is_a_field() {
+        let value = serde_json::to_value(Settings::default()).unwrap_or_default();
+        let fields: Vec<&String> = value
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(fields.len(), SETTING_KEYS.len());
+        for key in SETTING_KEYS {
+            assert!(value.get(*key).is_some(), "{key} is not a Settings field");
+        }
+    }
+}

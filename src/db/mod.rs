@@ -1,0 +1,357 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool, migrations, and the only
+//! place where SQL is dispatched per backend ([`dispatch!`](crate::dispatch)).
+//!
+//! All diesel work runs on blocking threads through [`Db::run`]. A semaphore with as many permits as
+//! the pool has connections bounds those threads and makes waiting for a connection asynchronous, so
+//! an exhausted pool answers 503 after `db_acquire_timeout_ms` instead of piling up threads.
+
+pub mod schema;
+
+use std::{sync::Arc, time::Duration};
+
+use diesel::{
+    Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection,
+    connection::SimpleConnection, r2d2::R2D2Connection,
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Expands `$body` once per backend with `$conn` bound to the concrete connection. For the few
+/// queries diesel cannot express through [`DbConnection`] (upserts, `FOR UPDATE SKIP LOCKED`, batch
+/// inserts) or whose SQL differs per backend.
+#[macro_export]
+macro_rules! dispatch {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Every connection is in use and none came free in time.
+    #[error("all database connections are busy")]
+    Busy,
+    /// No connection could be opened (the database is down or unreachable).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("database worker failed: {0}")]
+    Worker(String),
+    #[error("invalid DATABASE_URL: {0}")]
+    BadUrl(String),
+}
+
+/// A database URL resolved to its backend. Debug output never shows credentials.
+#[derive(Clone)]
+pub struct DbUrl {
+    pub backend: Backend,
+    url: SecretString,
+}
+
+impl std::fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DbUrl({})", self.backend.name())
+    }
+}
+
+impl DbUrl {
+    /// `postgres://…`/`postgresql://…` is PostgreSQL; `sqlite://path`, `sqlite:path` or a bare path is
+    /// a SQLite file (`:memory:` too). The backend is decided here, not by trying each in turn.
+    pub fn parse(raw: &str, connect_timeout: Duration) -> Result<DbUrl, DbError> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            // libpq would otherwise wait for the OS's TCP timeout on an unreachable host.
+            let url = if raw.contains("connect_timeout=") {
+                raw.to_owned()
+            } else {
+                let sep = if raw.contains('?') { '&' } else { '?' };
+                format!(
+                    "{raw}{sep}connect_timeout={}",
+                    connect_timeout.as_secs().max(1)
+                )
+            };
+            return Ok(DbUrl {
+                backend: Backend::Postgres,
+                url: SecretString::from(url),
+            });
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        if path.is_empty() || path.contains("://") {
+            return Err(DbError::BadUrl(
+                "expected postgres://…, sqlite://path or a file path".into(),
+            ));
+        }
+        Ok(DbUrl {
+            backend: Backend::Sqlite,
+            url: SecretString::from(path.to_owned()),
+        })
+    }
+
+    /// For SQLite, the database file (None for `:memory:`).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        let p = self.url.expose_secret();
+        (self.backend == Backend::Sqlite && p != ":memory:").then(|| p.into())
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        let url = self.url.expose_secret();
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(url).map(DbConnection::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(url)?;
+                // WAL lets readers work while one writer commits; busy_timeout makes writers queue
+                // instead of failing at once; SQLite leaves foreign keys off unless asked.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Opens connections for r2d2 by the backend already chosen from the URL.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DbUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.url
+            .connect()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        dispatch!(conn, |c| c.ping()).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        dispatch!(conn, |c| c.is_broken())
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Logs r2d2's background connection errors through tracing (it prints to stderr otherwise).
+#[derive(Debug)]
+struct PoolErrorLogger;
+
+impl r2d2::HandleError<diesel::r2d2::Error> for PoolErrorLogger {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::warn!(%error, "database connection error");
+    }
+}
+
+/// The application's handle on its database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    permits: Arc<Semaphore>,
+    acquire_timeout: Duration,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub pool_size: u32,
+    pub acquire_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Db {
+    /// Builds the pool without connecting; the first use (migrations at start) connects.
+    pub fn new(url: DbUrl, opts: &DbOptions) -> Result<Db, DbError> {
+        if let Some(path) = url.sqlite_path()
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::BadUrl(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let backend = url.backend;
+        let pool = r2d2::Pool::builder()
+            .max_size(opts.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(opts.acquire_timeout.max(opts.connect_timeout))
+            .error_handler(Box::new(PoolErrorLogger))
+            .build_unchecked(ConnectionManager { url });
+        Ok(Db {
+            pool,
+            permits: Arc::new(Semaphore::new(opts.pool_size as usize)),
+            acquire_timeout: opts.acquire_timeout,
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// (connections open, idle) for metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| DbError::Busy)?
+                .map_err(|_| DbError::Worker("database semaphore closed".into()))?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Worker(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction: everything it wrote is kept only if it returns `Ok`.
+    pub async fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies pending migrations; returns the versions this call applied.
+    pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
+        self.run(run_migrations).await
+    }
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Any constant works; it only has to be the same for every instance of this service.
+const MIGRATION_LOCK_KEY: i64 = 0x534a_4d49_4752; // "SJMIGR"
+
+/// Applies pending migrations. On PostgreSQL under a session advisory lock, so instances starting
+/// together take turns: the first applies them, the others then find nothing pending.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+            // Unlock even when migrating failed; the lock would otherwise live as long as the
+            // pooled connection.
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            result
+        }
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_the_url_scheme() {
+        let t = Duration::from_secs(3);
+        let pg = DbUrl::parse("postgres://u@h/db", t).unwrap();
+        assert_eq!(pg.backend, Backend::Postgres);
+        assert_eq!(
+            pg.url.expose_secret(),
+            "postgres://u@h/db?connect_timeout=3"
+        );
+        let pg = DbUrl::parse("postgresql://h/db?sslmode=require", t).unwrap();
+        assert_eq!(
+            pg.url.expose_secret(),
+            "postgresql://h/db?sslmode=require&connect_timeout=3"
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://./data/x.db", t)
+                .unwrap()
+                .sqlite_path(),
+            Some("./data/x.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("data/x.db", t).unwrap().backend,
+            Backend::Sqlite
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite::memory:", t).unwrap().sqlite_path(),
+            None
+        );
+        assert!(DbUrl::parse("mysql://h/db", t).is_err());
+        assert!(DbUrl::parse("", t).is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_url() {
+        let url = DbUrl::parse("postgres://u:hunter2@h/db", Duration::from_secs(1)).unwrap();
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+}

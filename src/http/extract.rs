@@ -1,0 +1,225 @@
+//! Extractors that turn bad input into clear problems: `Json<T>` (content type, size limit, syntax,
+//! and field errors by path) and `Query<T>`. Messages never echo the submitted values, which may be
+//! an IIN or an income.
+
+use std::{collections::BTreeMap, future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    error::AppError,
+    http::problem::{FieldMsg, Msg},
+};
+
+/// The largest body a request may carry; set from `max_body_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body, parsed into `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+        let content_type_ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| {
+                m.type_() == mime::APPLICATION
+                    && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+            });
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType {
+                    expected: "application/json",
+                });
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| AppError::BadRequest(Msg::JsonBodyInvalid))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(AppError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+/// Parses a JSON document, mapping serde's errors to problems without echoing input.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    // Trailing garbage after the document is a syntax error too.
+    if value.is_ok()
+        && let Err(e) = de.end()
+    {
+        return Err(AppError::BadRequest(Msg::MalformedJson {
+            line: e.line(),
+            column: e.column(),
+        }));
+    }
+    value.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let (field, msg) = field_error(&path, &inner.to_string());
+                let mut errors = BTreeMap::new();
+                errors.insert(field, Msg::Field(msg));
+                AppError::Validation {
+                    detail: Msg::JsonBodyInvalid,
+                    errors,
+                }
+            }
+            _ => AppError::BadRequest(Msg::MalformedJson {
+                line: inner.line(),
+                column: inner.column(),
+            }),
+        }
+    })
+}
+
+/// The field a serde data error is about, and the message for it. serde names a missing or unknown
+/// field only in its message (between backticks), so it is taken from there; the value never is.
+fn field_error(path: &str, message: &str) -> (String, FieldMsg) {
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let quoted = || message.split('`').nth(1).unwrap_or("body").to_owned();
+    if message.starts_with("missing field") {
+        (join(&quoted()), FieldMsg::Required)
+    } else if message.starts_with("unknown field") {
+        // Here serde_path_to_error's path already ends at the unknown key.
+        let name = quoted();
+        let field = if path.ends_with(name.as_str()) {
+            path.to_owned()
+        } else {
+            join(&name)
+        };
+        (field, FieldMsg::Unknown)
+    } else {
+        let field = if path == "." || path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        };
+        (field, FieldMsg::Invalid)
+    }
+}
+
+/// Query-string parameters parsed into `T`; a bad parameter is a 400 naming it.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(Query)
+                .map_err(|err| {
+                    let path = err.path().to_string();
+                    let (field, msg) = field_error(&path, &err.into_inner().to_string());
+                    let mut errors = BTreeMap::new();
+                    errors.insert(field, Msg::Field(msg));
+                    AppError::Validation {
+                        detail: Msg::QueryInvalid,
+                        errors,
+                    }
+                }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Person {
+        name: String,
+        children: u8,
+        address: Address,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Address {
+        district: String,
+    }
+
+    fn errors(e: AppError) -> BTreeMap<String, Msg> {
+        match e {
+            AppError::Validation { errors, .. } => errors,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests_with_a_position() {
+        let e = parse_json::<Person>(b"{\"name\": ").unwrap_err();
+        assert!(matches!(
+            e,
+            AppError::BadRequest(Msg::MalformedJson { line: 1, .. })
+        ));
+        let e = parse_json::<Person>(
+            br#"{"name":"A","children":1,"address":{"district":"x"}} trailing"#,
+        )
+        .unwrap_err();
+        assert!(matches!(e, AppError::BadRequest(Msg::MalformedJson { .. })));
+    }
+
+    #[test]
+    fn data_errors_name_the_field_without_echoing_the_value() {
+        let e = errors(
+            parse_json::<Person>(
+                br#"{"name":"A","children":"791028302728","address":{"district":"x"}}"#,
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(e.get("children"), Some(&Msg::Field(FieldMsg::Invalid)));
+        let e =
+            errors(parse_json::<Person>(br#"{"name":"A","children":1,"address":{}}"#).unwrap_err());
+        assert_eq!(
+            e.get("address.district"),
+            Some(&Msg::Field(FieldMsg::Required))
+        );
+        let e = errors(
+            parse_json::<Person>(
+                br#"{"name":"A","children":1,"address":{"district":"x"},"iin":"1"}"#,
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(e.get("iin"), Some(&Msg::Field(FieldMsg::Unknown)));
+    }
+}

@@ -1,0 +1,85 @@
+//! Liveness, readiness, metrics and the API contract.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+
+use crate::{error::AppError, http::problem::Msg, startup::AppState};
+
+/// How long `/ready` waits for the database before it says the service is not ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` when the process answers.
+    pub status: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// The process is alive (it does not look at the database).
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/health")]
+pub async fn health() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The service can do its work: the database answers.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, AppError> {
+    let unavailable = AppError::Unavailable {
+        detail: Msg::DatabaseUnavailable,
+        retry_after_secs: 5,
+    };
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => Ok(web::Json(Readiness {
+            status: "ready".into(),
+            database: state.db.backend().name().into(),
+        })),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(unavailable)
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            Err(unavailable)
+        }
+    }
+}
+
+/// Prometheus text exposition: requests by route and status, latency, database pool.
+#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(
+            state
+                .metrics
+                .render(state.db.pool_state(), state.db.pool_size()),
+        )
+}
+
+/// This API's OpenAPI 3 description (the same text as `openapi.yaml` in the repository).
+#[utoipa::path(tag = "operations", responses((status = 200, content_type = "application/yaml", body = String)))]
+#[get("/openapi.yaml")]
+pub async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(state.openapi_yaml.to_string())
+}

@@ -1,0 +1,216 @@
+//! The HTTP layer: the app factory, middleware, problems, extractors.
+
+pub mod extract;
+pub mod health;
+pub mod locale;
+pub mod metrics;
+pub mod problem;
+
+use actix_web::{
+    App, HttpMessage, HttpRequest, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceFactory, ServiceRequest, ServiceResponse},
+    http::{Method, header::HeaderValue},
+    middleware::{Next, from_fn},
+    web,
+};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{error::AppError, startup::AppState};
+
+/// The base path of the versioned API.
+pub const API_BASE: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Social jobs and stipended courses",
+        description = "Matches members of low-income families (first of all mothers of large families) to \
+state-subsidised social job slots and free short courses with stipends, schedules stipend payouts from \
+attendance, and emails everyone what they need to know. Money is integer tiyn (1 KZT = 100 tiyn); \
+instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are RFC 9457 \
+`application/problem+json`, localised by `Accept-Language` (kk, ru, en).",
+        version = "0.1.0",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics and this description"),
+    ),
+    components(schemas(problem::ProblemBody))
+)]
+struct ApiDoc;
+
+/// Every route of the service, with its OpenAPI description. Capabilities add theirs here.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(health::openapi_yaml);
+}
+
+/// The OpenAPI description generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// The path templates of the API with their methods: answers 405 with `Allow` on a known path.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<&'static str>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> RouteTable {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<&'static str> = [
+                    (item.get.is_some(), "GET"),
+                    (item.post.is_some(), "POST"),
+                    (item.put.is_some(), "PUT"),
+                    (item.patch.is_some(), "PATCH"),
+                    (item.delete.is_some(), "DELETE"),
+                ]
+                .into_iter()
+                .filter_map(|(has, m)| has.then_some(m))
+                .collect();
+                methods.dedup();
+                (segments, methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The methods allowed on `path`, if it matches a route template.
+    pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&'static str> = self
+            .routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| {
+                        (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                    })
+            })
+            .flat_map(|(_, m)| m.iter().copied())
+            .collect();
+        if allowed.is_empty() {
+            return None;
+        }
+        allowed.sort_unstable();
+        allowed.dedup();
+        Some(allowed)
+    }
+}
+
+/// Answers requests no route took: 405 with `Allow` on a known path, else 404.
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, AppError> {
+    match table.allowed(req.path()) {
+        Some(allow) if !allow.contains(&req.method().as_str()) || req.method() == Method::HEAD => {
+            Err(AppError::MethodNotAllowed { allow })
+        }
+        _ => Err(AppError::RouteNotFound),
+    }
+}
+
+/// The request id that tracing gave this request (also sent back as `X-Request-Id`).
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let id = request_id(res.request());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            v,
+        );
+    }
+    Ok(res)
+}
+
+/// The application for one HTTP worker.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    app_with(state, |_| {})
+}
+
+/// The application with `extra` routes beside the service's own: tests mount probes on the very
+/// same stack (middleware, extractors' limits, fallback) as production.
+pub fn app_with(
+    state: web::Data<AppState>,
+    extra: fn(&mut ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .configure(extra)
+        .split_for_parts();
+    let table = web::Data::new(RouteTable::from_openapi(&api));
+    let limit = state.settings.max_body_bytes;
+    app.app_data(state)
+        .app_data(table)
+        .app_data(extract::BodyLimit(limit))
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/docs/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(fallback))
+        // Innermost first: problems are rendered before metrics and the request id see the response.
+        .wrap(from_fn(problem::localise_problems))
+        .wrap(from_fn(metrics::record))
+        .wrap(from_fn(request_id_header))
+        .wrap(TracingLogger::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_table_matches_templates_and_lists_methods() {
+        let table = RouteTable::from_openapi(&openapi());
+        assert_eq!(table.allowed("/health"), Some(vec!["GET"]));
+        assert_eq!(table.allowed("/nope"), None);
+        assert_eq!(table.allowed("/health/extra"), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Social jobs and stipended short courses for low-income families: the service's library. `main`
+//! and the tests both assemble it through [`startup::Application::build`].
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

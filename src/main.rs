@@ -1,0 +1,135 @@
+//! The `social-jobs` command: serve, migrate, openapi, create-admin, seed-demo.
+
+use std::{io::Read, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use social_jobs::{
+    config::Settings,
+    demo::{self, DemoScale},
+    http,
+    startup::{self, Application},
+    telemetry,
+};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Social jobs and stipended courses for low-income families"
+)]
+struct Cli {
+    /// An optional TOML settings file (the environment still wins over it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve {
+        /// On an empty database, load the demo data first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI description (YAML).
+    Openapi,
+    /// Create the first administrator; the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
+    /// Load realistic demo data.
+    SeedDemo {
+        #[command(flatten)]
+        scale: DemoScale,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        // Needs neither settings nor a database.
+        return match http::openapi().to_yaml() {
+            Ok(yaml) => {
+                print!("{yaml}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let settings = match Settings::load(cli.config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(settings.log_format, &settings.log_level);
+    let result = actix_web::rt::System::new().block_on(run(cli.command, settings));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "stopped with an error");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let app = Application::build(settings).await?;
+            if demo && demo::is_empty(app.db()).await? {
+                let report = demo::seed(
+                    app.db(),
+                    &DemoScale {
+                        seekers: 200,
+                        seed: 2026,
+                    },
+                    false,
+                )
+                .await?;
+                tracing::info!(?report, "demo data loaded");
+            }
+            tracing::info!(
+                "docs at http://127.0.0.1:{}/docs/ (health: /health, readiness: /ready)",
+                app.port()
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = startup::connect(&settings)?;
+            let applied = db.migrate().await?;
+            println!(
+                "applied {} migration(s) on {}",
+                applied.len(),
+                db.backend().name()
+            );
+        }
+        Command::Openapi => unreachable_openapi(),
+        Command::CreateAdmin { email } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let _ = (email, password);
+            anyhow::bail!("accounts do not exist yet (issue 4); create-admin arrives with them");
+        }
+        Command::SeedDemo { scale } => {
+            let db = startup::connect(&settings)?;
+            db.migrate().await?;
+            let report = demo::seed(&db, &scale, true).await?;
+            println!("demo data: {report:?}");
+        }
+    }
+    Ok(())
+}
+
+fn unreachable_openapi() {
+    // Handled in `main` before settings are read.
+}

@@ -1,0 +1,277 @@
+//! Test harness: `spawn_app` starts the real application on port 0 with a database of its own, on
+//! SQLite (a temp file) or PostgreSQL (a database cloned from a migrated template, dropped after).
+//! `backend_tests!` writes each test once and runs it on both backends.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{path::Path, time::Duration};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use secrecy::SecretString;
+use social_jobs::{
+    config::Settings,
+    db::{DbConnection, run_migrations},
+    startup::Application,
+};
+
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Writes each test once and runs it on SQLite and on PostgreSQL:
+/// `backend_tests! { async fn name(backend: Backend) { … } }` gives `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $backend = $crate::common::Backend::Sqlite;
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $backend = $crate::common::Backend::Postgres;
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+fn pg_url_for(db_name: &str) -> String {
+    let mut url = url::Url::parse(&admin_url()).expect("TEST_DATABASE_URL is not a URL");
+    url.set_path(&format!("/{db_name}"));
+    url.to_string()
+}
+
+fn admin_connection() -> PgConnection {
+    let url = admin_url();
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at TEST_DATABASE_URL ({}): {e}.\n\
+             The tests run on SQLite and on PostgreSQL and never skip PostgreSQL. Start it \
+             (Debian: `pg_ctlcluster 15 main start`; or `docker compose up -d db`) or set \
+             TEST_DATABASE_URL=postgres://user@host:port/postgres.",
+            url.split('@').next_back().unwrap_or("?")
+        )
+    })
+}
+
+/// A short fingerprint of the PostgreSQL migrations: a changed migration gets a new template.
+fn migrations_fingerprint() -> String {
+    fn walk(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres"),
+        &mut files,
+    );
+    // FNV-1a: stable across runs and Rust versions, unlike DefaultHasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, bytes) in files {
+        for b in name.bytes().chain(bytes) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// A database that lives as long as the test.
+pub struct TestDatabase {
+    pub backend: Backend,
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// A database with every migration applied.
+    pub async fn migrated(backend: Backend) -> TestDatabase {
+        Self::create(backend, true).await
+    }
+
+    /// A database with nothing in it (not even migrations).
+    pub async fn empty(backend: Backend) -> TestDatabase {
+        Self::create(backend, false).await
+    }
+
+    async fn create(backend: Backend, migrated: bool) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                // Migrating a new SQLite file takes milliseconds; the app migrates it at start.
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestDatabase {
+                    backend,
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => tokio::task::spawn_blocking(move || {
+                let mut admin = admin_connection();
+                let name = format!("sj_test_{}", uuid::Uuid::new_v4().simple());
+                if migrated {
+                    let template = ensure_template(&mut admin);
+                    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                        .execute(&mut admin)
+                        .unwrap();
+                } else {
+                    diesel::sql_query(format!("CREATE DATABASE {name}"))
+                        .execute(&mut admin)
+                        .unwrap();
+                }
+                TestDatabase {
+                    backend,
+                    url: pg_url_for(&name),
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            })
+            .await
+            .unwrap(),
+        }
+    }
+}
+
+/// Creates the migrated template database once per migration set, whichever test process gets
+/// there first (the others wait on the advisory lock, then find it).
+fn ensure_template(admin: &mut PgConnection) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let template = format!("sj_template_{}", migrations_fingerprint());
+    diesel::sql_query("SELECT pg_advisory_lock(727272)")
+        .execute(admin)
+        .unwrap();
+    let found = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS exists"
+    ))
+    .get_result::<Exists>(admin)
+    .unwrap()
+    .exists;
+    if !found {
+        let building = format!("{template}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+            .execute(admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(admin)
+            .unwrap();
+        {
+            let mut conn =
+                DbConnection::Pg(PgConnection::establish(&pg_url_for(&building)).unwrap());
+            run_migrations(&mut conn).unwrap();
+        }
+        // Renamed only once complete, so a crash half-way never leaves a broken template.
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(admin)
+            .unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(727272)")
+        .execute(admin)
+        .unwrap();
+    template
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let drop = move || {
+                if let Ok(mut admin) = PgConnection::establish(&admin_url()) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut admin);
+                }
+            };
+            // Not on an async thread: run it on a plain thread and wait.
+            let _ = std::thread::spawn(drop).join();
+        }
+    }
+}
+
+/// Settings for a test instance: port 0, its own data directory, small pool.
+pub fn test_settings(db: &TestDatabase) -> Settings {
+    Settings {
+        port: 0,
+        database_url: SecretString::from(db.url.clone()),
+        data_dir: std::env::temp_dir().join(format!("sj-test-{}", uuid::Uuid::new_v4().simple())),
+        db_pool_size: 4,
+        http_workers: 1,
+        log_level: "warn".to_owned(),
+        ..Settings::default()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDatabase::migrated(backend).await;
+    let settings = test_settings(&db);
+    spawn_with(db, settings).await
+}
+
+pub async fn spawn_with(db: TestDatabase, settings: Settings) -> TestApp {
+    let app = Application::build(settings)
+        .await
+        .expect("the application failed to start");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        backend: db.backend,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+        db,
+    }
+}

@@ -1,0 +1,180 @@
+//! The database layer under the conditions production meets: first start, restarts, several
+//! instances starting together, and PostgreSQL going away and coming back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Backend, TestDatabase, spawn_with, test_settings};
+use secrecy::SecretString;
+use social_jobs::startup::Application;
+use tokio::{net::TcpListener, task::JoinSet};
+
+/// The number of migrations shipped for PostgreSQL (the SQLite folder has the same versions).
+fn migration_count(backend: &str) -> usize {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/").to_owned() + backend)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count()
+}
+
+#[test]
+fn both_backends_ship_the_same_migration_versions() {
+    let names = |b: &str| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/").to_owned() + b)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}
+
+backend_tests! {
+    async fn a_restart_applies_no_migration_twice(backend: Backend) {
+        let db = TestDatabase::empty(backend).await;
+        let first = Application::build(test_settings(&db)).await.unwrap();
+        let kind = match backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+        assert_eq!(first.applied_migrations().len(), migration_count(kind));
+        let second = Application::build(test_settings(&db)).await.unwrap();
+        assert!(second.applied_migrations().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_database_file_is_created_under_the_data_dir_on_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("nested").join("data");
+    let settings = social_jobs::config::Settings {
+        port: 0,
+        data_dir: data_dir.clone(),
+        http_workers: 1,
+        ..Default::default()
+    };
+    let app = Application::build(settings).await.unwrap();
+    assert!(data_dir.join("social-jobs.db").is_file());
+    assert_eq!(app.db().backend().name(), "sqlite");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_instances_starting_together_migrate_once() {
+    let db = TestDatabase::empty(Backend::Postgres).await;
+    let (a, b) = tokio::join!(
+        Application::build(test_settings(&db)),
+        Application::build(test_settings(&db))
+    );
+    let (a, b) = (
+        a.expect("first instance failed"),
+        b.expect("second instance failed"),
+    );
+    let applied = a.applied_migrations().len() + b.applied_migrations().len();
+    assert_eq!(
+        applied,
+        migration_count("postgres"),
+        "each migration is applied exactly once"
+    );
+    assert!(a.applied_migrations().is_empty() || b.applied_migrations().is_empty());
+    for app in [a, b] {
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        let res = reqwest::get(format!("http://127.0.0.1:{port}/ready"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore, standing in for the
+/// database server stopping and starting (stopping the shared server would break other tests).
+struct Outage {
+    port: u16,
+    upstream: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Outage {
+    async fn start(upstream: String) -> Outage {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut proxy = Outage {
+            port,
+            upstream,
+            task: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let upstream = self.upstream.clone();
+        self.task = Some(tokio::spawn(async move {
+            // Dropping the set (when this task is aborted) closes every proxied connection.
+            let mut connections = JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    fn cut(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    async fn restore(&mut self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_makes_ready_503_within_5s_and_recovers_without_restart() {
+    let db = TestDatabase::migrated(Backend::Postgres).await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let mut proxy = Outage::start(upstream).await;
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.port)).unwrap();
+    let mut settings = test_settings(&db);
+    settings.database_url = SecretString::from(url.to_string());
+    let app = spawn_with(db, settings).await;
+
+    assert_eq!(app.get("/ready").await.status(), 200);
+
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let res = app.get("/ready").await;
+    let took = started.elapsed();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert!(
+        took < Duration::from_secs(5),
+        "/ready took {took:?} to answer 503"
+    );
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/health").await.status(), 200);
+
+    proxy.restore().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if app.get("/ready").await.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/ready did not recover after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
