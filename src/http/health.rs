@@ -24,7 +24,7 @@ pub struct Readiness {
 }
 
 /// The process is alive (it does not look at the database).
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = Health)))]
 #[get("/health")]
 pub async fn health() -> web::Json<Health> {
     web::Json(Health {
@@ -36,8 +36,8 @@ pub async fn health() -> web::Json<Health> {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, body = Readiness),
-        (status = 503, body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 200, description = "The database answers", body = Readiness),
+        (status = 503, description = "The database does not answer", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
     )
 )]
 #[get("/ready")]
@@ -63,7 +63,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, A
 }
 
 /// Prometheus text exposition: requests by route and status, latency, database pool.
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
@@ -76,7 +76,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// This API's OpenAPI 3 description (the same text as `openapi.yaml` in the repository).
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "application/yaml", body = String)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI description", content_type = "application/yaml", body = String)))]
 #[get("/openapi.yaml")]
 pub async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
