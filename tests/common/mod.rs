@@ -77,23 +77,23 @@ fn admin_connection() -> PgConnection {
 
 /// A short fingerprint of the PostgreSQL migrations: a changed migration gets a new template.
 fn migrations_fingerprint() -> String {
-    fn walk(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    // Names relative to the migrations folder, so every checkout shares one template.
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
         entries.sort_by_key(|e| e.path());
         for e in entries {
             let p = e.path();
             if p.is_dir() {
-                walk(&p, out);
+                walk(root, &p, out);
             } else {
-                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+                let name = p.strip_prefix(root).unwrap().display().to_string();
+                out.push((name, std::fs::read(&p).unwrap()));
             }
         }
     }
     let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres"),
-        &mut files,
-    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    walk(&root, &root, &mut files);
     // FNV-1a: stable across runs and Rust versions, unlike DefaultHasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, bytes) in files {
