@@ -4,7 +4,7 @@
 //! them. Nothing here is global: `main` and the tests build a `Settings` and hand it to
 //! [`crate::startup::Application::build`].
 
-use std::{net::IpAddr, path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, net::IpAddr, path::PathBuf, time::Duration};
 
 use figment::{
     Figment,
@@ -61,6 +61,47 @@ pub struct Settings {
     /// Secret that signs access tokens. Set it in the environment in production.
     #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
     pub jwt_secret: SecretString,
+    /// Where links in emails point (the app or web front end).
+    pub public_url: String,
+    /// Background workers in this instance (0: this instance runs no jobs).
+    pub workers: usize,
+    /// How often an idle worker looks for work.
+    pub job_poll_interval_ms: u64,
+    /// How long a claimed job stays claimed without a heartbeat before another worker may take it.
+    pub job_lease_secs: u64,
+    /// Attempts before a job is `dead`.
+    pub job_max_attempts: i32,
+    /// First retry delay; doubles per attempt (with jitter) up to `job_backoff_max_secs`.
+    pub job_backoff_base_ms: u64,
+    pub job_backoff_max_secs: u64,
+    /// Finished (`done`) jobs older than this are deleted by `purge_finished_jobs`.
+    pub job_retention_days: u32,
+    /// Periodic jobs: name → 6-field cron expression (seconds first) in Asia/Almaty.
+    pub schedule: BTreeMap<String, String>,
+    /// At start, occurrences missed within this many hours are enqueued (older ones are not).
+    pub schedule_catch_up_hours: u32,
+    /// SMTP server; empty writes mail as .eml files under `<data_dir>/mail/` instead.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls`, `tls` (implicit) or `none` (only to a loopback host).
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub smtp_password: SecretString,
+    /// Time limit for one SMTP send, connection included.
+    pub smtp_timeout_secs: u64,
+    /// Pooled SMTP connections kept open.
+    pub smtp_pool_size: u32,
+    /// The sender of every email, e.g. `Social jobs <noreply@example.kz>`.
+    pub mail_from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    Starttls,
+    Tls,
+    None,
 }
 
 impl Default for Settings {
@@ -79,6 +120,27 @@ impl Default for Settings {
             log_format: LogFormat::Human,
             log_level: "info".to_owned(),
             jwt_secret: SecretString::from(DEV_JWT_SECRET.to_owned()),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            workers: 2,
+            job_poll_interval_ms: 500,
+            job_lease_secs: 60,
+            job_max_attempts: 8,
+            job_backoff_base_ms: 5_000,
+            job_backoff_max_secs: 3_600,
+            job_retention_days: 30,
+            schedule: BTreeMap::from([(
+                "purge_finished_jobs".to_owned(),
+                "0 30 3 * * *".to_owned(),
+            )]),
+            schedule_catch_up_hours: 72,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
+            smtp_password: SecretString::from(String::new()),
+            smtp_timeout_secs: 15,
+            smtp_pool_size: 4,
+            mail_from: "Social jobs Almaty <noreply@social-jobs.almaty.kz>".to_owned(),
         }
     }
 }
@@ -110,6 +172,24 @@ pub const SETTING_KEYS: &[&str] = &[
     "log_format",
     "log_level",
     "jwt_secret",
+    "public_url",
+    "workers",
+    "job_poll_interval_ms",
+    "job_lease_secs",
+    "job_max_attempts",
+    "job_backoff_base_ms",
+    "job_backoff_max_secs",
+    "job_retention_days",
+    "schedule",
+    "schedule_catch_up_hours",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_timeout_secs",
+    "smtp_pool_size",
+    "mail_from",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +239,35 @@ impl Settings {
                 "max_body_bytes must be at least 1024".into(),
             ));
         }
+        if self.job_max_attempts < 1 {
+            return Err(ConfigError::Invalid(
+                "job_max_attempts must be at least 1".into(),
+            ));
+        }
+        if self.job_lease_secs < 1 {
+            return Err(ConfigError::Invalid(
+                "job_lease_secs must be at least 1".into(),
+            ));
+        }
+        for (name, expr) in &self.schedule {
+            crate::jobs::schedule::parse_cron(expr)
+                .map_err(|e| ConfigError::Invalid(format!("schedule.{name}: {e}")))?;
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(
+                "mail_from is not an email address".into(),
+            ));
+        }
+        if !self.smtp_host.is_empty()
+            && self.smtp_tls == SmtpTls::None
+            && !is_loopback(&self.smtp_host)
+        {
+            // Credentials and family data would cross the network in clear text.
+            return Err(ConfigError::Unsafe(format!(
+                "SMTP without TLS is allowed only to a loopback host, not {}",
+                self.smtp_host
+            )));
+        }
         if self.env == Environment::Production {
             let secret = self.jwt_secret.expose_secret();
             if secret == DEV_JWT_SECRET {
@@ -195,6 +304,14 @@ impl Settings {
     pub fn db_connect_timeout(&self) -> Duration {
         Duration::from_secs(self.db_connect_timeout_secs.max(1))
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn ser_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -235,6 +352,41 @@ mod tests {
             assert!(matches!(err, Some(ConfigError::Unsafe(_))), "{err:?}");
             jail.set_env("SJ_JWT_SECRET", "a-long-random-secret-of-at-least-32-chars");
             assert!(Settings::from_figment(Settings::figment(None)).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn plain_smtp_is_refused_except_to_loopback() {
+        let mut s = Settings {
+            smtp_tls: SmtpTls::None,
+            smtp_host: "mail.example.kz".into(),
+            ..Settings::default()
+        };
+        assert!(matches!(s.validate(), Err(ConfigError::Unsafe(_))));
+        for host in ["127.0.0.1", "localhost", "::1"] {
+            s.smtp_host = host.into();
+            assert!(s.validate().is_ok(), "{host}");
+        }
+        s.smtp_host = "mail.example.kz".into();
+        s.smtp_tls = SmtpTls::Starttls;
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn schedules_come_from_configuration_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "SJ_SCHEDULE",
+                "{purge_finished_jobs=\"0 0 4 * * *\", payouts=\"0 0 6 * * *\"}",
+            );
+            let s = Settings::from_figment(Settings::figment(None)).map_err(|e| e.to_string())?;
+            assert_eq!(s.schedule["payouts"], "0 0 6 * * *");
+            jail.set_env("SJ_SCHEDULE", "{payouts=\"0 6 * * *\"}");
+            assert!(
+                Settings::from_figment(Settings::figment(None)).is_err(),
+                "5-field cron accepted"
+            );
             Ok(())
         });
     }

@@ -25,6 +25,8 @@ pub enum AppError {
     },
     #[error("not found")]
     NotFound,
+    #[error("conflict")]
+    Conflict(Msg),
     #[error("route not found")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -66,6 +68,7 @@ impl AppError {
             AppError::NotFound => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", Msg::ResourceNotFound)
             }
+            AppError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m.clone()),
             AppError::RouteNotFound => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", Msg::RouteNotFound)
             }

@@ -6,5 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod jobs;
+pub mod notifications;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,8 @@ use crate::{
     config::Settings,
     db::{Db, DbOptions, DbUrl},
     http::{self, metrics::Metrics},
+    jobs::{JobContext, JobRegistry, QueueConfig, WorkerPool, schedule},
+    notifications::Mailer,
 };
 
 /// What every request handler can reach. Cheap to clone.
@@ -17,6 +19,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub openapi_yaml: Arc<str>,
+    pub mailer: Arc<Mailer>,
+    pub jobs: Arc<JobRegistry>,
 }
 
 impl AppState {
@@ -35,13 +39,71 @@ impl AppState {
             .to_yaml()
             .context("rendering the OpenAPI description")?
             .into();
+        let mailer = Arc::new(Mailer::from_settings(&settings).context("setting up email")?);
         let state = AppState {
             db,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()?),
             openapi_yaml,
+            mailer,
+            jobs: Arc::new(JobRegistry::standard()),
         };
         Ok((web::Data::new(state), applied))
+    }
+
+    pub fn job_context(&self) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+            settings: self.settings.clone(),
+            mailer: self.mailer.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+
+    /// The configured periodic jobs, parsed (validated already when the settings were loaded).
+    pub fn schedule(&self) -> Vec<(String, croner::Cron)> {
+        self.settings
+            .schedule
+            .iter()
+            .filter_map(|(name, expr)| schedule::parse_cron(expr).ok().map(|c| (name.clone(), c)))
+            .collect()
+    }
+}
+
+/// What runs beside the HTTP server on an instance with workers.
+struct Background {
+    workers: WorkerPool,
+    scheduler: tokio_cron_scheduler::JobScheduler,
+}
+
+impl Background {
+    async fn start(state: &AppState) -> anyhow::Result<Background> {
+        let plan = state.schedule();
+        let horizon = chrono::Duration::hours(i64::from(state.settings.schedule_catch_up_hours));
+        let caught_up = schedule::catch_up(&state.db, &plan, chrono::Utc::now(), horizon).await?;
+        if caught_up > 0 {
+            tracing::info!(
+                caught_up,
+                "enqueued occurrences missed while the service was down"
+            );
+        }
+        let scheduler = schedule::start(state.db.clone(), plan).await?;
+        let workers = WorkerPool::start(
+            state.settings.workers,
+            state.job_context(),
+            state.jobs.clone(),
+            QueueConfig::from_settings(&state.settings),
+        );
+        tracing::info!(
+            workers = state.settings.workers,
+            "background workers started"
+        );
+        Ok(Background { workers, scheduler })
+    }
+
+    async fn stop(mut self) {
+        let _ = self.scheduler.shutdown().await;
+        self.workers.stop().await;
     }
 }
 
@@ -51,6 +113,7 @@ pub struct Application {
     db: Db,
     /// Migrations this start applied (empty when the database was up to date).
     applied_migrations: Vec<String>,
+    background: Option<Background>,
 }
 
 /// Opens the pool for `settings` (without connecting yet).
@@ -80,6 +143,11 @@ impl Application {
         };
         let (state, applied_migrations) = AppState::build(settings).await?;
         let db = state.db.clone();
+        let background = if state.settings.workers > 0 {
+            Some(Background::start(&state).await?)
+        } else {
+            None
+        };
         let server = HttpServer::new(move || http::app(state.clone()))
             .workers(workers)
             .listen(listener)?
@@ -90,6 +158,7 @@ impl Application {
             server,
             db,
             applied_migrations,
+            background,
         })
     }
 
@@ -106,6 +175,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(background) = self.background {
+            background.stop().await;
+        }
+        result
     }
 }

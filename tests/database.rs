@@ -6,10 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, TestDatabase, spawn_with, test_settings};
+use common::{Backend, TestDatabase, smtp::Outage, spawn_with, test_settings};
 use secrecy::SecretString;
 use social_jobs::startup::Application;
-use tokio::{net::TcpListener, task::JoinSet};
 
 /// The number of migrations shipped for PostgreSQL (the SQLite folder has the same versions).
 fn migration_count(backend: &str) -> usize {
@@ -84,55 +83,6 @@ async fn postgres_two_instances_starting_together_migrate_once() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
-    }
-}
-
-/// A TCP proxy in front of PostgreSQL that the test can cut and restore, standing in for the
-/// database server stopping and starting (stopping the shared server would break other tests).
-struct Outage {
-    port: u16,
-    upstream: String,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Outage {
-    async fn start(upstream: String) -> Outage {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut proxy = Outage {
-            port,
-            upstream,
-            task: None,
-        };
-        proxy.serve(listener);
-        proxy
-    }
-
-    fn serve(&mut self, listener: TcpListener) {
-        let upstream = self.upstream.clone();
-        self.task = Some(tokio::spawn(async move {
-            // Dropping the set (when this task is aborted) closes every proxied connection.
-            let mut connections = JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let upstream = upstream.clone();
-                connections.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        }));
-    }
-
-    fn cut(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-
-    async fn restore(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
-        self.serve(listener);
     }
 }
 

@@ -119,7 +119,7 @@ backend_tests! {
         let yaml = app.get("/openapi.yaml").await;
         assert_eq!(yaml.status(), 200);
         let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
-        assert_eq!(yaml.text().await.unwrap(), committed);
+        assert!(yaml.text().await.unwrap() == committed, "/openapi.yaml is not the committed openapi.yaml");
     }
 
     async fn metrics_count_requests_by_route_and_show_the_pool(backend: Backend) {

@@ -62,10 +62,16 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, A
     }
 }
 
-/// Prometheus text exposition: requests by route and status, latency, database pool.
+/// Prometheus text exposition: requests by route and status, latency, database pool, jobs by kind and
+/// state, emails sent and failed.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    match crate::jobs::service::counts(&state.db).await {
+        Ok(counts) => state.metrics.set_job_counts(&counts),
+        // Metrics must answer even when the database does not; job gauges keep their last values.
+        Err(e) => tracing::warn!(error = %e, "job counts unavailable for metrics"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(

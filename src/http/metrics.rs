@@ -20,6 +20,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    jobs: IntGaugeVec,
+    emails: IntCounterVec,
 }
 
 impl Metrics {
@@ -44,6 +46,19 @@ impl Metrics {
             Opts::new("db_pool_connections", "Database pool connections by state"),
             &["state"],
         )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new("jobs", "Background jobs by kind and state"),
+            &["kind", "state"],
+        )?;
+        let emails = IntCounterVec::new(
+            Opts::new(
+                "emails_total",
+                "Emails handed to the mail server, by template and outcome",
+            ),
+            &["template", "outcome"],
+        )?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(emails.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
@@ -52,7 +67,27 @@ impl Metrics {
             requests,
             latency,
             pool,
+            jobs,
+            emails,
         })
+    }
+
+    pub fn email_sent(&self, template: &str) {
+        self.emails.with_label_values(&[template, "sent"]).inc();
+    }
+
+    pub fn email_failed(&self, template: &str) {
+        self.emails.with_label_values(&[template, "failed"]).inc();
+    }
+
+    /// Sets the job gauges from fresh counts; kinds and states not listed read 0.
+    pub fn set_job_counts(&self, counts: &[(String, crate::jobs::JobState, i64)]) {
+        self.jobs.reset();
+        for (kind, state, n) in counts {
+            self.jobs
+                .with_label_values(&[kind.as_str(), state.as_str()])
+                .set(*n);
+        }
     }
 
     pub fn registry(&self) -> &Registry {

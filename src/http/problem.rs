@@ -48,6 +48,7 @@ pub enum Msg {
     Internal {
         request_id: String,
     },
+    OnlyDeadMessagesCanBeRetried,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -138,6 +139,11 @@ impl Msg {
                 Kk => format!("Ішкі қате. Сұраныс нөмірі: {request_id}."),
                 Ru => format!("Внутренняя ошибка. Номер запроса: {request_id}."),
                 En => format!("Internal error. Request id: {request_id}."),
+            },
+            Msg::OnlyDeadMessagesCanBeRetried => match l {
+                Kk => "Тек жіберілмей қалған (dead) хатты қайта жіберуге болады.".into(),
+                Ru => "Повторно отправить можно только письмо в статусе dead.".into(),
+                En => "Only a dead message can be retried.".into(),
             },
             Msg::Field(f) => f.text(l),
         }

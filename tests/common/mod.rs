@@ -3,6 +3,8 @@
 //! `backend_tests!` writes each test once and runs it on both backends.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smtp;
+
 use std::{path::Path, time::Duration};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -229,6 +231,8 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
         data_dir: std::env::temp_dir().join(format!("sj-test-{}", uuid::Uuid::new_v4().simple())),
         db_pool_size: 4,
         http_workers: 1,
+        // Tests that need background workers drive them or turn them on themselves.
+        workers: 0,
         log_level: "warn".to_owned(),
         ..Settings::default()
     }

@@ -1,0 +1,31 @@
+//! HTTP for the job queue. Admin-only: routed once accounts and roles exist (issue 4); until then
+//! [`admin_routes`] is mounted only by tests.
+
+use actix_web::{HttpResponse, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service;
+use crate::{error::AppError, startup::AppState};
+
+/// Enqueue one run of a periodic job now.
+#[utoipa::path(
+    tag = "jobs",
+    params(("name" = String, Path, description = "A periodic job's name, e.g. purge_finished_jobs")),
+    responses(
+        (status = 202, description = "Enqueued", body = service::EnqueuedJob),
+        (status = 404, description = "No periodic job has this name", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/jobs/{name}/run")]
+pub async fn run_job(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let schedule: Vec<String> = state.settings.schedule.keys().cloned().collect();
+    let job = service::run_now(&state.db, &schedule, &name).await?;
+    Ok(HttpResponse::Accepted().json(job))
+}
+
+pub fn admin_routes(cfg: &mut ServiceConfig) {
+    cfg.service(run_job);
+}

@@ -1,0 +1,242 @@
+//! Workers: claim a due job, run it with a heartbeat that keeps its lease, record the outcome.
+
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
+
+use chrono::{NaiveDateTime, Utc};
+use futures_util::FutureExt;
+use tokio::{sync::watch, task::JoinHandle};
+
+use super::{Job, JobContext, JobError, JobRegistry, backoff::retry_delay, queries};
+use crate::{config::Settings, db::DbError};
+
+/// How the queue behaves; from [`Settings`].
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    pub poll_interval: Duration,
+    pub lease: Duration,
+    pub max_attempts: i32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl QueueConfig {
+    pub fn from_settings(s: &Settings) -> QueueConfig {
+        QueueConfig {
+            poll_interval: Duration::from_millis(s.job_poll_interval_ms.max(10)),
+            lease: Duration::from_secs(s.job_lease_secs.max(1)),
+            max_attempts: s.job_max_attempts.max(1),
+            backoff_base: Duration::from_millis(s.job_backoff_base_ms),
+            backoff_max: Duration::from_secs(s.job_backoff_max_secs),
+        }
+    }
+}
+
+/// What happened to a job a worker took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Retrying {
+        attempt: i32,
+    },
+    Dead,
+    /// The worker's lease had passed to another worker before it finished; nothing recorded.
+    LostLease,
+}
+
+/// One worker. Cheap to clone; several may run in one process and across processes.
+#[derive(Clone)]
+pub struct Worker {
+    pub id: String,
+    ctx: JobContext,
+    registry: Arc<JobRegistry>,
+    config: QueueConfig,
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn after(d: Duration) -> NaiveDateTime {
+    now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Worker {
+    pub fn new(ctx: JobContext, registry: Arc<JobRegistry>, config: QueueConfig) -> Worker {
+        Worker {
+            id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            ctx,
+            registry,
+            config,
+        }
+    }
+
+    /// Claims one due job, if there is one (for tests and tools that drive the queue by hand).
+    pub async fn claim(&self) -> Result<Option<Job>, DbError> {
+        let (id, lease) = (self.id.clone(), self.config.lease);
+        self.ctx
+            .db
+            .run(move |conn| queries::claim(conn, &id, now(), after(lease)).map_err(DbError::from))
+            .await
+    }
+
+    /// Claims and runs one job. `None` when nothing is due.
+    pub async fn run_once(&self) -> Result<Option<(Job, Outcome)>, DbError> {
+        let Some(job) = self.claim().await? else {
+            return Ok(None);
+        };
+        let outcome = self.process(job.clone()).await?;
+        Ok(Some((job, outcome)))
+    }
+
+    /// Runs a claimed job and records the outcome.
+    pub async fn process(&self, job: Job) -> Result<Outcome, DbError> {
+        let result = if job.attempts > self.config.max_attempts {
+            // Claimed again after its worker died once too often: do not run it yet again.
+            Err(JobError::Permanent(format!(
+                "abandoned: its worker stopped during {} attempts",
+                job.attempts - 1
+            )))
+        } else if let Some(handler) = self.registry.get(&job.kind) {
+            let heartbeat = self.heartbeat(job.id.clone());
+            let run = AssertUnwindSafe(handler(self.ctx.clone(), job.clone()))
+                .catch_unwind()
+                .await;
+            heartbeat.abort();
+            run.unwrap_or_else(|_| Err(JobError::Retry("the job panicked".into())))
+        } else {
+            Err(JobError::Permanent(format!(
+                "no handler for job kind '{}'",
+                job.kind
+            )))
+        };
+        let (id, worker) = (job.id.clone(), self.id.clone());
+        let outcome = match result {
+            Ok(()) => {
+                let held = self
+                    .ctx
+                    .db
+                    .run(move |c| queries::complete(c, &id, &worker, now()).map_err(DbError::from))
+                    .await?;
+                if held {
+                    Outcome::Done
+                } else {
+                    Outcome::LostLease
+                }
+            }
+            Err(error) => {
+                let retry =
+                    matches!(error, JobError::Retry(_)) && job.attempts < self.config.max_attempts;
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry, error = %error, "job failed");
+                let retry_at = retry.then(|| {
+                    after(retry_delay(
+                        job.attempts,
+                        self.config.backoff_base,
+                        self.config.backoff_max,
+                        rand::random(),
+                    ))
+                });
+                let message = truncate(&error.to_string(), 1000);
+                let held = self
+                    .ctx
+                    .db
+                    .run(move |c| {
+                        queries::fail(c, &id, &worker, &message, retry_at, now())
+                            .map_err(DbError::from)
+                    })
+                    .await?;
+                match (held, retry) {
+                    (false, _) => Outcome::LostLease,
+                    (true, true) => Outcome::Retrying {
+                        attempt: job.attempts,
+                    },
+                    (true, false) => Outcome::Dead,
+                }
+            }
+        };
+        Ok(outcome)
+    }
+
+    /// Extends the lease every third of its length while the job runs.
+    fn heartbeat(&self, job_id: String) -> JoinHandle<()> {
+        let (db, worker, lease) = (self.ctx.db.clone(), self.id.clone(), self.config.lease);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(lease / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let (id, w) = (job_id.clone(), worker.clone());
+                let kept = db
+                    .run(move |c| {
+                        queries::extend_lease(c, &id, &w, after(lease)).map_err(DbError::from)
+                    })
+                    .await;
+                if let Err(e) = kept {
+                    tracing::warn!(job = %job_id, error = %e, "could not extend a job's lease");
+                }
+            }
+        })
+    }
+
+    /// Works until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let idle = match self.run_once().await {
+                Ok(Some(_)) => false,
+                Ok(None) => true,
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, error = %e, "job queue unavailable");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// The workers of one process.
+pub struct WorkerPool {
+    shutdown: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    pub fn start(
+        count: usize,
+        ctx: JobContext,
+        registry: Arc<JobRegistry>,
+        config: QueueConfig,
+    ) -> WorkerPool {
+        let (shutdown, rx) = watch::channel(false);
+        let handles = (0..count)
+            .map(|_| {
+                tokio::spawn(
+                    Worker::new(ctx.clone(), registry.clone(), config.clone()).run(rx.clone()),
+                )
+            })
+            .collect();
+        WorkerPool { shutdown, handles }
+    }
+
+    /// Asks the workers to stop after their current job, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! HTTP for the outbox. Admin-only: routed once accounts and roles exist (issue 4); until then
+//! [`admin_routes`] is mounted only by tests.
+
+use actix_web::{get, post, web};
+use serde::Deserialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus};
+use crate::{error::AppError, http::extract::Query, startup::AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// `pending`, `sent` or `dead`.
+    pub status: Option<OutboxStatus>,
+    /// 1–100, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Emails in the outbox, newest first.
+#[utoipa::path(
+    tag = "notifications",
+    params(OutboxQuery),
+    responses((status = 200, description = "A page of outbox messages", body = OutboxPage))
+)]
+#[get("/api/v1/admin/outbox")]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    query: Query<OutboxQuery>,
+) -> Result<web::Json<OutboxPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        outbox::list(&state.db, q.status, q.cursor, q.limit.unwrap_or(50)).await?,
+    ))
+}
+
+/// Send a dead email again.
+#[utoipa::path(
+    tag = "notifications",
+    params(("id" = String, Path, description = "Outbox message id")),
+    responses(
+        (status = 200, description = "Queued again", body = OutboxMessage),
+        (status = 404, description = "No such message", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The message is not dead", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/admin/outbox/{id}/retry")]
+pub async fn retry_outbox(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<OutboxMessage>, AppError> {
+    Ok(web::Json(outbox::retry(&state.db, id.into_inner()).await?))
+}
+
+pub fn admin_routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_outbox).service(retry_outbox);
+}

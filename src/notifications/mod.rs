@@ -1,0 +1,136 @@
+//! Email notifications through an outbox. Domain code calls [`notify`] inside its own transaction;
+//! that writes a `send_email` job, so an email is sent if and only if the change that caused it
+//! committed. The job's worker renders the template and sends it with [`Mailer`].
+
+pub mod handlers;
+pub mod mailer;
+pub mod outbox;
+pub mod templates;
+
+use serde::{Deserialize, Serialize};
+
+pub use mailer::Mailer;
+pub use templates::{EmailTemplate, Templates};
+
+use crate::{
+    db::DbConnection,
+    http::locale::Locale,
+    jobs::{Job, JobContext, JobError, JobRequest, enqueue},
+};
+
+/// The job kind that sends one email.
+pub const SEND_EMAIL: &str = "send_email";
+
+/// An email address, trimmed and case-folded, checked by lettre's parser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<EmailAddress, String> {
+        let folded = raw.trim().to_lowercase();
+        if folded.len() > 254 {
+            return Err("too long".into());
+        }
+        folded
+            .parse::<lettre::Address>()
+            .map_err(|e| e.to_string())?;
+        Ok(EmailAddress(folded))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        EmailAddress::parse(&s)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(e: EmailAddress) -> String {
+        e.0
+    }
+}
+
+/// What a `send_email` job carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub to: EmailAddress,
+    pub template: EmailTemplate,
+    pub locale: Locale,
+    pub data: serde_json::Value,
+}
+
+/// Queues an email in the caller's transaction. `dedup_key` names the event (e.g.
+/// `verify_email:<account id>:<token id>`): notifying the same event twice sends one email.
+pub fn notify(
+    conn: &mut DbConnection,
+    to: &EmailAddress,
+    template: EmailTemplate,
+    locale: Locale,
+    data: serde_json::Value,
+    dedup_key: &str,
+) -> diesel::QueryResult<bool> {
+    let payload = EmailPayload {
+        to: to.clone(),
+        template,
+        locale,
+        data,
+    };
+    let payload = serde_json::to_value(&payload)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    enqueue(
+        conn,
+        &JobRequest {
+            kind: SEND_EMAIL.to_owned(),
+            payload,
+            dedup_key: format!("email:{dedup_key}"),
+            run_at: None,
+            scheduled_for: None,
+        },
+    )
+}
+
+/// The `send_email` job: render, send, count.
+pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
+    let payload: EmailPayload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("unreadable email payload: {e}")))?;
+    let mail = ctx
+        .mailer
+        .templates()
+        .render(payload.template, payload.locale, &payload.data)
+        .map_err(|e| JobError::Permanent(format!("template {}: {e}", payload.template.name())))?;
+    match ctx.mailer.send(&payload.to, mail, &job.id).await {
+        Ok(()) => {
+            ctx.metrics.email_sent(payload.template.name());
+            Ok(())
+        }
+        Err(e) => {
+            ctx.metrics.email_failed(payload.template.name());
+            Err(match e {
+                mailer::MailError::Invalid(m) => JobError::Permanent(m),
+                other => JobError::Retry(other.to_string()),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_are_case_folded_and_checked() {
+        assert_eq!(
+            EmailAddress::parse("  Aigul.K@Mail.KZ ").unwrap().as_str(),
+            "aigul.k@mail.kz"
+        );
+        assert!(EmailAddress::parse("not an email").is_err());
+        assert!(EmailAddress::parse("a@").is_err());
+        assert!(EmailAddress::parse(&format!("{}@x.kz", "a".repeat(260))).is_err());
+    }
+}

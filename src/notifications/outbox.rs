@@ -1,0 +1,133 @@
+//! The outbox as people see it: the `send_email` jobs, as pending / sent / dead messages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{EmailPayload, SEND_EMAIL};
+use crate::{
+    db::Db,
+    error::AppError,
+    http::problem::Msg,
+    jobs::{Job, JobState, queries},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Dead,
+}
+
+impl OutboxStatus {
+    fn job_states(self) -> &'static [JobState] {
+        match self {
+            OutboxStatus::Pending => &[JobState::Queued, JobState::Running],
+            OutboxStatus::Sent => &[JobState::Done],
+            OutboxStatus::Dead => &[JobState::Dead],
+        }
+    }
+
+    fn of(state: Option<JobState>) -> OutboxStatus {
+        match state {
+            Some(JobState::Done) => OutboxStatus::Sent,
+            Some(JobState::Dead) => OutboxStatus::Dead,
+            _ => OutboxStatus::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub recipient: String,
+    pub template: String,
+    pub locale: String,
+    pub status: OutboxStatus,
+    pub attempts: i32,
+    /// When the next attempt is due (pending messages only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OutboxPage {
+    pub items: Vec<OutboxMessage>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Job> for OutboxMessage {
+    fn from(job: Job) -> Self {
+        let payload: Option<EmailPayload> = serde_json::from_str(&job.payload).ok();
+        let status = OutboxStatus::of(job.state());
+        OutboxMessage {
+            recipient: payload
+                .as_ref()
+                .map(|p| p.to.as_str().to_owned())
+                .unwrap_or_default(),
+            template: payload
+                .as_ref()
+                .map(|p| p.template.name().to_owned())
+                .unwrap_or_default(),
+            locale: payload
+                .as_ref()
+                .map(|p| p.locale.code().to_owned())
+                .unwrap_or_default(),
+            status,
+            attempts: job.attempts,
+            next_attempt_at: (status == OutboxStatus::Pending).then(|| job.run_at.and_utc()),
+            last_error: job.last_error,
+            created_at: job.created_at.and_utc(),
+            sent_at: (status == OutboxStatus::Sent)
+                .then_some(job.finished_at)
+                .flatten()
+                .map(|t| t.and_utc()),
+            id: job.id,
+        }
+    }
+}
+
+pub async fn list(
+    db: &Db,
+    status: Option<OutboxStatus>,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<OutboxPage, AppError> {
+    let states: Vec<JobState> = status.map(|s| s.job_states().to_vec()).unwrap_or_default();
+    let limit = limit.clamp(1, 100);
+    let mut jobs = db
+        .run(move |c| {
+            queries::list(c, SEND_EMAIL, &states, cursor.as_deref(), limit + 1)
+                .map_err(AppError::from)
+        })
+        .await?;
+    let next_cursor = if jobs.len() as i64 > limit {
+        jobs.truncate(limit as usize);
+        jobs.last().map(|j| j.id.clone())
+    } else {
+        None
+    };
+    Ok(OutboxPage {
+        items: jobs.into_iter().map(OutboxMessage::from).collect(),
+        next_cursor,
+    })
+}
+
+/// Sends a dead message again (fresh attempts). Only dead messages can be retried.
+pub async fn retry(db: &Db, id: String) -> Result<OutboxMessage, AppError> {
+    db.transaction(move |c| {
+        let job = queries::find(c, &id)?
+            .filter(|j| j.kind == SEND_EMAIL)
+            .ok_or(AppError::NotFound)?;
+        if job.state() != Some(JobState::Dead) {
+            return Err(AppError::Conflict(Msg::OnlyDeadMessagesCanBeRetried));
+        }
+        queries::requeue_dead(c, &id, Utc::now().naive_utc())?;
+        let job = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
+        Ok(OutboxMessage::from(job))
+    })
+    .await
+}

@@ -1,0 +1,154 @@
+//! Email templates: one folder per event with `subject`, `body.txt` and `body.html` in each of kk, ru
+//! and en, embedded in the binary. HTML templates escape everything they are given.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use serde::{Deserialize, Serialize};
+
+use crate::http::locale::Locale;
+
+#[derive(rust_embed::Embed)]
+#[folder = "src/notifications/templates/"]
+struct Files;
+
+/// The events that send an email. Each has a folder under `templates/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTemplate {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl EmailTemplate {
+    pub const ALL: [EmailTemplate; 2] = [EmailTemplate::VerifyEmail, EmailTemplate::PasswordReset];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EmailTemplate::VerifyEmail => "verify_email",
+            EmailTemplate::PasswordReset => "password_reset",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> Result<Templates, minijinja::Error> {
+        let mut env = Environment::new();
+        // Names end in the locale (body.html.kk), so escaping is chosen by the name, not the suffix.
+        env.set_auto_escape_callback(|name| {
+            if name.contains(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        for name in Files::iter() {
+            let Some(file) = Files::get(&name) else {
+                continue;
+            };
+            let source = String::from_utf8(file.data.into_owned()).map_err(|e| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("{name}: {e}"),
+                )
+            })?;
+            env.add_template_owned(name.to_string(), source)?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn render(
+        &self,
+        template: EmailTemplate,
+        locale: Locale,
+        data: &serde_json::Value,
+    ) -> Result<RenderedEmail, minijinja::Error> {
+        let ctx = context! { locale => locale.code(), ..Value::from_serialize(data) };
+        let part = |file: &str| {
+            self.env
+                .get_template(&format!("{}/{file}.{}", template.name(), locale.code()))?
+                .render(&ctx)
+        };
+        Ok(RenderedEmail {
+            // A subject is one line whatever the data holds.
+            subject: part("subject")?
+                .replace(['\r', '\n'], " ")
+                .trim()
+                .to_owned(),
+            text: part("body.txt")?,
+            html: part("body.html")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> serde_json::Value {
+        serde_json::json!({
+            "name": "Айгүл <script>alert(1)</script>",
+            "link": "https://app.example.kz/verify?token=abc&x=1",
+            "expires_hours": 24,
+            "expires_minutes": 60,
+        })
+    }
+
+    #[test]
+    fn every_template_renders_in_every_language_with_both_bodies() {
+        let t = Templates::load().unwrap();
+        for template in EmailTemplate::ALL {
+            let mut subjects = Vec::new();
+            for locale in Locale::ALL {
+                let mail = t.render(template, locale, &data()).unwrap();
+                assert!(!mail.subject.is_empty());
+                assert!(
+                    mail.text
+                        .contains("https://app.example.kz/verify?token=abc&x=1"),
+                    "{template:?} {locale:?}"
+                );
+                assert!(mail.html.contains("<html lang=\"") && mail.html.contains(locale.code()));
+                subjects.push(mail.subject);
+            }
+            subjects.dedup();
+            assert_eq!(
+                subjects.len(),
+                3,
+                "{template:?} is not translated: {subjects:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_data_is_escaped_in_html_but_not_in_text() {
+        let t = Templates::load().unwrap();
+        let mail = t
+            .render(EmailTemplate::VerifyEmail, Locale::Ru, &data())
+            .unwrap();
+        assert!(!mail.html.contains("<script>"));
+        assert!(mail.html.contains("&lt;script&gt;"));
+        assert!(mail.html.contains("token=abc&amp;x=1"));
+        assert!(mail.text.contains("Айгүл <script>"));
+    }
+
+    #[test]
+    fn a_missing_variable_is_an_error_not_an_empty_link() {
+        let t = Templates::load().unwrap();
+        let err = t.render(
+            EmailTemplate::PasswordReset,
+            Locale::En,
+            &serde_json::json!({ "expires_minutes": 60 }),
+        );
+        assert!(err.is_err());
+    }
+}
