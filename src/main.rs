@@ -36,6 +36,11 @@ enum Command {
     Migrate,
     /// Print the OpenAPI description (YAML).
     Openapi,
+    /// Enqueue one run of a periodic job now (workers of a running `serve` pick it up).
+    RunJob {
+        /// A name from the schedule, e.g. purge_finished_jobs.
+        name: String,
+    },
     /// Create the first administrator; the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -114,6 +119,18 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
             );
         }
         Command::Openapi => unreachable_openapi(),
+        Command::RunJob { name } => {
+            let db = startup::connect(&settings)?;
+            db.migrate().await?;
+            let schedule: Vec<String> = settings.schedule.keys().cloned().collect();
+            match social_jobs::jobs::service::run_now(&db, &schedule, &name).await {
+                Ok(job) => println!("enqueued {} as job {}", job.kind, job.job_id),
+                Err(_) => anyhow::bail!(
+                    "no periodic job is named '{name}'; configured: {}",
+                    schedule.join(", ")
+                ),
+            }
+        }
         Command::CreateAdmin { email } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use chrono::{Duration as ChronoDuration, SubsecRound, Utc};
+use chrono::{Duration as ChronoDuration, SubsecRound, Timelike, Utc};
 use common::{Backend, TestDatabase, test_settings};
 use diesel::prelude::*;
 use social_jobs::{
@@ -201,20 +201,23 @@ backend_tests! {
         assert!(w.run_once().await.unwrap().is_none(), "a dead job was claimed");
     }
 
-    async fn the_same_occurrence_from_two_schedulers_gives_one_job(backend: Backend) {
+    async fn the_same_occurrence_from_three_schedulers_gives_one_job(backend: Backend) {
         let (state, _db) = state_for(backend, |_| {}).await;
-        // Occurrences fall on whole seconds.
-        let at = (Utc::now() - ChronoDuration::minutes(1)).trunc_subsecs(0);
+        let cron = schedule::parse_cron("0 * * * * *").unwrap();
+        let occurrence = (Utc::now() - ChronoDuration::minutes(2)).trunc_subsecs(0).with_second(0).unwrap();
+        // Three instances' ticks for the same occurrence, each with its own clock skew and delay.
+        let tick = |ms: i64| occurrence + ChronoDuration::milliseconds(ms);
         let (a, b, c) = tokio::join!(
-            schedule::enqueue_occurrence(&state.db, "purge_finished_jobs", at),
-            schedule::enqueue_occurrence(&state.db, "purge_finished_jobs", at),
-            schedule::enqueue_occurrence(&state.db, "purge_finished_jobs", at),
+            schedule::enqueue_due(&state.db, "purge_finished_jobs", &cron, tick(3)),
+            schedule::enqueue_due(&state.db, "purge_finished_jobs", &cron, tick(480)),
+            schedule::enqueue_due(&state.db, "purge_finished_jobs", &cron, tick(1750)),
         );
-        let created = [a.unwrap(), b.unwrap(), c.unwrap()].iter().filter(|x| **x).count();
-        assert_eq!(created, 1);
+        let created: Vec<_> = [a.unwrap(), b.unwrap(), c.unwrap()].into_iter().flatten().collect();
+        assert_eq!(created, vec![occurrence]);
         let jobs = all_jobs(&state).await;
         assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].scheduled_for, Some(at.naive_utc()));
+        assert_eq!(jobs[0].scheduled_for, Some(occurrence.naive_utc()));
+        assert_eq!(jobs[0].dedup_key, schedule::occurrence_key("purge_finished_jobs", occurrence));
     }
 
     async fn start_up_enqueues_occurrences_missed_while_down_once(backend: Backend) {

@@ -3,7 +3,7 @@
 //! the same tick creates one job between them. Missed occurrences are enqueued at start
 //! ([`catch_up`]) because the scheduler does not remember what it missed.
 
-use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime, SubsecRound, Utc};
 use chrono_tz::{Asia::Almaty, Tz};
 use croner::{
     Cron,
@@ -38,7 +38,9 @@ pub fn latest_occurrence(
     now: DateTime<Utc>,
     horizon: ChronoDuration,
 ) -> Option<DateTime<Utc>> {
-    let local = now.with_timezone(&ZONE);
+    // croner carries the start's fraction of a second into what it finds; an occurrence must be
+    // the same instant on every instance, so search from whole seconds.
+    let local = now.trunc_subsecs(0).with_timezone(&ZONE);
     let found = cron
         .find_previous_occurrence(&local, true)
         .ok()?
@@ -54,7 +56,7 @@ pub fn occurrences_between(
     limit: usize,
 ) -> Vec<DateTime<Utc>> {
     let mut found: Vec<DateTime<Utc>> = cron
-        .iter_after(after.with_timezone(&ZONE))
+        .iter_after(after.trunc_subsecs(0).with_timezone(&ZONE))
         .map(|t| t.with_timezone(&Utc))
         .take_while(|t| *t <= now)
         .collect();
@@ -80,6 +82,21 @@ pub async fn enqueue_occurrence(db: &Db, name: &str, at: DateTime<Utc>) -> Resul
     };
     db.run(move |conn| enqueue(conn, &request).map_err(DbError::from))
         .await
+}
+
+/// What a scheduler tick does: enqueue the occurrence the tick stands for. Ticks fire at or just
+/// after the occurrence, on each instance a little differently; naming the job by the occurrence
+/// (not the clock) gives every instance the same key. Returns the occurrence if this call created it.
+pub async fn enqueue_due(
+    db: &Db,
+    name: &str,
+    cron: &Cron,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    let Some(at) = latest_occurrence(cron, now, ChronoDuration::hours(1)) else {
+        return Ok(None);
+    };
+    Ok(enqueue_occurrence(db, name, at).await?.then_some(at))
 }
 
 /// At most this many missed occurrences of one job are enqueued at start.
@@ -124,17 +141,11 @@ pub async fn start(db: Db, schedule: Vec<(String, Cron)>) -> anyhow::Result<JobS
         let job = CronJob::new_async_tz(cron.pattern.to_string(), ZONE, move |_, _| {
             let (db, name, cron) = (db.clone(), job_name.clone(), cron_for_tick.clone());
             Box::pin(async move {
-                // The tick fires at (or just after) the occurrence; name it by the occurrence itself,
-                // not the clock, so every instance computes the same key.
-                let Some(at) = latest_occurrence(&cron, Utc::now(), ChronoDuration::hours(1))
-                else {
-                    return;
-                };
-                match enqueue_occurrence(&db, &name, at).await {
-                    Ok(true) => {
+                match enqueue_due(&db, &name, &cron, Utc::now()).await {
+                    Ok(Some(at)) => {
                         tracing::info!(job = %name, occurrence = %at, "scheduled job enqueued")
                     }
-                    Ok(false) => tracing::debug!(job = %name, "occurrence already enqueued"),
+                    Ok(None) => tracing::debug!(job = %name, "occurrence already enqueued"),
                     Err(e) => {
                         tracing::error!(job = %name, error = %e, "could not enqueue a scheduled job")
                     }
@@ -173,6 +184,35 @@ mod tests {
         assert_eq!(
             occurrence_key("purge", at),
             "purge:2026-12-01T03:30:00+05:00"
+        );
+    }
+
+    #[test]
+    fn occurrences_are_whole_seconds_whatever_the_clock_reads() {
+        let cron = parse_cron("0 30 3 * * *").unwrap();
+        let a = latest_occurrence(
+            &cron,
+            utc("2026-12-01T00:00:00.292807309Z"),
+            ChronoDuration::days(2),
+        )
+        .unwrap();
+        let b = latest_occurrence(
+            &cron,
+            utc("2026-12-01T00:00:01.9Z"),
+            ChronoDuration::days(2),
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, utc("2026-11-30T22:30:00Z"));
+        let missed = occurrences_between(
+            &cron,
+            utc("2026-11-28T00:00:00.5Z"),
+            utc("2026-12-01T00:00:00.7Z"),
+            10,
+        );
+        assert!(
+            missed.iter().all(|t| t.timestamp_subsec_nanos() == 0),
+            "{missed:?}"
         );
     }
 

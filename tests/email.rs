@@ -1,0 +1,221 @@
+//! Email through the outbox to a real SMTP server on loopback, on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::{collections::BTreeSet, time::Duration};
+
+use actix_web::test as atest;
+use common::{
+    Backend, TestDatabase,
+    smtp::{Outage, SmtpSink},
+    test_settings,
+};
+use diesel::prelude::*;
+use social_jobs::{
+    config::{Settings, SmtpTls},
+    db::{DbError, schema::jobs},
+    http::locale::Locale,
+    jobs::{QueueConfig, Worker, WorkerPool, worker::Outcome},
+    notifications::{EmailAddress, EmailTemplate, Templates, notify},
+    startup::AppState,
+};
+
+async fn state_with_smtp(
+    backend: Backend,
+    port: u16,
+    tune: impl FnOnce(&mut Settings),
+) -> (actix_web::web::Data<AppState>, TestDatabase) {
+    let db = TestDatabase::migrated(backend).await;
+    let mut settings = test_settings(&db);
+    settings.smtp_host = "127.0.0.1".into();
+    settings.smtp_port = port;
+    settings.smtp_tls = SmtpTls::None;
+    settings.smtp_timeout_secs = 3;
+    tune(&mut settings);
+    let (state, _) = AppState::build(settings).await.unwrap();
+    (state, db)
+}
+
+fn data() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Айгүл <b>Сейітқызы</b>",
+        "link": "https://app.social-jobs.almaty.kz/verify?token=t0k3n",
+        "expires_hours": 24,
+        "expires_minutes": 60,
+    })
+}
+
+async fn queue_email(
+    state: &AppState,
+    to: &str,
+    template: EmailTemplate,
+    locale: Locale,
+    key: &str,
+) {
+    let (to, key) = (EmailAddress::parse(to).unwrap(), key.to_owned());
+    state
+        .db
+        .transaction(move |c| notify(c, &to, template, locale, data(), &key).map_err(DbError::from))
+        .await
+        .unwrap();
+}
+
+fn worker(state: &AppState) -> Worker {
+    Worker::new(
+        state.job_context(),
+        state.jobs.clone(),
+        QueueConfig::from_settings(&state.settings),
+    )
+}
+
+async fn job_states(state: &AppState) -> Vec<(String, i32)> {
+    state
+        .db
+        .run(|c| {
+            jobs::table
+                .select((jobs::state, jobs::attempts))
+                .load::<(String, i32)>(c)
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
+}
+
+backend_tests! {
+    async fn emails_arrive_at_the_smtp_server_with_both_bodies_in_each_locale(backend: Backend) {
+        let sink = SmtpSink::start();
+        let (state, _db) = state_with_smtp(backend, sink.port, |_| {}).await;
+        let mut expected = Vec::new();
+        for template in EmailTemplate::ALL {
+            for locale in Locale::ALL {
+                let to = format!("mother.{}.{}@example.kz", template.name(), locale.code());
+                queue_email(&state, &to, template, locale, &to).await;
+                expected.push((to, template, locale));
+            }
+        }
+        let w = worker(&state);
+        while let Some((_, outcome)) = w.run_once().await.unwrap() {
+            assert_eq!(outcome, Outcome::Done);
+        }
+        let received = sink.received();
+        assert_eq!(received.len(), expected.len());
+        let templates = Templates::load().unwrap();
+        for (to, template, locale) in expected {
+            let mail = received.iter().find(|m| m.to == vec![to.clone()]).unwrap_or_else(|| panic!("nothing for {to}"));
+            let parsed = mail.parsed();
+            let want = templates.render(template, locale, &data()).unwrap();
+            assert_eq!(parsed.to().unwrap().first().unwrap().address().unwrap(), to);
+            assert_eq!(parsed.subject().unwrap(), want.subject, "{to}");
+            let text = parsed.body_text(0).unwrap();
+            let html = parsed.body_html(0).unwrap();
+            assert!(text.contains("https://app.social-jobs.almaty.kz/verify?token=t0k3n"), "{text}");
+            // SMTP carries lines ending in CRLF.
+            let unwire = |s: &str| s.replace("\r\n", "\n").trim_end().to_owned();
+            assert_eq!(unwire(&text), unwire(&want.text));
+            assert_eq!(unwire(&html), unwire(&want.html));
+            assert!(!html.contains("<b>Сейітқызы</b>"), "user data not escaped in HTML");
+            assert!(parsed.message_id().unwrap().ends_with("@social-jobs.almaty.kz"));
+        }
+        let text = String::from_utf8(received[0].raw.clone()).unwrap();
+        assert!(text.contains("multipart/alternative"), "not a text+HTML message");
+    }
+
+    async fn with_the_smtp_server_down_emails_wait_and_all_arrive_once_it_is_back(backend: Backend) {
+        let sink = SmtpSink::start();
+        let mut proxy = Outage::start(format!("127.0.0.1:{}", sink.port)).await;
+        let (state, _db) = state_with_smtp(backend, proxy.port, |s| {
+            s.job_backoff_base_ms = 100;
+            s.job_backoff_max_secs = 1;
+            s.job_max_attempts = 100;
+            s.job_poll_interval_ms = 50;
+        }).await;
+        proxy.cut();
+        let mut recipients = BTreeSet::new();
+        for i in 0..5 {
+            let to = format!("family{i}@example.kz");
+            queue_email(&state, &to, EmailTemplate::VerifyEmail, Locale::Kk, &to).await;
+            recipients.insert(to);
+        }
+        let pool = WorkerPool::start(2, state.job_context(), state.jobs.clone(), QueueConfig::from_settings(&state.settings));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(sink.received().is_empty());
+        let states = job_states(&state).await;
+        assert!(states.iter().all(|(s, a)| s != "done" && s != "dead" && *a >= 1), "{states:?}");
+
+        proxy.restore().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while job_states(&state).await.iter().any(|(s, _)| s != "done") {
+            assert!(std::time::Instant::now() < deadline, "emails were not delivered after SMTP came back");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        pool.stop().await;
+        let received = sink.received();
+        let got: BTreeSet<String> = received.iter().flat_map(|m| m.to.clone()).collect();
+        assert_eq!(got, recipients, "an email was lost");
+        assert_eq!(received.len(), 5, "an email was sent twice");
+        let ids: BTreeSet<String> = received.iter().map(|m| m.parsed().message_id().unwrap().to_owned()).collect();
+        assert_eq!(ids.len(), 5);
+    }
+
+    async fn dead_emails_are_listed_for_admins_and_can_be_retried(backend: Backend) {
+        let sink = SmtpSink::start();
+        let mut proxy = Outage::start(format!("127.0.0.1:{}", sink.port)).await;
+        let (state, _db) = state_with_smtp(backend, proxy.port, |s| s.job_max_attempts = 1).await;
+        proxy.cut();
+        queue_email(&state, "dead@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "dead").await;
+        queue_email(&state, "pending@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "pending").await;
+        let w = worker(&state);
+        assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
+
+        let app = atest::init_service(social_jobs::http::app_with(state.clone(), social_jobs::notifications::handlers::admin_routes)).await;
+        let get = |uri: &str| atest::TestRequest::get().uri(uri).to_request();
+        let dead: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?status=dead")).await;
+        let items = dead["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["recipient"], "dead@example.kz");
+        assert_eq!(items[0]["template"], "password_reset");
+        assert_eq!(items[0]["status"], "dead");
+        assert!(items[0]["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+        let pending: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?status=pending")).await;
+        assert_eq!(pending["items"][0]["recipient"], "pending@example.kz");
+        let all: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?limit=1")).await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 1);
+        let cursor = all["next_cursor"].as_str().unwrap().to_owned();
+        let rest: serde_json::Value = atest::call_and_read_body_json(&app, get(&format!("/api/v1/admin/outbox?limit=1&cursor={cursor}"))).await;
+        assert_ne!(rest["items"][0]["id"], all["items"][0]["id"]);
+        assert!(rest["next_cursor"].is_null());
+
+        let res = atest::call_service(&app, get("/api/v1/admin/outbox?status=lost")).await;
+        assert_eq!(res.status(), 422);
+
+        let id = items[0]["id"].as_str().unwrap().to_owned();
+        let retry = |id: &str| atest::TestRequest::post().uri(&format!("/api/v1/admin/outbox/{id}/retry")).to_request();
+        let res = atest::call_service(&app, retry(&id)).await;
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = atest::read_body_json(res).await;
+        assert_eq!(body["status"], "pending");
+        assert_eq!(atest::call_service(&app, retry(&id)).await.status(), 409);
+        assert_eq!(atest::call_service(&app, retry("no-such-id")).await.status(), 404);
+
+        proxy.restore().await;
+        while w.run_once().await.unwrap().is_some() {}
+        let sent: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?status=sent")).await;
+        assert_eq!(sent["items"].as_array().unwrap().len(), 2);
+        assert_eq!(sink.received().len(), 2);
+    }
+
+    async fn without_smtp_emails_are_written_as_eml_files(backend: Backend) {
+        let db = TestDatabase::migrated(backend).await;
+        let settings = test_settings(&db);
+        let mail_dir = settings.data_dir.join("mail");
+        let (state, _) = AppState::build(settings).await.unwrap();
+        queue_email(&state, "dev@example.kz", EmailTemplate::VerifyEmail, Locale::En, "dev").await;
+        assert_eq!(worker(&state).run_once().await.unwrap().unwrap().1, Outcome::Done);
+        let files: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1);
+        let raw = std::fs::read(files[0].path()).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(parsed.subject(), Some("Confirm your email address"));
+    }
+}
