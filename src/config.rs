@@ -396,9 +396,11 @@ mod tests {
         let s = Settings {
             jwt_secret: SecretString::from("top-secret-value".to_owned()),
             database_url: SecretString::from("postgres://u:hunter2@h/db".to_owned()),
+            smtp_password: SecretString::from("smtp-pass-42".to_owned()),
             ..Settings::default()
         };
-        let printed = format!("{s:?}");
+        let printed = format!("{s:?} {}", serde_json::to_string(&s).unwrap_or_default());
+        assert!(!printed.contains("smtp-pass-42"));
         assert!(!printed.contains("top-secret-value"));
         assert!(!printed.contains("hunter2"));
     }

@@ -119,6 +119,9 @@ backend_tests! {
         }
         let text = String::from_utf8(received[0].raw.clone()).unwrap();
         assert!(text.contains("multipart/alternative"), "not a text+HTML message");
+        let metrics = state.metrics.render((0, 0), 0);
+        assert!(metrics.contains(r#"sj_emails_total{outcome="sent",template="verify_email"} 3"#), "{metrics}");
+        assert!(metrics.contains(r#"sj_emails_total{outcome="sent",template="password_reset"} 3"#), "{metrics}");
     }
 
     async fn with_the_smtp_server_down_emails_wait_and_all_arrive_once_it_is_back(backend: Backend) {
@@ -167,6 +170,7 @@ backend_tests! {
         queue_email(&state, "pending@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "pending").await;
         let w = worker(&state);
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
+        assert!(state.metrics.render((0, 0), 0).contains(r#"sj_emails_total{outcome="failed",template="password_reset"} 1"#));
 
         let app = atest::init_service(social_jobs::http::app_with(state.clone(), social_jobs::notifications::handlers::admin_routes)).await;
         let get = |uri: &str| atest::TestRequest::get().uri(uri).to_request();
