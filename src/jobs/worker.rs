@@ -104,8 +104,10 @@ impl Worker {
             heartbeat.abort();
             run.unwrap_or_else(|_| Err(JobError::Retry("the job panicked".into())))
         } else {
-            Err(JobError::Permanent(format!(
-                "no handler for job kind '{}'",
+            // During a rolling upgrade an older instance may meet a kind only newer ones know: leave
+            // it for them (with backoff) rather than killing it.
+            Err(JobError::Retry(format!(
+                "no handler for job kind '{}' on this instance",
                 job.kind
             )))
         };
