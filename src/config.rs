@@ -61,6 +61,28 @@ pub struct Settings {
     /// Secret that signs access tokens. Set it in the environment in production.
     #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
     pub jwt_secret: SecretString,
+    /// Access-token signing algorithm: HS256, HS384 or HS512. Tokens signed otherwise are refused.
+    pub jwt_algorithm: String,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Lifetime of an access token.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token (each refresh issues a new one).
+    pub refresh_token_ttl_days: u32,
+    /// Lifetime of an email-verification link.
+    pub verify_email_ttl_hours: u32,
+    /// Lifetime of a password-reset link.
+    pub password_reset_ttl_minutes: u32,
+    /// Failed sign-ins allowed per account, and per client address, within the window.
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub login_failure_window_secs: u64,
+    /// Password-reset requests allowed per email, and per client address, within the window.
+    pub reset_requests_per_email: u32,
+    pub reset_requests_per_address: u32,
+    pub reset_window_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
     /// Where links in emails point (the app or web front end).
     pub public_url: String,
     /// Background workers in this instance (0: this instance runs no jobs).
@@ -120,6 +142,20 @@ impl Default for Settings {
             log_format: LogFormat::Human,
             log_level: "info".to_owned(),
             jwt_secret: SecretString::from(DEV_JWT_SECRET.to_owned()),
+            jwt_algorithm: "HS256".to_owned(),
+            jwt_issuer: "social-jobs-almaty".to_owned(),
+            jwt_audience: "social-jobs-api".to_owned(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            verify_email_ttl_hours: 48,
+            password_reset_ttl_minutes: 60,
+            login_failures_per_account: 5,
+            login_failures_per_address: 20,
+            login_failure_window_secs: 900,
+            reset_requests_per_email: 3,
+            reset_requests_per_address: 10,
+            reset_window_secs: 3600,
+            trust_forwarded_for: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
             workers: 2,
             job_poll_interval_ms: 500,
@@ -172,6 +208,20 @@ pub const SETTING_KEYS: &[&str] = &[
     "log_format",
     "log_level",
     "jwt_secret",
+    "jwt_algorithm",
+    "jwt_issuer",
+    "jwt_audience",
+    "access_token_ttl_secs",
+    "refresh_token_ttl_days",
+    "verify_email_ttl_hours",
+    "password_reset_ttl_minutes",
+    "login_failures_per_account",
+    "login_failures_per_address",
+    "login_failure_window_secs",
+    "reset_requests_per_email",
+    "reset_requests_per_address",
+    "reset_window_secs",
+    "trust_forwarded_for",
     "public_url",
     "workers",
     "job_poll_interval_ms",

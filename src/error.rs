@@ -25,6 +25,12 @@ pub enum AppError {
     },
     #[error("not found")]
     NotFound,
+    #[error("unauthorized")]
+    Unauthorized(Msg),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u32 },
     #[error("conflict")]
     Conflict(Msg),
     #[error("route not found")]
@@ -68,6 +74,15 @@ impl AppError {
             AppError::NotFound => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", Msg::ResourceNotFound)
             }
+            AppError::Unauthorized(m) => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", m.clone())
+            }
+            AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", Msg::Forbidden),
+            AppError::TooManyRequests { .. } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                Msg::TooManyAttempts,
+            ),
             AppError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m.clone()),
             AppError::RouteNotFound => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", Msg::RouteNotFound)
@@ -123,7 +138,14 @@ impl ResponseError for AppError {
                     res.headers_mut().insert(actix_web::http::header::ALLOW, v);
                 }
             }
-            AppError::Unavailable {
+            AppError::Unauthorized(_) => {
+                res.headers_mut().insert(
+                    actix_web::http::header::WWW_AUTHENTICATE,
+                    actix_web::http::header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Unavailable {
                 retry_after_secs, ..
             } => {
                 res.headers_mut().insert(

@@ -1,12 +1,16 @@
 //! Social jobs and stipended short courses for low-income families: the service's library. `main`
 //! and the tests both assemble it through [`startup::Application::build`].
 
+pub mod accounts;
+pub mod audit;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod kz;
 pub mod notifications;
+pub mod organisations;
 pub mod startup;
 pub mod telemetry;

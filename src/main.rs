@@ -1,6 +1,6 @@
 //! The `social-jobs` command: serve, migrate, openapi, create-admin, seed-demo.
 
-use std::{io::Read, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use social_jobs::{
@@ -132,10 +132,17 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
             }
         }
         Command::CreateAdmin { email } => {
+            let email = social_jobs::notifications::EmailAddress::parse(&email)
+                .map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let _ = (email, password);
-            anyhow::bail!("accounts do not exist yet (issue 4); create-admin arrives with them");
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let db = startup::connect(&settings)?;
+            db.migrate().await?;
+            match social_jobs::accounts::service::create_first_admin(&db, email, password).await {
+                Ok(admin) => println!("created admin {} ({})", admin.email, admin.id),
+                Err(e) => anyhow::bail!("{}", describe(&e)),
+            }
         }
         Command::SeedDemo { scale } => {
             let db = startup::connect(&settings)?;
@@ -145,6 +152,21 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// A CLI-friendly description of a service error (field problems spelled out, in English).
+fn describe(e: &social_jobs::error::AppError) -> String {
+    let body = e.problem().body(social_jobs::http::locale::Locale::En);
+    let fields: Vec<String> = body
+        .errors
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if fields.is_empty() {
+        body.detail
+    } else {
+        format!("{} {}", body.detail, fields.join("; "))
+    }
 }
 
 fn unreachable_openapi() {

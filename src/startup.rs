@@ -21,6 +21,7 @@ pub struct AppState {
     pub openapi_yaml: Arc<str>,
     pub mailer: Arc<Mailer>,
     pub jobs: Arc<JobRegistry>,
+    pub auth: Arc<crate::accounts::AuthKeys>,
 }
 
 impl AppState {
@@ -40,6 +41,7 @@ impl AppState {
             .context("rendering the OpenAPI description")?
             .into();
         let mailer = Arc::new(Mailer::from_settings(&settings).context("setting up email")?);
+        let settings_for_auth = settings.clone();
         let state = AppState {
             db,
             settings: Arc::new(settings),
@@ -47,6 +49,9 @@ impl AppState {
             openapi_yaml,
             mailer,
             jobs: Arc::new(JobRegistry::standard()),
+            auth: Arc::new(crate::accounts::AuthKeys::from_settings(
+                &settings_for_auth,
+            )?),
         };
         Ok((web::Data::new(state), applied))
     }

@@ -172,8 +172,10 @@ backend_tests! {
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
         assert!(state.metrics.render((0, 0), 0).contains(r#"sj_emails_total{outcome="failed",template="password_reset"} 1"#));
 
-        let app = atest::init_service(social_jobs::http::app_with(state.clone(), social_jobs::notifications::handlers::admin_routes)).await;
-        let get = |uri: &str| atest::TestRequest::get().uri(uri).to_request();
+        let app = atest::init_service(social_jobs::http::app(state.clone())).await;
+        let (_, token) = common::admin_token(&state).await;
+        let bearer = ("authorization", format!("Bearer {token}"));
+        let get = |uri: &str| atest::TestRequest::get().uri(uri).insert_header(bearer.clone()).to_request();
         let dead: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?status=dead")).await;
         let items = dead["items"].as_array().unwrap();
         assert_eq!(items.len(), 1);
@@ -194,7 +196,7 @@ backend_tests! {
         assert_eq!(res.status(), 422);
 
         let id = items[0]["id"].as_str().unwrap().to_owned();
-        let retry = |id: &str| atest::TestRequest::post().uri(&format!("/api/v1/admin/outbox/{id}/retry")).to_request();
+        let retry = |id: &str| atest::TestRequest::post().uri(&format!("/api/v1/admin/outbox/{id}/retry")).insert_header(bearer.clone()).to_request();
         let res = atest::call_service(&app, retry(&id)).await;
         assert_eq!(res.status(), 200);
         let body: serde_json::Value = atest::read_body_json(res).await;

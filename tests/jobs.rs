@@ -262,13 +262,17 @@ backend_tests! {
 
     async fn run_job_enqueues_a_periodic_job_now_and_workers_run_it(backend: Backend) {
         let (state, _db) = state_for(backend, |_| {}).await;
-        let app = actix_web::test::init_service(social_jobs::http::app_with(state.clone(), social_jobs::jobs::handlers::admin_routes)).await;
+        let app = actix_web::test::init_service(social_jobs::http::app(state.clone())).await;
+        let (_, token) = common::admin_token(&state).await;
+        let bearer = ("authorization", format!("Bearer {token}"));
         let req = actix_web::test::TestRequest::post().uri("/api/v1/jobs/purge_finished_jobs/run").to_request();
+        assert_eq!(actix_web::test::call_service(&app, req).await.status(), 401);
+        let req = actix_web::test::TestRequest::post().uri("/api/v1/jobs/purge_finished_jobs/run").insert_header(bearer.clone()).to_request();
         let res = actix_web::test::call_service(&app, req).await;
         assert_eq!(res.status(), 202);
         let body: serde_json::Value = actix_web::test::read_body_json(res).await;
         assert_eq!(body["kind"], "purge_finished_jobs");
-        let req = actix_web::test::TestRequest::post().uri("/api/v1/jobs/send_email/run").to_request();
+        let req = actix_web::test::TestRequest::post().uri("/api/v1/jobs/send_email/run").insert_header(bearer.clone()).to_request();
         assert_eq!(actix_web::test::call_service(&app, req).await.status(), 404);
         // The real registry runs it.
         let w = Worker::new(state.job_context(), state.jobs.clone(), QueueConfig::from_settings(&state.settings));

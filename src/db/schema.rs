@@ -22,6 +22,7 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
     }
 }
 
@@ -43,4 +44,86 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
     }
 }
-diesel::allow_tables_to_appear_in_same_query!(districts, audit_events, jobs);
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        bin -> Text,
+        district -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        contact_email -> Text,
+        status -> Text,
+        approved_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        locale -> Text,
+        organisation_id -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        tokens_valid_after -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rate_limit_events (id) {
+        id -> Text,
+        bucket -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(accounts -> organisations (organisation_id));
+diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::joinable!(one_time_tokens -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    districts,
+    audit_events,
+    jobs,
+    organisations,
+    accounts,
+    refresh_tokens,
+    one_time_tokens,
+    rate_limit_events,
+);

@@ -1,5 +1,6 @@
 //! The HTTP layer: the app factory, middleware, problems, extractors.
 
+pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod locale;
@@ -38,17 +39,46 @@ instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are 
     ),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this description"),
+        (name = "auth", description = "Registration, sign-in, tokens, password reset, the signed-in account"),
+        (name = "staff", description = "Case workers and admins (admins only)"),
+        (name = "organisations", description = "Employers and training providers"),
+        (name = "jobs", description = "Background jobs (admins only)"),
+        (name = "notifications", description = "The email outbox (admins only)"),
     ),
-    components(schemas(problem::ProblemBody))
+    components(schemas(problem::ProblemBody)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme that protected operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Every route of the service, with its OpenAPI description. Capabilities add theirs here.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
         .service(health::metrics)
-        .service(health::openapi_yaml);
+        .service(health::openapi_yaml)
+        .configure(crate::accounts::handlers::routes)
+        .configure(crate::organisations::handlers::routes)
+        .configure(crate::jobs::handlers::routes)
+        .configure(crate::notifications::handlers::routes);
 }
 
 /// The OpenAPI description generated from the routes.

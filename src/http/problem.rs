@@ -49,6 +49,16 @@ pub enum Msg {
         request_id: String,
     },
     OnlyDeadMessagesCanBeRetried,
+    AuthenticationRequired,
+    InvalidCredentials,
+    Forbidden,
+    TokenInvalid,
+    TooManyAttempts,
+    EmailAlreadyRegistered,
+    AlreadyInOrganisation,
+    OrganisationKindMismatch,
+    BinAlreadyRegistered,
+    CannotDisableYourself,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -62,6 +72,12 @@ pub enum FieldMsg {
     OutOfRange { min: i64, max: i64 },
     Invalid,
     Unknown,
+    PasswordLikeEmail,
+    PasswordTooCommon,
+    WrongPassword,
+    BinInvalid,
+    RoleNotAllowed,
+    DistrictUnknown,
 }
 
 impl Msg {
@@ -145,6 +161,56 @@ impl Msg {
                 Ru => "Повторно отправить можно только письмо в статусе dead.".into(),
                 En => "Only a dead message can be retried.".into(),
             },
+            Msg::AuthenticationRequired => match l {
+                Kk => "Кіру қажет: жарамды қолжетімділік токенін жіберіңіз.".into(),
+                Ru => "Требуется вход: передайте действующий токен доступа.".into(),
+                En => "Sign in required: send a valid access token.".into(),
+            },
+            Msg::InvalidCredentials => match l {
+                Kk => "Электрондық пошта немесе құпиясөз қате.".into(),
+                Ru => "Неверный адрес электронной почты или пароль.".into(),
+                En => "The email or password is wrong.".into(),
+            },
+            Msg::Forbidden => match l {
+                Kk => "Сіздің рөліңізге бұл әрекетке рұқсат жоқ.".into(),
+                Ru => "Вашей роли это действие не разрешено.".into(),
+                En => "Your role may not do this.".into(),
+            },
+            Msg::TokenInvalid => match l {
+                Kk => "Сілтеме немесе токен жарамсыз, пайдаланылған немесе мерзімі өткен.".into(),
+                Ru => "Ссылка или токен недействительны, уже использованы или истекли.".into(),
+                En => "The link or token is invalid, already used or expired.".into(),
+            },
+            Msg::TooManyAttempts => match l {
+                Kk => "Әрекеттер тым көп. Кейінірек қайталаңыз.".into(),
+                Ru => "Слишком много попыток. Повторите позже.".into(),
+                En => "Too many attempts. Please try again later.".into(),
+            },
+            Msg::EmailAlreadyRegistered => match l {
+                Kk => "Бұл электрондық пошта тіркелген.".into(),
+                Ru => "Этот адрес электронной почты уже зарегистрирован.".into(),
+                En => "This email is already registered.".into(),
+            },
+            Msg::AlreadyInOrganisation => match l {
+                Kk => "Сіз ұйымның мүшесісіз.".into(),
+                Ru => "Вы уже состоите в организации.".into(),
+                En => "You already belong to an organisation.".into(),
+            },
+            Msg::OrganisationKindMismatch => match l {
+                Kk => "Жұмыс беруші тек жұмыс беруші ұйымын, оқыту ұйымы тек оқыту ұйымын тіркей алады.".into(),
+                Ru => "Работодатель регистрирует только организацию-работодателя, провайдер — только учебную.".into(),
+                En => "An employer registers an employer organisation, a provider a training provider.".into(),
+            },
+            Msg::BinAlreadyRegistered => match l {
+                Kk => "Бұл БСН-мен ұйым тіркелген.".into(),
+                Ru => "Организация с этим БИН уже зарегистрирована.".into(),
+                En => "An organisation with this BIN is already registered.".into(),
+            },
+            Msg::CannotDisableYourself => match l {
+                Kk => "Өз аккаунтыңызды өшіре алмайсыз.".into(),
+                Ru => "Нельзя отключить собственную учётную запись.".into(),
+                En => "You cannot disable your own account.".into(),
+            },
             Msg::Field(f) => f.text(l),
         }
     }
@@ -172,6 +238,36 @@ impl FieldMsg {
             },
             FieldMsg::Invalid => Msg::JsonFieldWrongType.text(l),
             FieldMsg::Unknown => Msg::JsonFieldUnknown.text(l),
+            FieldMsg::PasswordLikeEmail => match l {
+                Kk => "Құпиясөз электрондық поштаға ұқсамауы керек.".into(),
+                Ru => "Пароль не должен совпадать с адресом почты.".into(),
+                En => "The password must not be your email.".into(),
+            },
+            FieldMsg::PasswordTooCommon => match l {
+                Kk => "Бұл құпиясөз тым кең таралған.".into(),
+                Ru => "Этот пароль слишком распространён.".into(),
+                En => "This password is too common.".into(),
+            },
+            FieldMsg::WrongPassword => match l {
+                Kk => "Құпиясөз қате.".into(),
+                Ru => "Неверный пароль.".into(),
+                En => "The password is wrong.".into(),
+            },
+            FieldMsg::BinInvalid => match l {
+                Kk => "БСН 12 цифрдан тұрады және бақылау цифры дұрыс болуы керек.".into(),
+                Ru => "БИН — 12 цифр с верной контрольной цифрой.".into(),
+                En => "A BIN is 12 digits with a valid check digit.".into(),
+            },
+            FieldMsg::RoleNotAllowed => match l {
+                Kk => "Бұл рөлді мұнда таңдауға болмайды.".into(),
+                Ru => "Эту роль здесь выбрать нельзя.".into(),
+                En => "This role cannot be chosen here.".into(),
+            },
+            FieldMsg::DistrictUnknown => match l {
+                Kk => "Мұндай аудан жоқ.".into(),
+                Ru => "Такого района нет.".into(),
+                En => "No such district.".into(),
+            },
         }
     }
 }

@@ -1,15 +1,19 @@
-//! HTTP for the job queue. Admin-only: routed once accounts and roles exist (issue 4); until then
-//! [`admin_routes`] is mounted only by tests.
+//! HTTP for the job queue (admins only).
 
 use actix_web::{HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::service;
-use crate::{error::AppError, startup::AppState};
+use crate::{
+    error::AppError,
+    http::auth::{CurrentUser, Permission},
+    startup::AppState,
+};
 
 /// Enqueue one run of a periodic job now.
 #[utoipa::path(
     tag = "jobs",
+    security(("bearer" = [])),
     params(("name" = String, Path, description = "A periodic job's name, e.g. purge_finished_jobs")),
     responses(
         (status = 202, description = "Enqueued", body = service::EnqueuedJob),
@@ -19,13 +23,15 @@ use crate::{error::AppError, startup::AppState};
 #[post("/api/v1/jobs/{name}/run")]
 pub async fn run_job(
     state: web::Data<AppState>,
+    user: CurrentUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    user.require(Permission::RunJobs)?;
     let schedule: Vec<String> = state.settings.schedule.keys().cloned().collect();
     let job = service::run_now(&state.db, &schedule, &name).await?;
     Ok(HttpResponse::Accepted().json(job))
 }
 
-pub fn admin_routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(run_job);
 }

@@ -1,12 +1,18 @@
-//! HTTP for the outbox. Admin-only: routed once accounts and roles exist (issue 4); until then
-//! [`admin_routes`] is mounted only by tests.
+//! HTTP for the email outbox (admins only).
 
 use actix_web::{get, post, web};
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus};
-use crate::{error::AppError, http::extract::Query, startup::AppState};
+use crate::{
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        extract::Query,
+    },
+    startup::AppState,
+};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -21,14 +27,17 @@ pub struct OutboxQuery {
 /// Emails in the outbox, newest first.
 #[utoipa::path(
     tag = "notifications",
+    security(("bearer" = [])),
     params(OutboxQuery),
     responses((status = 200, description = "A page of outbox messages", body = OutboxPage))
 )]
 #[get("/api/v1/admin/outbox")]
 pub async fn list_outbox(
     state: web::Data<AppState>,
+    user: CurrentUser,
     query: Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, AppError> {
+    user.require(Permission::ManageOutbox)?;
     let q = query.0;
     Ok(web::Json(
         outbox::list(&state.db, q.status, q.cursor, q.limit.unwrap_or(50)).await?,
@@ -38,6 +47,7 @@ pub async fn list_outbox(
 /// Send a dead email again.
 #[utoipa::path(
     tag = "notifications",
+    security(("bearer" = [])),
     params(("id" = String, Path, description = "Outbox message id")),
     responses(
         (status = 200, description = "Queued again", body = OutboxMessage),
@@ -48,11 +58,13 @@ pub async fn list_outbox(
 #[post("/api/v1/admin/outbox/{id}/retry")]
 pub async fn retry_outbox(
     state: web::Data<AppState>,
+    user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<web::Json<OutboxMessage>, AppError> {
+    user.require(Permission::ManageOutbox)?;
     Ok(web::Json(outbox::retry(&state.db, id.into_inner()).await?))
 }
 
-pub fn admin_routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_outbox).service(retry_outbox);
 }

@@ -16,15 +16,22 @@ struct Files;
 pub enum EmailTemplate {
     VerifyEmail,
     PasswordReset,
+    /// Someone registered with an email that has an account already.
+    AccountExists,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 2] = [EmailTemplate::VerifyEmail, EmailTemplate::PasswordReset];
+    pub const ALL: [EmailTemplate; 3] = [
+        EmailTemplate::VerifyEmail,
+        EmailTemplate::PasswordReset,
+        EmailTemplate::AccountExists,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             EmailTemplate::VerifyEmail => "verify_email",
             EmailTemplate::PasswordReset => "password_reset",
+            EmailTemplate::AccountExists => "account_exists",
         }
     }
 }

@@ -279,3 +279,25 @@ pub async fn spawn_with(db: TestDatabase, settings: Settings) -> TestApp {
         db,
     }
 }
+
+/// Creates an admin directly (as `create-admin` does) and returns its id and an access token.
+pub async fn admin_token(state: &social_jobs::startup::AppState) -> (String, String) {
+    let email = social_jobs::notifications::EmailAddress::parse(&format!(
+        "admin-{}@example.kz",
+        uuid::Uuid::new_v4().simple()
+    ))
+    .unwrap();
+    let admin = social_jobs::accounts::service::create_first_admin(
+        &state.db,
+        email,
+        "Admin-pass-Almaty-2026".into(),
+    )
+    .await
+    .unwrap();
+    let token = state
+        .auth
+        .tokens
+        .issue(&admin.id, social_jobs::accounts::model::Role::Admin)
+        .unwrap();
+    (admin.id, token)
+}

@@ -1,0 +1,775 @@
+//! Account use cases. Each is one transaction; emails are queued in it through `notify`; password
+//! hashing runs on a blocking thread before the transaction, never inside it.
+
+use actix_web::web::Data;
+use chrono::{Duration, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::{
+    model::{Account, NewAccount, Role},
+    password::{self, PasswordProblem},
+    queries,
+    ratelimit::{self, Limit},
+    tokens,
+};
+use crate::{
+    audit::{self, Actor, AuditEvent},
+    db::DbConnection,
+    error::AppError,
+    http::{
+        auth::CurrentUser,
+        locale::Locale,
+        problem::{FieldMsg, Msg},
+    },
+    notifications::{EmailAddress, EmailTemplate, notify},
+    startup::AppState,
+};
+
+const VERIFY_EMAIL: &str = "verify_email";
+const PASSWORD_RESET: &str = "password_reset";
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn field(name: &str, msg: FieldMsg) -> AppError {
+    AppError::field(name, msg)
+}
+
+fn password_error(name: &str, p: PasswordProblem) -> AppError {
+    field(name, p.field_msg())
+}
+
+/// Hashes on a blocking thread, a bounded number at a time.
+async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
+    let _permit = state
+        .auth
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))
+}
+
+async fn verify_password(
+    state: &AppState,
+    password: String,
+    hash: String,
+) -> Result<bool, AppError> {
+    let _permit = state
+        .auth
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    format!(
+        "{}/{path}?token={token}",
+        state.settings.public_url.trim_end_matches('/')
+    )
+}
+
+/// Tokens handed out at sign-in and refresh.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+}
+
+/// Issues a refresh token in `family` and an access token, inside the caller's transaction.
+fn issue_tokens(
+    state: &AppState,
+    conn: &mut DbConnection,
+    account: &Account,
+    role: Role,
+    family: &str,
+) -> Result<TokenPair, AppError> {
+    let ttl = Duration::days(i64::from(state.settings.refresh_token_ttl_days));
+    let (refresh, digest) = tokens::new_opaque();
+    let issued = now();
+    queries::insert_refresh(conn, &account.id, family, &digest, issued, issued + ttl)?;
+    let access = state
+        .auth
+        .tokens
+        .issue(&account.id, role)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(TokenPair {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: state.auth.tokens.ttl_secs(),
+        refresh_token: refresh,
+        refresh_expires_in: ttl.num_seconds(),
+    })
+}
+
+/// Creates the one-time token and queues the email that carries it.
+fn send_verification(
+    state: &AppState,
+    conn: &mut DbConnection,
+    account: &Account,
+) -> Result<(), AppError> {
+    let (token, digest) = tokens::new_opaque();
+    let issued = now();
+    let hours = state.settings.verify_email_ttl_hours;
+    let id = queries::insert_one_time(
+        conn,
+        &account.id,
+        VERIFY_EMAIL,
+        &digest,
+        issued,
+        issued + Duration::hours(i64::from(hours)),
+    )?;
+    let to =
+        EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let data =
+        serde_json::json!({ "link": link(state, "verify-email", &token), "expires_hours": hours });
+    notify(
+        conn,
+        &to,
+        EmailTemplate::VerifyEmail,
+        account.locale(),
+        data,
+        &format!("verify_email:{id}"),
+    )?;
+    Ok(())
+}
+
+#[derive(Debug)]
+pub struct Registration {
+    pub email: EmailAddress,
+    pub password: String,
+    pub role: Role,
+    pub locale: Locale,
+}
+
+/// Registers a seeker, employer or provider and emails a verification link. The answer is the same
+/// whether or not the email was registered already (the owner of an existing account is emailed
+/// instead), so registration does not reveal who has an account.
+pub async fn register(
+    state: &Data<AppState>,
+    r: Registration,
+    actor: Actor,
+) -> Result<(), AppError> {
+    if !r.role.self_service() {
+        return Err(field("role", FieldMsg::RoleNotAllowed));
+    }
+    password::check_new(&r.password, r.email.as_str())
+        .map_err(|p| password_error("password", p))?;
+    let hash = hash_password(state, r.password).await?;
+    let st = state.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let state = &st;
+            if let Some(existing) = queries::by_email(c, r.email.as_str())? {
+                let day = Utc::now().date_naive();
+                let page = format!(
+                    "{}/password-reset",
+                    state.settings.public_url.trim_end_matches('/')
+                );
+                let data = serde_json::json!({ "link": page });
+                notify(
+                    c,
+                    &r.email,
+                    EmailTemplate::AccountExists,
+                    existing.locale(),
+                    data,
+                    &format!("account_exists:{}:{day}", existing.id),
+                )?;
+                return Ok(());
+            }
+            let at = now();
+            let account = NewAccount {
+                id: uuid::Uuid::now_v7().to_string(),
+                email: r.email.as_str().to_owned(),
+                password_hash: hash,
+                role: r.role.as_str().to_owned(),
+                locale: r.locale.code().to_owned(),
+                email_verified_at: None,
+                tokens_valid_after: at,
+                created_at: at,
+                updated_at: at,
+            };
+            queries::insert_account(c, &account)?;
+            let account = queries::by_id(c, &account.id)?.ok_or(AppError::NotFound)?;
+            send_verification(state, c, &account)?;
+            audit::record(
+                c,
+                &Actor {
+                    account_id: Some(account.id.clone()),
+                    ..actor
+                },
+                AuditEvent {
+                    action: "account.registered",
+                    entity: "account",
+                    entity_id: &account.id,
+                    before: None,
+                    after: Some(
+                        serde_json::json!({ "role": account.role, "locale": account.locale }),
+                    ),
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+pub async fn verify_email(
+    state: &Data<AppState>,
+    token: String,
+    actor: Actor,
+) -> Result<(), AppError> {
+    state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            let account_id = queries::use_one_time(c, VERIFY_EMAIL, &tokens::digest(&token), at)?
+                .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
+            queries::mark_email_verified(c, &account_id, at)?;
+            audit::record(
+                c,
+                &Actor {
+                    account_id: Some(account_id.clone()),
+                    ..actor
+                },
+                AuditEvent {
+                    action: "account.email_verified",
+                    entity: "account",
+                    entity_id: &account_id,
+                    before: None,
+                    after: None,
+                },
+            )
+            .map_err(AppError::from)
+        })
+        .await
+}
+
+fn login_limits(state: &AppState, email: &str, ip: Option<&str>) -> Vec<Limit> {
+    let s = &state.settings;
+    let window = Duration::seconds(s.login_failure_window_secs as i64);
+    let mut limits = vec![Limit {
+        bucket: format!("login:email:{}", tokens::digest(email)),
+        max: s.login_failures_per_account,
+        window,
+    }];
+    if let Some(ip) = ip {
+        limits.push(Limit {
+            bucket: format!("login:ip:{}", tokens::digest(ip)),
+            max: s.login_failures_per_address,
+            window,
+        });
+    }
+    limits
+}
+
+/// Signs in with email and password. Failed attempts count per account and per address; past the
+/// limit even the right password gets 429 until the window has passed.
+pub async fn login(
+    state: &Data<AppState>,
+    email: String,
+    password: String,
+    actor: Actor,
+) -> Result<TokenPair, AppError> {
+    let email = email.trim().to_lowercase();
+    let limits = login_limits(state, &email, actor.client_ip.as_deref());
+    let (checked, lookup) = (limits.clone(), email.clone());
+    let account = state
+        .db
+        .run(move |c| {
+            let at = now();
+            for limit in &checked {
+                ratelimit::check(c, limit, at)?;
+            }
+            queries::by_email(c, &lookup).map_err(AppError::from)
+        })
+        .await?;
+    let hash = account.as_ref().map_or_else(
+        || state.auth.dummy_hash.clone(),
+        |a| a.password_hash.clone(),
+    );
+    let matches = verify_password(state, password, hash).await?;
+    let usable = account.filter(|a| matches && a.disabled_at.is_none());
+    let st = state.clone();
+    let outcome = state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            let Some(account) = usable else {
+                for limit in &limits {
+                    ratelimit::hit(c, limit, at)?;
+                }
+                let known = queries::by_email(c, &email)?;
+                let entity_id = known.as_ref().map_or("unknown", |a| a.id.as_str());
+                audit::record(
+                    c,
+                    &actor,
+                    AuditEvent {
+                        action: "auth.login_failed",
+                        entity: "account",
+                        entity_id,
+                        before: None,
+                        after: None,
+                    },
+                )?;
+                // Commit the counted failure, then answer 401.
+                return Ok::<_, AppError>(None);
+            };
+            let role = account
+                .role()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
+            if let Some(limit) = limits.first() {
+                queries::clear_rate_events(c, &limit.bucket)?;
+            }
+            let pair = issue_tokens(&st, c, &account, role, &uuid::Uuid::now_v7().to_string())?;
+            audit::record(
+                c,
+                &Actor {
+                    account_id: Some(account.id.clone()),
+                    ..actor
+                },
+                AuditEvent {
+                    action: "auth.login_succeeded",
+                    entity: "account",
+                    entity_id: &account.id,
+                    before: None,
+                    after: None,
+                },
+            )?;
+            Ok(Some(pair))
+        })
+        .await?;
+    outcome.ok_or(AppError::Unauthorized(Msg::InvalidCredentials))
+}
+
+/// Exchanges a refresh token for a new pair. A token presented twice means it was stolen (or the
+/// client is confused): the whole family is revoked, ending both holders' sessions.
+pub async fn refresh(
+    state: &Data<AppState>,
+    token: String,
+    actor: Actor,
+) -> Result<TokenPair, AppError> {
+    let st = state.clone();
+    let outcome = state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? else {
+                return Ok::<_, AppError>(None);
+            };
+            if found.revoked_at.is_some() || found.expires_at <= at {
+                return Ok(None);
+            }
+            if !queries::use_refresh(c, &found.id, at)? {
+                queries::revoke_family(c, &found.family_id, at)?;
+                audit::record(
+                    c,
+                    &Actor {
+                        account_id: Some(found.account_id.clone()),
+                        ..actor
+                    },
+                    AuditEvent {
+                        action: "auth.refresh_token_reused",
+                        entity: "account",
+                        entity_id: &found.account_id,
+                        before: None,
+                        after: Some(serde_json::json!({ "revoked_family": found.family_id })),
+                    },
+                )?;
+                return Ok(None);
+            }
+            let account = queries::by_id(c, &found.account_id)?.filter(|a| a.disabled_at.is_none());
+            let Some(account) = account else {
+                return Ok(None);
+            };
+            let role = account
+                .role()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
+            issue_tokens(&st, c, &account, role, &found.family_id).map(Some)
+        })
+        .await?;
+    outcome.ok_or(AppError::Unauthorized(Msg::TokenInvalid))
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored (the result is the same).
+pub async fn logout(state: &Data<AppState>, token: String, actor: Actor) -> Result<(), AppError> {
+    state
+        .db
+        .transaction(move |c| {
+            if let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? {
+                queries::revoke_family(c, &found.family_id, now())?;
+                audit::record(
+                    c,
+                    &Actor {
+                        account_id: Some(found.account_id.clone()),
+                        ..actor
+                    },
+                    AuditEvent {
+                        action: "auth.logout",
+                        entity: "account",
+                        entity_id: &found.account_id,
+                        before: None,
+                        after: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Emails a single-use reset link if the account exists; answers the same either way.
+pub async fn request_password_reset(
+    state: &Data<AppState>,
+    email: String,
+    actor: Actor,
+) -> Result<(), AppError> {
+    let email = email.trim().to_lowercase();
+    let s = &state.settings;
+    let window = Duration::seconds(s.reset_window_secs as i64);
+    let mut limits = vec![Limit {
+        bucket: format!("reset:email:{}", tokens::digest(&email)),
+        max: s.reset_requests_per_email,
+        window,
+    }];
+    if let Some(ip) = actor.client_ip.as_deref() {
+        limits.push(Limit {
+            bucket: format!("reset:ip:{}", tokens::digest(ip)),
+            max: s.reset_requests_per_address,
+            window,
+        });
+    }
+    let st = state.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            for limit in &limits {
+                ratelimit::check(c, limit, at)?;
+            }
+            for limit in &limits {
+                ratelimit::hit(c, limit, at)?;
+            }
+            let Some(account) = queries::by_email(c, &email)?.filter(|a| a.disabled_at.is_none()) else {
+                return Ok(());
+            };
+            queries::expire_one_time(c, &account.id, PASSWORD_RESET, at)?;
+            let (token, digest) = tokens::new_opaque();
+            let minutes = st.settings.password_reset_ttl_minutes;
+            let id = queries::insert_one_time(c, &account.id, PASSWORD_RESET, &digest, at, at + Duration::minutes(i64::from(minutes)))?;
+            let to = EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+            let data = serde_json::json!({ "link": link(&st, "password-reset", &token), "expires_minutes": minutes });
+            notify(c, &to, EmailTemplate::PasswordReset, account.locale(), data, &format!("password_reset:{id}"))?;
+            audit::record(
+                c,
+                &Actor { account_id: Some(account.id.clone()), ..actor },
+                AuditEvent { action: "auth.password_reset_requested", entity: "account", entity_id: &account.id, before: None, after: None },
+            )
+            .map_err(AppError::from)
+        })
+        .await
+}
+
+/// Sets a new password with an emailed reset token (single use, 1 hour) and ends every session.
+pub async fn confirm_password_reset(
+    state: &Data<AppState>,
+    token: String,
+    new_password: String,
+    actor: Actor,
+) -> Result<(), AppError> {
+    let digest = tokens::digest(&token);
+    let peek = digest.clone();
+    // The account is needed before hashing (the rule compares the password with the email).
+    let account = state
+        .db
+        .run(move |c| {
+            let found: Option<String> = {
+                use crate::db::schema::one_time_tokens as t;
+                use diesel::prelude::*;
+                t::table
+                    .filter(t::token_hash.eq(&peek))
+                    .filter(t::purpose.eq(PASSWORD_RESET))
+                    .filter(t::used_at.is_null())
+                    .filter(t::expires_at.gt(now()))
+                    .select(t::account_id)
+                    .first(c)
+                    .optional()?
+            };
+            match found {
+                Some(id) => queries::by_id(c, &id).map_err(AppError::from),
+                None => Ok(None),
+            }
+        })
+        .await?
+        .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
+    password::check_new(&new_password, &account.email)
+        .map_err(|p| password_error("new_password", p))?;
+    let hash = hash_password(state, new_password).await?;
+    state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            let account_id = queries::use_one_time(c, PASSWORD_RESET, &digest, at)?
+                .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
+            queries::set_password(c, &account_id, &hash, at)?;
+            queries::revoke_all_refresh(c, &account_id, at)?;
+            queries::expire_one_time(c, &account_id, PASSWORD_RESET, at)?;
+            audit::record(
+                c,
+                &Actor {
+                    account_id: Some(account_id.clone()),
+                    ..actor
+                },
+                AuditEvent {
+                    action: "auth.password_reset",
+                    entity: "account",
+                    entity_id: &account_id,
+                    before: None,
+                    after: None,
+                },
+            )
+            .map_err(AppError::from)
+        })
+        .await
+}
+
+/// Changes the signed-in account's password; every session (this one included) ends.
+pub async fn change_password(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    current: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let id = user.account_id.clone();
+    let account = state
+        .db
+        .run(move |c| queries::by_id(c, &id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !verify_password(state, current, account.password_hash.clone()).await? {
+        return Err(field("current_password", FieldMsg::WrongPassword));
+    }
+    password::check_new(&new_password, &account.email)
+        .map_err(|p| password_error("new_password", p))?;
+    let hash = hash_password(state, new_password).await?;
+    let actor = user.actor.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let at = now();
+            queries::set_password(c, &account.id, &hash, at)?;
+            queries::revoke_all_refresh(c, &account.id, at)?;
+            queries::expire_one_time(c, &account.id, PASSWORD_RESET, at)?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: "auth.password_changed",
+                    entity: "account",
+                    entity_id: &account.id,
+                    before: None,
+                    after: None,
+                },
+            )
+            .map_err(AppError::from)
+        })
+        .await
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganisationSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    /// `pending` until an admin approves it; members act for it only once `approved`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub locale: Locale,
+    pub email_verified: bool,
+    pub organisation: Option<OrganisationSummary>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+pub async fn me(state: &Data<AppState>, user: &CurrentUser) -> Result<Me, AppError> {
+    let id = user.account_id.clone();
+    let (account, organisation) = state
+        .db
+        .run(move |c| {
+            let account = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            let organisation = match &account.organisation_id {
+                Some(org) => crate::organisations::service::summary(c, org)?,
+                None => None,
+            };
+            Ok::<_, AppError>((account, organisation))
+        })
+        .await?;
+    Ok(Me {
+        role: user.role,
+        locale: account.locale(),
+        email_verified: account.email_verified_at.is_some(),
+        organisation,
+        created_at: account.created_at.and_utc(),
+        email: account.email,
+        id: account.id,
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffMember {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// Creates a case worker or admin with a password the admin hands over; their email counts as
+/// verified (the admin vouches for it).
+pub async fn create_staff(
+    state: &Data<AppState>,
+    admin: Option<&CurrentUser>,
+    email: EmailAddress,
+    password: String,
+    role: Role,
+    locale: Locale,
+) -> Result<StaffMember, AppError> {
+    if !role.is_staff() {
+        return Err(field("role", FieldMsg::RoleNotAllowed));
+    }
+    password::check_new(&password, email.as_str()).map_err(|p| password_error("password", p))?;
+    let hash = hash_password(state, password).await?;
+    let actor = admin.map(|a| a.actor.clone()).unwrap_or_default();
+    state
+        .db
+        .transaction(move |c| insert_staff(c, &actor, &email, hash, role, locale))
+        .await
+}
+
+fn insert_staff(
+    c: &mut DbConnection,
+    actor: &Actor,
+    email: &EmailAddress,
+    hash: String,
+    role: Role,
+    locale: Locale,
+) -> Result<StaffMember, AppError> {
+    if queries::email_exists(c, email.as_str())? {
+        return Err(AppError::Conflict(Msg::EmailAlreadyRegistered));
+    }
+    let at = now();
+    let id = uuid::Uuid::now_v7().to_string();
+    queries::insert_account(
+        c,
+        &NewAccount {
+            id: id.clone(),
+            email: email.as_str().to_owned(),
+            password_hash: hash,
+            role: role.as_str().to_owned(),
+            locale: locale.code().to_owned(),
+            email_verified_at: Some(at),
+            tokens_valid_after: at,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    audit::record(
+        c,
+        actor,
+        AuditEvent {
+            action: "staff.created",
+            entity: "account",
+            entity_id: &id,
+            before: None,
+            after: Some(serde_json::json!({ "role": role.as_str() })),
+        },
+    )?;
+    Ok(StaffMember {
+        id,
+        email: email.as_str().to_owned(),
+        role,
+        disabled: false,
+    })
+}
+
+/// The first administrator, from the `create-admin` command (no one is signed in yet).
+pub async fn create_first_admin(
+    db: &crate::db::Db,
+    email: EmailAddress,
+    password: String,
+) -> Result<StaffMember, AppError> {
+    password::check_new(&password, email.as_str()).map_err(|p| password_error("password", p))?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
+    let actor = Actor {
+        account_id: None,
+        client_ip: None,
+        request_id: Some("cli:create-admin".into()),
+    };
+    db.transaction(move |c| insert_staff(c, &actor, &email, hash, Role::Admin, Locale::Ru))
+        .await
+}
+
+/// Disables a staff account and ends its sessions at once.
+pub async fn disable_staff(
+    state: &Data<AppState>,
+    admin: &CurrentUser,
+    id: String,
+) -> Result<StaffMember, AppError> {
+    if id == admin.account_id {
+        return Err(AppError::Conflict(Msg::CannotDisableYourself));
+    }
+    let actor = admin.actor.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let account = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            let role = account
+                .role()
+                .filter(|r| r.is_staff())
+                .ok_or(AppError::NotFound)?;
+            let at = now();
+            if account.disabled_at.is_none() {
+                queries::disable(c, &id, at)?;
+                queries::revoke_all_refresh(c, &id, at)?;
+                audit::record(
+                    c,
+                    &actor,
+                    AuditEvent {
+                        action: "staff.disabled",
+                        entity: "account",
+                        entity_id: &id,
+                        before: Some(serde_json::json!({ "disabled": false })),
+                        after: Some(serde_json::json!({ "disabled": true })),
+                    },
+                )?;
+            }
+            Ok(StaffMember {
+                id: account.id,
+                email: account.email,
+                role,
+                disabled: true,
+            })
+        })
+        .await
+}

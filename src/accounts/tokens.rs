@@ -1,0 +1,186 @@
+//! Tokens: the short-lived access JWT, and opaque random tokens (refresh, email verification,
+//! password reset) that are stored only as SHA-256 digests. Each kind is checked where it is used
+//! and nowhere else: a verification token is not a JWT, an access JWT is not in any token table.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::model::Role;
+use crate::config::Settings;
+
+/// The `typ` claim of access tokens; anything else is refused where an access token is expected.
+const ACCESS: &str = "access";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The account id.
+    pub sub: String,
+    pub role: Role,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub typ: String,
+    /// When the token was issued, in milliseconds: sessions issued before the account's
+    /// `tokens_valid_after` are refused (iat has only whole seconds).
+    pub auth_time_ms: i64,
+}
+
+/// Signs and checks access tokens with the configured algorithm only.
+#[derive(Clone)]
+pub struct AccessTokens {
+    algorithm: Algorithm,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("invalid access token")]
+    Invalid,
+}
+
+impl AccessTokens {
+    pub fn from_settings(s: &Settings) -> anyhow::Result<AccessTokens> {
+        let algorithm: Algorithm = s.jwt_algorithm.parse()?;
+        anyhow::ensure!(
+            matches!(
+                algorithm,
+                Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+            ),
+            "jwt_algorithm must be HS256, HS384 or HS512"
+        );
+        let secret = s.jwt_secret.expose_secret().as_bytes();
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&s.jwt_issuer]);
+        validation.set_audience(&[&s.jwt_audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Ok(AccessTokens {
+            algorithm,
+            encoding: EncodingKey::from_secret(secret)?,
+            decoding: DecodingKey::from_secret(secret)?,
+            validation,
+            issuer: s.jwt_issuer.clone(),
+            audience: s.jwt_audience.clone(),
+            ttl_secs: s.access_token_ttl_secs as i64,
+        })
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    pub fn issue(
+        &self,
+        account_id: &str,
+        role: Role,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let issued = Utc::now();
+        let now = issued.timestamp();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: account_id.to_owned(),
+            role,
+            iat: now,
+            exp: now + self.ttl_secs,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: ACCESS.to_owned(),
+            auth_time_ms: issued.timestamp_millis(),
+        };
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.encoding)
+    }
+
+    /// Checks signature, algorithm (only the configured one; `none` never), issuer, audience,
+    /// expiry and purpose.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
+        if data.claims.typ != ACCESS {
+            return Err(TokenError::Invalid);
+        }
+        Ok(data.claims)
+    }
+}
+
+/// A new random opaque token (256 bits, URL-safe) and the digest to store for it.
+pub fn new_opaque() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let digest = digest(&token);
+    (token, digest)
+}
+
+/// What is stored for an opaque token: its SHA-256, hex. (The token has 256 random bits, so a fast
+/// hash is enough; a database leak does not reveal usable tokens.)
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(secret: &str, alg: &str) -> AccessTokens {
+        let s = Settings {
+            jwt_secret: secret.to_owned().into(),
+            jwt_algorithm: alg.to_owned(),
+            ..Settings::default()
+        };
+        AccessTokens::from_settings(&s).unwrap()
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_role_and_subject() {
+        let t = tokens("a-secret-of-enough-length-for-tests-0001", "HS256");
+        let jwt = t.issue("acc-1", Role::Provider).unwrap();
+        let claims = t.verify(&jwt).unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.role),
+            ("acc-1", Role::Provider)
+        );
+        assert_eq!(claims.exp - claims.iat, 900);
+    }
+
+    #[test]
+    fn other_keys_algorithms_and_alg_none_are_refused() {
+        let t = tokens("a-secret-of-enough-length-for-tests-0001", "HS256");
+        let other_key = tokens("another-secret-of-enough-length-000002", "HS256");
+        assert!(
+            t.verify(&other_key.issue("x", Role::Admin).unwrap())
+                .is_err()
+        );
+        let other_alg = tokens("a-secret-of-enough-length-for-tests-0001", "HS512");
+        assert!(
+            t.verify(&other_alg.issue("x", Role::Admin).unwrap())
+                .is_err()
+        );
+        let jwt = t.issue("x", Role::Seeker).unwrap();
+        let payload = jwt.split('.').nth(1).unwrap();
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert!(t.verify(&format!("{none_header}.{payload}.")).is_err());
+        assert!(t.verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn opaque_tokens_are_random_and_stored_as_digests() {
+        let (a, da) = new_opaque();
+        let (b, _) = new_opaque();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(digest(&a), da);
+        assert_ne!(da, a);
+    }
+}

@@ -1,0 +1,87 @@
+//! The audit log: who did what to which object, when, from which address. Append-only; written in the
+//! same transaction as the change it records, and never holding secrets.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, schema::audit_events};
+
+/// Who acted and from where (taken from the request by the handler).
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub account_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One audit event. `before`/`after` hold the changed fields (never passwords, hashes or tokens).
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct NewAuditRow<'a> {
+    id: String,
+    occurred_at: chrono::NaiveDateTime,
+    actor_id: Option<&'a str>,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: &'a str,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    request_id: Option<&'a str>,
+    client_ip: Option<&'a str>,
+}
+
+pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(NewAuditRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: Utc::now().naive_utc(),
+            actor_id: actor.account_id.as_deref(),
+            action: event.action,
+            entity: event.entity,
+            entity_id: event.entity_id,
+            before_json: event.before.map(|v| v.to_string()),
+            after_json: event.after.map(|v| v.to_string()),
+            request_id: actor.request_id.as_deref(),
+            client_ip: actor.client_ip.as_deref(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stored audit event, for tests and (later) the audit view.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub occurred_at: chrono::NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub request_id: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+pub fn for_entity(
+    conn: &mut DbConnection,
+    entity: &str,
+    entity_id: &str,
+) -> QueryResult<Vec<AuditRow>> {
+    audit_events::table
+        .filter(audit_events::entity.eq(entity))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order(audit_events::id.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}

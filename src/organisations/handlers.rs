@@ -1,0 +1,64 @@
+//! HTTP for organisations.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service::{self, NewOrganisation, OrganisationView};
+use crate::{
+    error::AppError,
+    http::{auth::CurrentUser, extract::Json, problem::ProblemBody},
+    startup::AppState,
+};
+
+/// Register the caller's employer or training-provider organisation (pending until approved).
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = NewOrganisation, responses(
+    (status = 201, description = "Registered, pending approval", body = OrganisationView),
+    (status = 403, description = "Only employers and providers register organisations", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "Already a member of one, wrong kind, or BIN taken", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/organisations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: Json<NewOrganisation>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(service::register(&state, &user, body.0).await?))
+}
+
+/// An organisation (its members and staff only; others get 404).
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), params(("id" = String, Path, description = "Organisation id")), responses(
+    (status = 200, description = "The organisation", body = OrganisationView),
+    (status = 404, description = "No such organisation, or not yours", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/organisations/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<OrganisationView>, AppError> {
+    Ok(web::Json(
+        service::get(&state, &user, id.into_inner()).await?,
+    ))
+}
+
+/// Approve an organisation (admins only); its members may then act for it.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), params(("id" = String, Path, description = "Organisation id")), responses(
+    (status = 200, description = "Approved", body = OrganisationView),
+    (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such organisation", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/organisations/{id}/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<OrganisationView>, AppError> {
+    Ok(web::Json(
+        service::approve(&state, &user, id.into_inner()).await?,
+    ))
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(get).service(approve);
+}

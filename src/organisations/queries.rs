@@ -1,0 +1,69 @@
+//! The only code that touches `organisations` (and `districts` for validation).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    DbConnection,
+    schema::{districts, organisations},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub bin: String,
+    pub district: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    pub status: String,
+    pub approved_at: Option<NaiveDateTime>,
+    pub approved_by: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, org: &Organisation) -> QueryResult<()> {
+    diesel::insert_into(organisations::table)
+        .values(org)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::id.eq(id))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn bin_exists(conn: &mut DbConnection, bin: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organisations::table.filter(organisations::bin.eq(bin)),
+    ))
+    .get_result(conn)
+}
+
+pub fn district_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        districts::table.filter(districts::code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
+pub fn approve(conn: &mut DbConnection, id: &str, by: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(organisations::table.filter(organisations::id.eq(id)))
+        .set((
+            organisations::status.eq("approved"),
+            organisations::approved_at.eq(Some(now)),
+            organisations::approved_by.eq(Some(by)),
+            organisations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! Organisation use cases.
+
+use actix_web::web::Data;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::queries::{self, Organisation};
+use crate::{
+    accounts::{model::Role, service::OrganisationSummary},
+    audit::{self, AuditEvent},
+    db::DbConnection,
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        problem::{FieldMsg, Msg},
+    },
+    kz::Bin,
+    notifications::EmailAddress,
+    startup::AppState,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrganisationKind {
+    Employer,
+    Provider,
+}
+
+impl OrganisationKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OrganisationKind::Employer => "employer",
+            OrganisationKind::Provider => "provider",
+        }
+    }
+
+    /// The kind of organisation an account of `role` registers.
+    fn for_role(role: Role) -> Option<OrganisationKind> {
+        match role {
+            Role::Employer => Some(OrganisationKind::Employer),
+            Role::Provider => Some(OrganisationKind::Provider),
+            _ => None,
+        }
+    }
+}
+
+/// What a member submits; parsed into checked values by [`register`].
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    pub kind: OrganisationKind,
+    pub name: String,
+    /// Business identification number: 12 digits with a check digit.
+    pub bin: String,
+    /// A district code, e.g. `almaly`.
+    pub district: String,
+    pub contact_name: String,
+    /// `+7` and ten digits.
+    pub contact_phone: String,
+    pub contact_email: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganisationView {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub bin: String,
+    pub district: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    /// `pending` or `approved`.
+    pub status: String,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Organisation> for OrganisationView {
+    fn from(o: Organisation) -> Self {
+        OrganisationView {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            bin: o.bin,
+            district: o.district,
+            contact_name: o.contact_name,
+            contact_phone: o.contact_phone,
+            contact_email: o.contact_email,
+            status: o.status,
+            approved_at: o.approved_at.map(|t| t.and_utc()),
+            created_at: o.created_at.and_utc(),
+        }
+    }
+}
+
+fn text(
+    errors: &mut std::collections::BTreeMap<String, Msg>,
+    name: &str,
+    value: &str,
+    max: usize,
+) -> String {
+    let v = value.trim().to_owned();
+    if v.is_empty() {
+        errors.insert(name.into(), Msg::Field(FieldMsg::Required));
+    } else if v.chars().count() > max {
+        errors.insert(name.into(), Msg::Field(FieldMsg::TooLong { max }));
+    }
+    v
+}
+
+fn phone_ok(p: &str) -> bool {
+    let digits: String = p
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
+    digits.len() == 12
+        && digits.starts_with("+7")
+        && digits[1..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// Registers the caller's organisation (pending until an admin approves it) and makes the caller its
+/// first member.
+pub async fn register(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    input: NewOrganisation,
+) -> Result<OrganisationView, AppError> {
+    user.require(Permission::RegisterOrganisation)?;
+    if OrganisationKind::for_role(user.role) != Some(input.kind) {
+        return Err(AppError::Conflict(Msg::OrganisationKindMismatch));
+    }
+    let mut errors = std::collections::BTreeMap::new();
+    let name = text(&mut errors, "name", &input.name, 200);
+    let contact_name = text(&mut errors, "contact_name", &input.contact_name, 200);
+    let bin = Bin::parse(&input.bin);
+    if bin.is_err() {
+        errors.insert("bin".into(), Msg::Field(FieldMsg::BinInvalid));
+    }
+    if !phone_ok(&input.contact_phone) {
+        errors.insert("contact_phone".into(), Msg::Field(FieldMsg::Invalid));
+    }
+    let email = EmailAddress::parse(&input.contact_email);
+    if email.is_err() {
+        errors.insert("contact_email".into(), Msg::Field(FieldMsg::Invalid));
+    }
+    let (Ok(bin), Ok(email), true) = (bin, email, errors.is_empty()) else {
+        return Err(AppError::Validation {
+            detail: Msg::JsonBodyInvalid,
+            errors,
+        });
+    };
+    let (user_id, actor, kind) = (user.account_id.clone(), user.actor.clone(), input.kind);
+    let (district, phone) = (
+        input.district.trim().to_owned(),
+        input.contact_phone.trim().to_owned(),
+    );
+    state
+        .db
+        .transaction(move |c| {
+            let account =
+                crate::accounts::queries::by_id(c, &user_id)?.ok_or(AppError::NotFound)?;
+            if account.organisation_id.is_some() {
+                return Err(AppError::Conflict(Msg::AlreadyInOrganisation));
+            }
+            if !queries::district_exists(c, &district)? {
+                return Err(AppError::field("district", FieldMsg::DistrictUnknown));
+            }
+            if queries::bin_exists(c, bin.as_str())? {
+                return Err(AppError::Conflict(Msg::BinAlreadyRegistered));
+            }
+            let now = Utc::now().naive_utc();
+            let org = Organisation {
+                id: uuid::Uuid::now_v7().to_string(),
+                kind: kind.as_str().to_owned(),
+                name,
+                bin: bin.as_str().to_owned(),
+                district,
+                contact_name,
+                contact_phone: phone,
+                contact_email: email.as_str().to_owned(),
+                status: "pending".into(),
+                approved_at: None,
+                approved_by: None,
+                created_by: user_id.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            queries::insert(c, &org)?;
+            crate::accounts::queries::set_organisation(c, &user_id, &org.id, now)?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: "organisation.registered",
+                    entity: "organisation",
+                    entity_id: &org.id,
+                    before: None,
+                    after: Some(
+                        serde_json::json!({ "kind": org.kind, "name": org.name, "bin": org.bin }),
+                    ),
+                },
+            )?;
+            Ok(OrganisationView::from(org))
+        })
+        .await
+}
+
+/// An organisation as its members and staff see it; 404 for everyone else.
+pub async fn get(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+) -> Result<OrganisationView, AppError> {
+    let visible_to_all = user.has(Permission::ReadAnyOrganisation);
+    let member_of = user.organisation_id.clone();
+    state
+        .db
+        .run(move |c| {
+            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            if visible_to_all || member_of.as_deref() == Some(org.id.as_str()) {
+                Ok(OrganisationView::from(org))
+            } else {
+                Err(AppError::NotFound)
+            }
+        })
+        .await
+}
+
+pub async fn approve(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+) -> Result<OrganisationView, AppError> {
+    user.require(Permission::ApproveOrganisation)?;
+    let (admin, actor) = (user.account_id.clone(), user.actor.clone());
+    state
+        .db
+        .transaction(move |c| {
+            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            if org.status != "approved" {
+                queries::approve(c, &id, &admin, Utc::now().naive_utc())?;
+                audit::record(
+                    c,
+                    &actor,
+                    AuditEvent {
+                        action: "organisation.approved",
+                        entity: "organisation",
+                        entity_id: &id,
+                        before: Some(serde_json::json!({ "status": org.status })),
+                        after: Some(serde_json::json!({ "status": "approved" })),
+                    },
+                )?;
+            }
+            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            Ok(OrganisationView::from(org))
+        })
+        .await
+}
+
+/// For `GET /me`: the member's organisation in brief.
+pub fn summary(conn: &mut DbConnection, id: &str) -> Result<Option<OrganisationSummary>, AppError> {
+    Ok(queries::by_id(conn, id)?.map(|o| OrganisationSummary {
+        id: o.id,
+        name: o.name,
+        kind: o.kind,
+        status: o.status,
+    }))
+}
