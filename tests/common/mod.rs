@@ -3,6 +3,7 @@
 //! `backend_tests!` writes each test once and runs it on both backends.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api;
 pub mod smtp;
 
 use std::{path::Path, time::Duration};
@@ -243,6 +244,8 @@ pub struct TestApp {
     pub port: u16,
     pub backend: Backend,
     pub client: reqwest::Client,
+    /// The app's own pool, for looking behind the API (e.g. at queued emails).
+    pub store: social_jobs::db::Db,
     pub db: TestDatabase,
 }
 
@@ -267,8 +270,10 @@ pub async fn spawn_with(db: TestDatabase, settings: Settings) -> TestApp {
         .await
         .expect("the application failed to start");
     let port = app.port();
+    let store = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        store,
         address: format!("http://127.0.0.1:{port}"),
         port,
         backend: db.backend,
