@@ -1,0 +1,291 @@
+//! The access matrix: every route, called as anonymous, as each role, and as a member of another
+//! organisation, with the status each must get. The matrix is data: each capability adds its rows,
+//! and a test fails if a route exists that no row calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{
+    api::{PASSWORD, organisation},
+    spawn_app,
+};
+use serde_json::{Value, json};
+
+/// Callers, in the order of each row's expected statuses.
+const ACTORS: [&str; 7] = [
+    "anonymous",
+    "seeker",
+    "employer",
+    "provider",
+    "caseworker",
+    "admin",
+    "outsider",
+];
+
+struct Row {
+    method: &'static str,
+    /// The OpenAPI path template this row exercises.
+    template: &'static str,
+    /// The concrete path; `{org}`, `{staff}` are filled in.
+    path: &'static str,
+    /// `{actor}` in string values is replaced by the caller's name (unique emails).
+    body: Option<Value>,
+    expect: [u16; 7],
+}
+
+fn rows() -> Vec<Row> {
+    let all = |s: u16| [s; 7];
+    let signed_in = |s: u16| [401, s, s, s, s, s, s];
+    let admin_only = |s: u16| [401, 403, 403, 403, 403, s, 403];
+    vec![
+        Row {
+            method: "GET",
+            template: "/health",
+            path: "/health",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "GET",
+            template: "/ready",
+            path: "/ready",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "GET",
+            template: "/metrics",
+            path: "/metrics",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "GET",
+            template: "/openapi.yaml",
+            path: "/openapi.yaml",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/register",
+            path: "/api/v1/auth/register",
+            body: Some(
+                json!({ "email": "{actor}-new@example.kz", "password": PASSWORD, "role": "seeker" }),
+            ),
+            expect: all(202),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/verify-email",
+            path: "/api/v1/auth/verify-email",
+            body: Some(json!({ "token": "nope" })),
+            expect: all(400),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/login",
+            path: "/api/v1/auth/login",
+            body: Some(
+                json!({ "email": "{actor}-nobody@example.kz", "password": "wrong-password" }),
+            ),
+            expect: all(401),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/refresh",
+            path: "/api/v1/auth/refresh",
+            body: Some(json!({ "refresh_token": "nope" })),
+            expect: all(401),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/logout",
+            path: "/api/v1/auth/logout",
+            body: Some(json!({ "refresh_token": "nope" })),
+            expect: all(204),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/password-reset",
+            path: "/api/v1/auth/password-reset",
+            body: Some(json!({ "email": "{actor}@nowhere.kz" })),
+            expect: all(202),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/auth/password-reset/confirm",
+            path: "/api/v1/auth/password-reset/confirm",
+            body: Some(json!({ "token": "nope", "new_password": "Жаңа құпиясөз 2027" })),
+            expect: all(400),
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me",
+            path: "/api/v1/me",
+            body: None,
+            expect: signed_in(200),
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/me/password",
+            path: "/api/v1/me/password",
+            body: Some(
+                json!({ "current_password": "not-the-password", "new_password": "Жаңа құпиясөз 2027" }),
+            ),
+            expect: signed_in(422),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/admin/staff",
+            path: "/api/v1/admin/staff",
+            body: Some(
+                json!({ "email": "{actor}-staff@almaty.kz", "password": PASSWORD, "role": "caseworker" }),
+            ),
+            expect: admin_only(201),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/admin/staff/{id}/disable",
+            path: "/api/v1/admin/staff/{staff}/disable",
+            body: None,
+            expect: admin_only(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/organisations",
+            path: "/api/v1/organisations",
+            body: Some(organisation("employer", 90)),
+            // Employer and outsider already belong to one; a provider may not register an employer.
+            expect: [401, 403, 409, 409, 403, 403, 409],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/organisations/{id}",
+            path: "/api/v1/organisations/{org}",
+            body: None,
+            expect: [401, 404, 200, 404, 200, 200, 404],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/organisations/{id}/approve",
+            path: "/api/v1/organisations/{org}/approve",
+            body: None,
+            expect: admin_only(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/jobs/{name}/run",
+            path: "/api/v1/jobs/purge_finished_jobs/run",
+            body: None,
+            expect: admin_only(202),
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/admin/outbox",
+            path: "/api/v1/admin/outbox",
+            body: None,
+            expect: admin_only(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/admin/outbox/{id}/retry",
+            path: "/api/v1/admin/outbox/no-such-message/retry",
+            body: None,
+            expect: admin_only(404),
+        },
+    ]
+}
+
+fn fill(value: &Value, actor: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace("{actor}", actor)),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), fill(v, actor))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn every_route_has_a_row_in_the_matrix() {
+    let api = social_jobs::http::openapi();
+    let mut routes = BTreeSet::new();
+    for (path, item) in &api.paths.paths {
+        for (has, method) in [
+            (item.get.is_some(), "GET"),
+            (item.post.is_some(), "POST"),
+            (item.put.is_some(), "PUT"),
+            (item.patch.is_some(), "PATCH"),
+            (item.delete.is_some(), "DELETE"),
+        ] {
+            if has {
+                routes.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    let covered: BTreeSet<(String, String)> = rows()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.template.to_owned()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the access matrix: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&routes).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+}
+
+backend_tests! {
+    async fn every_route_answers_each_caller_as_the_matrix_says(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (_, admin) = app.admin().await;
+        let (_, seeker, _) = app.verified_account("seeker@example.kz", "seeker").await;
+        let (_, employer, _) = app.verified_account("employer@example.kz", "employer").await;
+        let (_, provider, _) = app.verified_account("provider@example.kz", "provider").await;
+        let (_, outsider, _) = app.verified_account("outsider@example.kz", "employer").await;
+        let mut org_ids = Vec::new();
+        for (token, kind, serial) in [(&employer, "employer", 1), (&provider, "provider", 2), (&outsider, "employer", 3)] {
+            let org: Value = app.post_json("/api/v1/organisations", &organisation(kind, serial), Some(token)).await.json().await.unwrap();
+            let id = org["id"].as_str().unwrap().to_owned();
+            assert_eq!(app.post_json(&format!("/api/v1/organisations/{id}/approve"), &json!({}), Some(&admin)).await.status(), 200);
+            org_ids.push(id);
+        }
+        app.post_json("/api/v1/admin/staff", &json!({ "email": "cw@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await;
+        let (caseworker, _) = app.sign_in("cw@almaty.kz", PASSWORD).await;
+        let victim: Value = app.post_json("/api/v1/admin/staff", &json!({ "email": "victim@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await.json().await.unwrap();
+        let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
+
+        let mut failures = Vec::new();
+        for row in rows() {
+            let path = row.path.replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
+            for (i, actor) in ACTORS.iter().enumerate() {
+                let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+                let mut req = app.client.request(method, app.url(&path));
+                if let Some(token) = &tokens[i] {
+                    req = req.bearer_auth(token);
+                }
+                if let Some(body) = &row.body {
+                    req = req.json(&fill(body, actor));
+                } else if row.method != "GET" {
+                    req = req.json(&json!({}));
+                }
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                if status != row.expect[i] {
+                    failures.push(format!("{} {} as {actor}: got {status}, expected {}", row.method, row.path, row.expect[i]));
+                }
+                if status >= 400 {
+                    assert_eq!(res.headers()["content-type"], "application/problem+json", "{} {} as {actor}", row.method, row.path);
+                }
+            }
+        }
+        assert!(failures.is_empty(), "access matrix mismatches:\n{}", failures.join("\n"));
+    }
+}
