@@ -92,16 +92,10 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         Command::Serve { demo } => {
             let app = Application::build(settings).await?;
             if demo && demo::is_empty(app.db()).await? {
-                let report = demo::seed(
-                    app.db(),
-                    &DemoScale {
-                        seekers: 200,
-                        seed: 2026,
-                    },
-                    false,
-                )
-                .await?;
-                tracing::info!(?report, "demo data loaded");
+                let report = demo::seed(app.db(), &DemoScale { seekers: 200 }, false)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+                tracing::info!(?report, password = demo::DEMO_PASSWORD, "demo data loaded");
             }
             tracing::info!(
                 "docs at http://127.0.0.1:{}/docs/ (health: /health, readiness: /ready)",
@@ -147,8 +141,19 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         Command::SeedDemo { scale } => {
             let db = startup::connect(&settings)?;
             db.migrate().await?;
-            let report = demo::seed(&db, &scale, true).await?;
-            println!("demo data: {report:?}");
+            let report = demo::seed(&db, &scale, true)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            if report.already_seeded {
+                println!("the database has accounts already; demo data was not added");
+            } else {
+                println!(
+                    "demo data: {} accounts, {} organisations (password for all: {})",
+                    report.accounts,
+                    report.organisations,
+                    demo::DEMO_PASSWORD
+                );
+            }
         }
     }
     Ok(())

@@ -285,4 +285,26 @@ backend_tests! {
         let dump = format!("{events:?}");
         assert!(!dump.contains(PASSWORD) && !dump.contains("argon2"), "{dump}");
     }
+
+    async fn seed_demo_makes_organisations_and_accounts_of_every_role(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let report = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
+        assert_eq!((report.accounts, report.organisations), (33, 6));
+        let again = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
+        assert!(again.already_seeded);
+        for (email, role, org_status) in [
+            ("admin", "admin", None),
+            ("caseworker", "caseworker", None),
+            ("employer.tazalyq", "employer", Some("approved")),
+            ("employer.pending", "employer", Some("pending")),
+            ("provider.college", "provider", Some("approved")),
+            ("seeker25", "seeker", None),
+        ] {
+            let address = format!("{email}@{}", social_jobs::demo::DEMO_DOMAIN);
+            let (access, _) = app.sign_in(&address, social_jobs::demo::DEMO_PASSWORD).await;
+            let me: Value = app.get_as("/api/v1/me", &access).await.json().await.unwrap();
+            assert_eq!(me["role"], role, "{email}");
+            assert_eq!(me["organisation"]["status"].as_str(), org_status, "{email}");
+        }
+    }
 }

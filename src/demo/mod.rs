@@ -1,59 +1,217 @@
-//! Demo data for `seed-demo` and `serve --demo`: realistic, in Kazakh and Russian, and scalable so
-//! the same tool feeds the benchmarks. Each capability adds its step here as it arrives; today the
-//! schema holds only reference data (Almaty's districts, loaded by the migrations), which this
-//! checks and reports.
+//! Demo data for `seed-demo` and `serve --demo`: accounts of every role and organisations with
+//! Kazakh and Russian names, at a chosen scale, so the same tool feeds the benchmarks. Each
+//! capability adds its step here. Every demo account has the password [`DEMO_PASSWORD`].
 
+use chrono::Utc;
 use diesel::{QueryDsl, RunQueryDsl};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::db::{Db, DbError, schema::districts};
+use crate::{
+    accounts::{self, model::NewAccount},
+    db::{Db, DbError, schema::accounts as accounts_table},
+    error::AppError,
+    kz,
+    organisations::queries::{self as orgs, Organisation},
+};
+
+/// The password of every demo account (demo data only; listed in README).
+pub const DEMO_PASSWORD: &str = "Demo-Almaty-2026";
+/// The domain of every demo email address.
+pub const DEMO_DOMAIN: &str = "demo.social-jobs.kz";
 
 /// How much demo data to make.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoScale {
-    /// Number of demo seekers to create (used once seeker profiles exist).
+    /// Number of demo seekers to create.
     #[arg(long, default_value_t = 200)]
     pub seekers: u32,
-    /// Random seed, so two runs make the same data.
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DemoReport {
-    pub districts: i64,
+    pub accounts: usize,
+    pub organisations: usize,
+    /// True when demo data was there already and nothing was added.
+    pub already_seeded: bool,
 }
 
-/// Whether the database has no user data yet (`serve --demo` seeds only then).
+/// A demo organisation: kind, name, district, approved.
+type DemoOrg = (&'static str, &'static str, &'static str, bool);
+
+/// (account email local part, role, the organisation it registered).
+const STAFF_AND_MEMBERS: &[(&str, &str, Option<DemoOrg>)] = &[
+    ("admin", "admin", None),
+    ("caseworker", "caseworker", None),
+    (
+        "employer.tazalyq",
+        "employer",
+        Some(("employer", "ТОО «Алматы Тазалық»", "almaly", true)),
+    ),
+    (
+        "employer.bakytty",
+        "employer",
+        Some(("employer", "ИП «Бақытты отбасы» тігін цехы", "auezov", true)),
+    ),
+    (
+        "employer.zhasyl",
+        "employer",
+        Some((
+            "employer",
+            "ТОО «Жасыл қала» (озеленение)",
+            "bostandyk",
+            true,
+        )),
+    ),
+    (
+        "employer.pending",
+        "employer",
+        Some(("employer", "ТОО «Новая пекарня»", "turksib", false)),
+    ),
+    (
+        "provider.college",
+        "provider",
+        Some((
+            "provider",
+            "Алматинский колледж сервиса и технологий",
+            "zhetysu",
+            true,
+        )),
+    ),
+    (
+        "provider.bolashak",
+        "provider",
+        Some(("provider", "«Болашақ» оқу орталығы", "medeu", true)),
+    ),
+];
+
+/// Whether the database has no accounts yet (`serve --demo` seeds only then).
 pub async fn is_empty(db: &Db) -> Result<bool, DbError> {
-    // No user tables exist yet; every capability that adds one extends this check.
-    let _ = db;
-    Ok(true)
+    let n: i64 = db
+        .run(|c| {
+            accounts_table::table
+                .count()
+                .get_result(c)
+                .map_err(DbError::from)
+        })
+        .await?;
+    Ok(n == 0)
 }
 
-pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<DemoReport, DbError> {
-    let steps = 1u64;
+/// A valid resident-entity BIN for demo organisation `n`.
+fn demo_bin(n: u32) -> String {
+    (0..100u32)
+        .find_map(|k| {
+            let body = format!("2604400{:04}", (n * 37 + k) % 10_000);
+            let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+            let first: [u8; 11] = digits.try_into().ok()?;
+            kz::check_digit(&first).map(|c| format!("{body}{c}"))
+        })
+        .unwrap_or_default()
+}
+
+pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<DemoReport, AppError> {
+    if !is_empty(db).await? {
+        return Ok(DemoReport {
+            already_seeded: true,
+            ..DemoReport::default()
+        });
+    }
+    // One hash for every demo account: hashing 100,000 passwords would take an hour.
+    let hash = tokio::task::spawn_blocking(|| accounts::password::hash(DEMO_PASSWORD))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing: {e}")))?;
     let bar = if show_progress {
-        ProgressBar::new(steps).with_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+        ProgressBar::new(u64::from(scale.seekers) + STAFF_AND_MEMBERS.len() as u64).with_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} accounts {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         )
     } else {
         ProgressBar::hidden()
     };
-    bar.set_message("reference data");
-    let districts = db
-        .run(|conn| {
-            districts::table
-                .count()
-                .get_result::<i64>(conn)
-                .map_err(DbError::from)
+    let account = |email: String, role: &str, hash: &str| {
+        let now = Utc::now().naive_utc();
+        NewAccount {
+            id: uuid::Uuid::now_v7().to_string(),
+            email,
+            password_hash: hash.to_owned(),
+            role: role.to_owned(),
+            locale: if role == "admin" || role == "caseworker" {
+                "ru".into()
+            } else {
+                "kk".into()
+            },
+            email_verified_at: Some(now),
+            tokens_valid_after: now,
+            created_at: now,
+            updated_at: now,
+        }
+    };
+    let members: Vec<(NewAccount, Option<Organisation>)> = STAFF_AND_MEMBERS
+        .iter()
+        .enumerate()
+        .map(|(i, (local, role, org))| {
+            let acc = account(format!("{local}@{DEMO_DOMAIN}"), role, &hash);
+            let org = org.map(|(kind, name, district, approved)| {
+                let now = Utc::now().naive_utc();
+                Organisation {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    kind: kind.into(),
+                    name: name.into(),
+                    bin: demo_bin(i as u32),
+                    district: district.into(),
+                    contact_name: "Айгерім Сейітқызы".into(),
+                    contact_phone: format!("+7 701 555 00 {:02}", i),
+                    contact_email: format!("{local}@{DEMO_DOMAIN}"),
+                    status: if approved {
+                        "approved".into()
+                    } else {
+                        "pending".into()
+                    },
+                    approved_at: approved.then_some(now),
+                    approved_by: None,
+                    created_by: acc.id.clone(),
+                    created_at: now,
+                    updated_at: now,
+                }
+            });
+            (acc, org)
+        })
+        .collect();
+    let organisations = members.iter().filter(|(_, o)| o.is_some()).count();
+    db.transaction(move |c| {
+        for (acc, org) in &members {
+            accounts::queries::insert_account(c, acc)?;
+            if let Some(org) = org {
+                orgs::insert(c, org)?;
+                accounts::queries::set_organisation(c, &acc.id, &org.id, org.created_at)?;
+            }
+        }
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    bar.inc(STAFF_AND_MEMBERS.len() as u64);
+    bar.set_message("seekers");
+    let mut made = 0u32;
+    while made < scale.seekers {
+        let batch = (scale.seekers - made).min(1000);
+        let rows: Vec<NewAccount> = (made..made + batch)
+            .map(|i| account(format!("seeker{}@{DEMO_DOMAIN}", i + 1), "seeker", &hash))
+            .collect();
+        db.transaction(move |c| {
+            for row in &rows {
+                accounts::queries::insert_account(c, row)?;
+            }
+            Ok::<_, AppError>(())
         })
         .await?;
-    bar.inc(1);
-    bar.finish_with_message(format!(
-        "done (seed {}, {} seekers requested)",
-        scale.seed, scale.seekers
-    ));
-    Ok(DemoReport { districts })
+        made += batch;
+        bar.inc(u64::from(batch));
+    }
+    bar.finish_with_message("done");
+    Ok(DemoReport {
+        accounts: STAFF_AND_MEMBERS.len() + scale.seekers as usize,
+        organisations,
+        already_seeded: false,
+    })
 }
