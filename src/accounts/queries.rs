@@ -225,22 +225,42 @@ pub fn insert_one_time(
     Ok(id)
 }
 
-/// Uses a one-time token of `purpose`: returns its account if the token exists, is unused and
-/// unexpired, marking it used in the same statement's transaction.
-pub fn use_one_time(
+/// The unused, unexpired token of `purpose` with this digest: (token id, account id).
+fn find_valid_one_time(
     conn: &mut DbConnection,
     purpose: &str,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
-    let found: Option<(String, String)> = one_time_tokens::table
+) -> QueryResult<Option<(String, String)>> {
+    one_time_tokens::table
         .filter(one_time_tokens::token_hash.eq(token_hash))
         .filter(one_time_tokens::purpose.eq(purpose))
         .filter(one_time_tokens::used_at.is_null())
         .filter(one_time_tokens::expires_at.gt(now))
         .select((one_time_tokens::id, one_time_tokens::account_id))
         .first(conn)
-        .optional()?;
+        .optional()
+}
+
+/// The account a valid token of `purpose` belongs to, without using the token.
+pub fn valid_one_time(
+    conn: &mut DbConnection,
+    purpose: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    Ok(find_valid_one_time(conn, purpose, token_hash, now)?.map(|(_, account)| account))
+}
+
+/// Uses a one-time token of `purpose`: returns its account if the token exists, is unused and
+/// unexpired, and marks it used (conditionally, so two concurrent uses cannot both succeed).
+pub fn use_one_time(
+    conn: &mut DbConnection,
+    purpose: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let found = find_valid_one_time(conn, purpose, token_hash, now)?;
     let Some((id, account_id)) = found else {
         return Ok(None);
     };

@@ -40,6 +40,31 @@ fn password_error(name: &str, p: PasswordProblem) -> AppError {
     field(name, p.field_msg())
 }
 
+/// Records an event an account caused about itself (the actor is that account).
+fn audit_self(
+    c: &mut DbConnection,
+    actor: &Actor,
+    account_id: &str,
+    action: &str,
+    after: Option<serde_json::Value>,
+) -> diesel::QueryResult<()> {
+    let actor = Actor {
+        account_id: Some(account_id.to_owned()),
+        ..actor.clone()
+    };
+    audit::record(
+        c,
+        &actor,
+        AuditEvent {
+            action,
+            entity: "account",
+            entity_id: account_id,
+            before: None,
+            after,
+        },
+    )
+}
+
 /// Hashes on a blocking thread, a bounded number at a time.
 async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
     let _permit = state
@@ -207,21 +232,12 @@ pub async fn register(
             queries::insert_account(c, &account)?;
             let account = queries::by_id(c, &account.id)?.ok_or(AppError::NotFound)?;
             send_verification(state, c, &account)?;
-            audit::record(
+            audit_self(
                 c,
-                &Actor {
-                    account_id: Some(account.id.clone()),
-                    ..actor
-                },
-                AuditEvent {
-                    action: "account.registered",
-                    entity: "account",
-                    entity_id: &account.id,
-                    before: None,
-                    after: Some(
-                        serde_json::json!({ "role": account.role, "locale": account.locale }),
-                    ),
-                },
+                &actor,
+                &account.id,
+                "account.registered",
+                Some(serde_json::json!({ "role": account.role, "locale": account.locale })),
             )?;
             Ok(())
         })
@@ -240,21 +256,8 @@ pub async fn verify_email(
             let account_id = queries::use_one_time(c, VERIFY_EMAIL, &tokens::digest(&token), at)?
                 .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
             queries::mark_email_verified(c, &account_id, at)?;
-            audit::record(
-                c,
-                &Actor {
-                    account_id: Some(account_id.clone()),
-                    ..actor
-                },
-                AuditEvent {
-                    action: "account.email_verified",
-                    entity: "account",
-                    entity_id: &account_id,
-                    before: None,
-                    after: None,
-                },
-            )
-            .map_err(AppError::from)
+            audit_self(c, &actor, &account_id, "account.email_verified", None)
+                .map_err(AppError::from)
         })
         .await
 }
@@ -303,6 +306,7 @@ pub async fn login(
         |a| a.password_hash.clone(),
     );
     let matches = verify_password(state, password, hash).await?;
+    let known_id = account.as_ref().map(|a| a.id.clone());
     let usable = account.filter(|a| matches && a.disabled_at.is_none());
     let st = state.clone();
     let outcome = state
@@ -313,8 +317,7 @@ pub async fn login(
                 for limit in &limits {
                     ratelimit::hit(c, limit, at)?;
                 }
-                let known = queries::by_email(c, &email)?;
-                let entity_id = known.as_ref().map_or("unknown", |a| a.id.as_str());
+                let entity_id = known_id.as_deref().unwrap_or("unknown");
                 audit::record(
                     c,
                     &actor,
@@ -336,20 +339,7 @@ pub async fn login(
                 queries::clear_rate_events(c, &limit.bucket)?;
             }
             let pair = issue_tokens(&st, c, &account, role, &uuid::Uuid::now_v7().to_string())?;
-            audit::record(
-                c,
-                &Actor {
-                    account_id: Some(account.id.clone()),
-                    ..actor
-                },
-                AuditEvent {
-                    action: "auth.login_succeeded",
-                    entity: "account",
-                    entity_id: &account.id,
-                    before: None,
-                    after: None,
-                },
-            )?;
+            audit_self(c, &actor, &account.id, "auth.login_succeeded", None)?;
             Ok(Some(pair))
         })
         .await?;
@@ -376,19 +366,12 @@ pub async fn refresh(
             }
             if !queries::use_refresh(c, &found.id, at)? {
                 queries::revoke_family(c, &found.family_id, at)?;
-                audit::record(
+                audit_self(
                     c,
-                    &Actor {
-                        account_id: Some(found.account_id.clone()),
-                        ..actor
-                    },
-                    AuditEvent {
-                        action: "auth.refresh_token_reused",
-                        entity: "account",
-                        entity_id: &found.account_id,
-                        before: None,
-                        after: Some(serde_json::json!({ "revoked_family": found.family_id })),
-                    },
+                    &actor,
+                    &found.account_id,
+                    "auth.refresh_token_reused",
+                    Some(serde_json::json!({ "revoked_family": found.family_id })),
                 )?;
                 return Ok(None);
             }
@@ -412,20 +395,7 @@ pub async fn logout(state: &Data<AppState>, token: String, actor: Actor) -> Resu
         .transaction(move |c| {
             if let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? {
                 queries::revoke_family(c, &found.family_id, now())?;
-                audit::record(
-                    c,
-                    &Actor {
-                        account_id: Some(found.account_id.clone()),
-                        ..actor
-                    },
-                    AuditEvent {
-                        action: "auth.logout",
-                        entity: "account",
-                        entity_id: &found.account_id,
-                        before: None,
-                        after: None,
-                    },
-                )?;
+                audit_self(c, &actor, &found.account_id, "auth.logout", None)?;
             }
             Ok(())
         })
@@ -474,11 +444,7 @@ pub async fn request_password_reset(
             let to = EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
             let data = serde_json::json!({ "link": link(&st, "password-reset", &token), "expires_minutes": minutes });
             notify(c, &to, EmailTemplate::PasswordReset, account.locale(), data, &format!("password_reset:{id}"))?;
-            audit::record(
-                c,
-                &Actor { account_id: Some(account.id.clone()), ..actor },
-                AuditEvent { action: "auth.password_reset_requested", entity: "account", entity_id: &account.id, before: None, after: None },
-            )
+            audit_self(c, &actor, &account.id, "auth.password_reset_requested", None)
             .map_err(AppError::from)
         })
         .await
@@ -496,24 +462,12 @@ pub async fn confirm_password_reset(
     // The account is needed before hashing (the rule compares the password with the email).
     let account = state
         .db
-        .run(move |c| {
-            let found: Option<String> = {
-                use crate::db::schema::one_time_tokens as t;
-                use diesel::prelude::*;
-                t::table
-                    .filter(t::token_hash.eq(&peek))
-                    .filter(t::purpose.eq(PASSWORD_RESET))
-                    .filter(t::used_at.is_null())
-                    .filter(t::expires_at.gt(now()))
-                    .select(t::account_id)
-                    .first(c)
-                    .optional()?
-            };
-            match found {
+        .run(
+            move |c| match queries::valid_one_time(c, PASSWORD_RESET, &peek, now())? {
                 Some(id) => queries::by_id(c, &id).map_err(AppError::from),
                 None => Ok(None),
-            }
-        })
+            },
+        )
         .await?
         .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
     password::check_new(&new_password, &account.email)
@@ -528,21 +482,7 @@ pub async fn confirm_password_reset(
             queries::set_password(c, &account_id, &hash, at)?;
             queries::revoke_all_refresh(c, &account_id, at)?;
             queries::expire_one_time(c, &account_id, PASSWORD_RESET, at)?;
-            audit::record(
-                c,
-                &Actor {
-                    account_id: Some(account_id.clone()),
-                    ..actor
-                },
-                AuditEvent {
-                    action: "auth.password_reset",
-                    entity: "account",
-                    entity_id: &account_id,
-                    before: None,
-                    after: None,
-                },
-            )
-            .map_err(AppError::from)
+            audit_self(c, &actor, &account_id, "auth.password_reset", None).map_err(AppError::from)
         })
         .await
 }
