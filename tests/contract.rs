@@ -53,3 +53,16 @@ fn docker_compose_sets_only_known_settings() {
     assert!(env.contains_key("DATABASE_URL"));
     assert!(env.contains_key("SJ_JWT_SECRET"));
 }
+
+#[test]
+fn readme_documents_every_setting() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let missing: Vec<String> = social_jobs::config::known_env_vars()
+        .into_iter()
+        .filter(|v| !readme.contains(&format!("`{v}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's configuration table lacks {missing:?}"
+    );
+}

@@ -77,6 +77,15 @@ impl CurrentUser {
         permission.roles().contains(&self.role)
     }
 
+    /// For actions that need a confirmed email (a seeker applying, an organisation publishing).
+    pub fn require_verified_email(&self) -> Result<&CurrentUser, AppError> {
+        if self.email_verified {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// The organisation this account may act for: only once an admin approved it.
     pub fn acting_organisation(&self) -> Option<&str> {
         self.organisation_approved
