@@ -109,16 +109,6 @@ fn text(
     v
 }
 
-fn phone_ok(p: &str) -> bool {
-    let digits: String = p
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    digits.len() == 12
-        && digits.starts_with("+7")
-        && digits[1..].chars().all(|c| c.is_ascii_digit())
-}
-
 /// Registers the caller's organisation (pending until an admin approves it) and makes the caller its
 /// first member.
 pub async fn register(
@@ -137,24 +127,22 @@ pub async fn register(
     if bin.is_err() {
         errors.insert("bin".into(), Msg::Field(FieldMsg::BinInvalid));
     }
-    if !phone_ok(&input.contact_phone) {
+    let phone = crate::kz::normalize_phone(&input.contact_phone);
+    if phone.is_none() {
         errors.insert("contact_phone".into(), Msg::Field(FieldMsg::Invalid));
     }
     let email = EmailAddress::parse(&input.contact_email);
     if email.is_err() {
         errors.insert("contact_email".into(), Msg::Field(FieldMsg::Invalid));
     }
-    let (Ok(bin), Ok(email), true) = (bin, email, errors.is_empty()) else {
+    let (Ok(bin), Ok(email), Some(phone), true) = (bin, email, phone, errors.is_empty()) else {
         return Err(AppError::Validation {
             detail: Msg::JsonBodyInvalid,
             errors,
         });
     };
     let (user_id, actor, kind) = (user.account_id.clone(), user.actor.clone(), input.kind);
-    let (district, phone) = (
-        input.district.trim().to_owned(),
-        input.contact_phone.trim().to_owned(),
-    );
+    let district = input.district.trim().to_owned();
     state
         .db
         .transaction(move |c| {
