@@ -12,5 +12,6 @@ pub mod jobs;
 pub mod kz;
 pub mod notifications;
 pub mod organisations;
+pub mod seekers;
 pub mod startup;
 pub mod telemetry;

@@ -138,6 +138,20 @@ fn rows() -> Vec<Row> {
             expect: signed_in(422),
         },
         Row {
+            method: "PUT",
+            template: "/api/v1/me/profile",
+            path: "/api/v1/me/profile",
+            body: Some(common::api::profile("791028302728")),
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/profile",
+            path: "/api/v1/me/profile",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/admin/staff",
             path: "/api/v1/admin/staff",

@@ -37,6 +37,13 @@ macro_rules! dispatch {
     };
 }
 
+/// The current instant for storing: UTC, in microseconds (PostgreSQL keeps no more), so a value
+/// read back equals the one written on either backend.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

@@ -113,7 +113,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    seeker_profiles (account_id) {
+        account_id -> Text,
+        iin -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        full_name -> Text,
+        phone -> Text,
+        district -> Text,
+        skills -> Text,
+        languages -> Text,
+        employment -> Text,
+        hours_per_week -> Integer,
+        needs_childcare -> Bool,
+        iban -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
+diesel::joinable!(seeker_profiles -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(one_time_tokens -> accounts (account_id));
 
@@ -126,4 +147,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     one_time_tokens,
     rate_limit_events,
+    seeker_profiles,
 );

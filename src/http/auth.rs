@@ -30,6 +30,8 @@ pub enum Permission {
     ApproveOrganisation,
     /// See any organisation (staff); members see their own by object-level check.
     ReadAnyOrganisation,
+    /// Keep one's own seeker profile.
+    ManageOwnProfile,
     /// Enqueue periodic jobs by hand.
     RunJobs,
     /// See and retry the email outbox.
@@ -44,6 +46,7 @@ impl Permission {
             Permission::RegisterOrganisation => &[Employer, Provider],
             Permission::ApproveOrganisation => &[Admin],
             Permission::ReadAnyOrganisation => &[Caseworker, Admin],
+            Permission::ManageOwnProfile => &[Seeker],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
         }

@@ -42,6 +42,7 @@ instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are 
         (name = "auth", description = "Registration, sign-in, tokens, password reset, the signed-in account"),
         (name = "staff", description = "Case workers and admins (admins only)"),
         (name = "organisations", description = "Employers and training providers"),
+        (name = "seekers", description = "A seeker's own profile"),
         (name = "jobs", description = "Background jobs (admins only)"),
         (name = "notifications", description = "The email outbox (admins only)"),
     ),
@@ -77,6 +78,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(health::openapi_yaml)
         .configure(crate::accounts::handlers::routes)
         .configure(crate::organisations::handlers::routes)
+        .configure(crate::seekers::handlers::routes)
         .configure(crate::jobs::handlers::routes)
         .configure(crate::notifications::handlers::routes);
 }

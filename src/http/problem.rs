@@ -59,6 +59,7 @@ pub enum Msg {
     OrganisationKindMismatch,
     BinAlreadyRegistered,
     CannotDisableYourself,
+    IinTaken,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -78,6 +79,10 @@ pub enum FieldMsg {
     BinInvalid,
     RoleNotAllowed,
     DistrictUnknown,
+    IinInvalid,
+    BirthDateInFuture,
+    IbanInvalid,
+    PhoneInvalid,
 }
 
 impl Msg {
@@ -211,6 +216,11 @@ impl Msg {
                 Ru => "Нельзя отключить собственную учётную запись.".into(),
                 En => "You cannot disable your own account.".into(),
             },
+            Msg::IinTaken => match l {
+                Kk => "Бұл ЖСН басқа аккаунтқа тіркелген. Жұмыспен қамту орталығына хабарласыңыз.".into(),
+                Ru => "Этот ИИН привязан к другой учётной записи. Обратитесь в центр занятости.".into(),
+                En => "This IIN belongs to another account. Please contact the employment centre.".into(),
+            },
             Msg::Field(f) => f.text(l),
         }
     }
@@ -262,6 +272,28 @@ impl FieldMsg {
                 Kk => "Бұл рөлді мұнда таңдауға болмайды.".into(),
                 Ru => "Эту роль здесь выбрать нельзя.".into(),
                 En => "This role cannot be chosen here.".into(),
+            },
+            FieldMsg::IinInvalid => match l {
+                Kk => {
+                    "ЖСН 12 цифрдан тұрады, бақылау цифры мен туған күні дұрыс болуы керек.".into()
+                }
+                Ru => "ИИН — 12 цифр с верной контрольной цифрой и датой рождения.".into(),
+                En => "An IIN is 12 digits with a valid check digit and birth date.".into(),
+            },
+            FieldMsg::BirthDateInFuture => match l {
+                Kk => "ЖСН-дағы туған күн әлі келген жоқ.".into(),
+                Ru => "Дата рождения в ИИН ещё не наступила.".into(),
+                En => "The birth date in the IIN is in the future.".into(),
+            },
+            FieldMsg::IbanInvalid => match l {
+                Kk => "IBAN: KZ, 20 таңба, бақылау сандары дұрыс болуы керек.".into(),
+                Ru => "IBAN: KZ, 20 символов, с верными контрольными цифрами.".into(),
+                En => "An IBAN here is KZ, 20 characters, with valid check digits.".into(),
+            },
+            FieldMsg::PhoneInvalid => match l {
+                Kk => "Телефон +7 және он цифр болуы керек.".into(),
+                Ru => "Телефон: +7 и десять цифр.".into(),
+                En => "A phone number is +7 and ten digits.".into(),
             },
             FieldMsg::DistrictUnknown => match l {
                 Kk => "Мұндай аудан жоқ.".into(),

@@ -170,3 +170,17 @@ pub fn organisation(kind: &str, serial: u32) -> Value {
         "contact_email": format!("hr{serial}@alem.kz"),
     })
 }
+
+/// A valid seeker profile with the given IIN.
+pub fn profile(iin: &str) -> Value {
+    json!({
+        "iin": iin,
+        "full_name": "Айгүл Сейітқызы",
+        "phone": "+7 701 234 56 78",
+        "district": "auezov",
+        "skills": ["тігін", "кассир"],
+        "languages": ["kk", "ru"],
+        "availability": { "employment": "part_time", "hours_per_week": 20, "needs_childcare": true },
+        "iban": "KZ86125KZT5004100100",
+    })
+}
