@@ -152,6 +152,42 @@ fn rows() -> Vec<Row> {
             expect: [401, 200, 403, 403, 403, 403, 403],
         },
         Row {
+            method: "PUT",
+            template: "/api/v1/me/household",
+            path: "/api/v1/me/household",
+            body: Some(common::api::household("1979-10-28", 4, 15_000_000)),
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/household",
+            path: "/api/v1/me/household",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/me/household/submit",
+            path: "/api/v1/me/household/submit",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/households",
+            path: "/api/v1/households?status=pending",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/households/{id}/verify",
+            path: "/api/v1/households/{household}/verify",
+            body: Some(json!({ "decision": "verified" })),
+            // The case worker decides first; by the admin's turn it is no longer pending.
+            expect: [401, 403, 403, 403, 200, 409, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/admin/staff",
             path: "/api/v1/admin/staff",
@@ -278,7 +314,11 @@ backend_tests! {
 
         let mut failures = Vec::new();
         for row in rows() {
-            let path = row.path.replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
+            let mut path = row.path.replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
+            if path.contains("{household}") {
+                let household: Value = app.get_as("/api/v1/me/household", tokens[1].as_deref().unwrap()).await.json().await.unwrap();
+                path = path.replace("{household}", household["id"].as_str().unwrap());
+            }
             for (i, actor) in ACTORS.iter().enumerate() {
                 let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
                 let mut req = app.client.request(method, app.url(&path));

@@ -713,3 +713,13 @@ pub async fn disable_staff(
         })
         .await
 }
+
+/// Where and in which language to write to an account, for other capabilities' emails (inside their
+/// transaction).
+pub fn contact(
+    conn: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<(EmailAddress, Locale)>, AppError> {
+    Ok(queries::by_id(conn, account_id)?
+        .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
+}

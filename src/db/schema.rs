@@ -133,7 +133,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    households (id) {
+        id -> Text,
+        account_id -> Text,
+        members -> Text,
+        member_count -> Integer,
+        minors -> Integer,
+        total_income_tiyn -> BigInt,
+        per_capita_income_tiyn -> BigInt,
+        has_disability -> Bool,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
+diesel::joinable!(households -> accounts (account_id));
 diesel::joinable!(seeker_profiles -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(one_time_tokens -> accounts (account_id));
@@ -148,4 +169,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     rate_limit_events,
     seeker_profiles,
+    households,
 );

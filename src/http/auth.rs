@@ -32,6 +32,8 @@ pub enum Permission {
     ReadAnyOrganisation,
     /// Keep one's own seeker profile.
     ManageOwnProfile,
+    /// See households and verify or reject them.
+    VerifyHouseholds,
     /// Enqueue periodic jobs by hand.
     RunJobs,
     /// See and retry the email outbox.
@@ -47,6 +49,7 @@ impl Permission {
             Permission::ApproveOrganisation => &[Admin],
             Permission::ReadAnyOrganisation => &[Caseworker, Admin],
             Permission::ManageOwnProfile => &[Seeker],
+            Permission::VerifyHouseholds => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
         }

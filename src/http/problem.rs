@@ -60,6 +60,8 @@ pub enum Msg {
     BinAlreadyRegistered,
     CannotDisableYourself,
     IinTaken,
+    HouseholdNotSubmittable,
+    HouseholdNotPending,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -83,6 +85,8 @@ pub enum FieldMsg {
     BirthDateInFuture,
     IbanInvalid,
     PhoneInvalid,
+    ExactlyOneSelf,
+    NotTheIinBirthDate,
 }
 
 impl Msg {
@@ -221,6 +225,16 @@ impl Msg {
                 Ru => "Этот ИИН привязан к другой учётной записи. Обратитесь в центр занятости.".into(),
                 En => "This IIN belongs to another account. Please contact the employment centre.".into(),
             },
+            Msg::HouseholdNotSubmittable => match l {
+                Kk => "Отбасы деректері тексеруде немесе расталған.".into(),
+                Ru => "Данные семьи уже на проверке или подтверждены.".into(),
+                En => "The household is already being checked or verified.".into(),
+            },
+            Msg::HouseholdNotPending => match l {
+                Kk => "Тек тексеруге жіберілген отбасы деректерін шешуге болады.".into(),
+                Ru => "Решение принимается только по данным, отправленным на проверку.".into(),
+                En => "Only a household submitted for checking can be decided.".into(),
+            },
             Msg::Field(f) => f.text(l),
         }
     }
@@ -294,6 +308,16 @@ impl FieldMsg {
                 Kk => "Телефон +7 және он цифр болуы керек.".into(),
                 Ru => "Телефон: +7 и десять цифр.".into(),
                 En => "A phone number is +7 and ten digits.".into(),
+            },
+            FieldMsg::ExactlyOneSelf => match l {
+                Kk => "Отбасы мүшелерінің ішінде дәл бір рет «self» (өзіңіз) болуы керек.".into(),
+                Ru => "Среди членов семьи должен быть ровно один «self» (вы сами).".into(),
+                En => "Exactly one member must be `self` (you).".into(),
+            },
+            FieldMsg::NotTheIinBirthDate => match l {
+                Kk => "Туған күніңіз ЖСН-дағы күнмен сәйкес келмейді.".into(),
+                Ru => "Ваша дата рождения не совпадает с датой в ИИН.".into(),
+                En => "Your birth date differs from the one in your IIN.".into(),
             },
             FieldMsg::DistrictUnknown => match l {
                 Kk => "Мұндай аудан жоқ.".into(),

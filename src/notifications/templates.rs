@@ -18,13 +18,16 @@ pub enum EmailTemplate {
     PasswordReset,
     /// Someone registered with an email that has an account already.
     AccountExists,
+    /// A case worker verified or rejected a household (`decision`, `note`).
+    HouseholdDecision,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 3] = [
+    pub const ALL: [EmailTemplate; 4] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
+        EmailTemplate::HouseholdDecision,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +35,7 @@ impl EmailTemplate {
             EmailTemplate::VerifyEmail => "verify_email",
             EmailTemplate::PasswordReset => "password_reset",
             EmailTemplate::AccountExists => "account_exists",
+            EmailTemplate::HouseholdDecision => "household_decision",
         }
     }
 }
@@ -108,6 +112,8 @@ mod tests {
             "link": "https://app.example.kz/verify?token=abc&x=1",
             "expires_hours": 24,
             "expires_minutes": 60,
+            "decision": "rejected",
+            "note": "Айгүл <script>alert(1)</script>",
         })
     }
 
@@ -119,11 +125,12 @@ mod tests {
             for locale in Locale::ALL {
                 let mail = t.render(template, locale, &data()).unwrap();
                 assert!(!mail.subject.is_empty());
-                assert!(
-                    mail.text
-                        .contains("https://app.example.kz/verify?token=abc&x=1"),
-                    "{template:?} {locale:?}"
-                );
+                let expected = if template == EmailTemplate::HouseholdDecision {
+                    "Айгүл <script>" // the case worker's note
+                } else {
+                    "https://app.example.kz/verify?token=abc&x=1"
+                };
+                assert!(mail.text.contains(expected), "{template:?} {locale:?}");
                 assert!(mail.html.contains("<html lang=\"") && mail.html.contains(locale.code()));
                 subjects.push(mail.subject);
             }

@@ -1,15 +1,22 @@
 //! HTTP for the seeker's own profile.
 
-use actix_web::{get, put, web};
+use actix_web::{get, post, put, web};
+use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
     profile::ProfileInput,
-    service::{self, ProfileView},
+    service::{
+        self, Decision, HouseholdInput, HouseholdPage, HouseholdStatus, HouseholdView, ProfileView,
+    },
 };
 use crate::{
     error::AppError,
-    http::{auth::CurrentUser, extract::Json, problem::ProblemBody},
+    http::{
+        auth::CurrentUser,
+        extract::{Json, Query},
+        problem::ProblemBody,
+    },
     startup::AppState,
 };
 
@@ -43,6 +50,120 @@ pub async fn put_profile(
     Ok(web::Json(service::put(&state, &user, body.0).await?))
 }
 
+/// The signed-in seeker's household with its derived figures and verification state.
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), responses(
+    (status = 200, description = "The household", body = HouseholdView),
+    (status = 403, description = "Not a seeker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "Not declared yet", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/me/household")]
+pub async fn get_household(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<HouseholdView>, AppError> {
+    Ok(web::Json(service::get_household(&state, &user).await?))
+}
+
+/// Declare or change the household. A verified household goes back to `pending` for checking.
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), request_body = HouseholdInput, responses(
+    (status = 200, description = "Saved", body = HouseholdView),
+    (status = 403, description = "Not a seeker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid members (dates, incomes, exactly one `self`)", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/me/household")]
+pub async fn put_household(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: Json<HouseholdInput>,
+) -> Result<web::Json<HouseholdView>, AppError> {
+    Ok(web::Json(
+        service::put_household(&state, &user, body.0).await?,
+    ))
+}
+
+/// Send the household to a case worker for verification.
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), responses(
+    (status = 200, description = "Pending verification", body = HouseholdView),
+    (status = 404, description = "Not declared yet", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "Already pending or verified", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/me/household/submit")]
+pub async fn submit_household(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<HouseholdView>, AppError> {
+    Ok(web::Json(service::submit_household(&state, &user).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdQuery {
+    /// Default `pending`.
+    pub status: Option<HouseholdStatus>,
+    /// 1–100, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Households by status, oldest submission first (case workers).
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), params(HouseholdQuery), responses(
+    (status = 200, description = "A page of households", body = HouseholdPage),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/households")]
+pub async fn list_households(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: Query<HouseholdQuery>,
+) -> Result<web::Json<HouseholdPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::list_households(
+            &state,
+            &user,
+            q.status.unwrap_or(HouseholdStatus::Pending),
+            q.cursor,
+            q.limit.unwrap_or(50),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `verified` or `rejected`.
+    pub decision: Decision,
+    /// Required when rejecting: what the seeker should correct. Emailed to her.
+    pub note: Option<String>,
+}
+
+/// Verify or reject a pending household (case workers). The seeker is emailed the outcome.
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), params(("id" = String, Path, description = "Household id")), request_body = DecisionInput, responses(
+    (status = 200, description = "Decided", body = HouseholdView),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such household", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "Not pending", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/households/{id}/verify")]
+pub async fn verify_household(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: Json<DecisionInput>,
+) -> Result<web::Json<HouseholdView>, AppError> {
+    let b = body.0;
+    Ok(web::Json(
+        service::decide_household(&state, &user, id.into_inner(), b.decision, b.note).await?,
+    ))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(get_profile).service(put_profile);
+    cfg.service(get_profile)
+        .service(put_profile)
+        .service(get_household)
+        .service(put_household)
+        .service(submit_household)
+        .service(list_households)
+        .service(verify_household);
 }

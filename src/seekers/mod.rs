@@ -2,6 +2,7 @@
 //! and eligibility build on it.
 
 pub mod handlers;
+pub mod household;
 pub mod profile;
 pub mod queries;
 pub mod service;

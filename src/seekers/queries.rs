@@ -61,3 +61,96 @@ pub fn update(conn: &mut DbConnection, row: &ProfileRow) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+// --- households ---
+
+use crate::db::schema::households;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = households)]
+#[diesel(treat_none_as_null = true)]
+pub struct HouseholdRow {
+    pub id: String,
+    pub account_id: String,
+    pub members: String,
+    pub member_count: i32,
+    pub minors: i32,
+    pub total_income_tiyn: i64,
+    pub per_capita_income_tiyn: i64,
+    pub has_disability: bool,
+    pub status: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn household_of(
+    conn: &mut DbConnection,
+    account_id: &str,
+) -> QueryResult<Option<HouseholdRow>> {
+    households::table
+        .filter(households::account_id.eq(account_id))
+        .select(HouseholdRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn household(conn: &mut DbConnection, id: &str) -> QueryResult<Option<HouseholdRow>> {
+    households::table
+        .filter(households::id.eq(id))
+        .select(HouseholdRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save_household(
+    conn: &mut DbConnection,
+    row: &HouseholdRow,
+    exists: bool,
+) -> QueryResult<()> {
+    if exists {
+        diesel::update(households::table.filter(households::id.eq(&row.id)))
+            .set(row)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(households::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The seeker's (full name, IIN), if she has a profile.
+pub type SeekerName = (String, String);
+
+/// Households in `status`, oldest submission first, after the cursor (submitted_at, id).
+pub fn households_by_status(
+    conn: &mut DbConnection,
+    status: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<(HouseholdRow, Option<SeekerName>)>> {
+    let mut q = households::table
+        .left_join(
+            seeker_profiles::table.on(seeker_profiles::account_id.eq(households::account_id)),
+        )
+        .filter(households::status.eq(status))
+        .select((
+            HouseholdRow::as_select(),
+            (seeker_profiles::full_name, seeker_profiles::iin).nullable(),
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            households::submitted_at
+                .gt(at)
+                .or(households::submitted_at.eq(at).and(households::id.gt(id))),
+        );
+    }
+    q.order((households::submitted_at.asc(), households::id.asc()))
+        .limit(limit)
+        .load(conn)
+}

@@ -160,3 +160,383 @@ pub async fn put(
         })
         .await
 }
+
+// --- households ---
+
+use super::{
+    household::{self, Derived, Member},
+    queries::HouseholdRow,
+};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum HouseholdStatus {
+    Unverified,
+    Pending,
+    Verified,
+    Rejected,
+}
+
+impl HouseholdStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HouseholdStatus::Unverified => "unverified",
+            HouseholdStatus::Pending => "pending",
+            HouseholdStatus::Verified => "verified",
+            HouseholdStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HouseholdStatus> {
+        use HouseholdStatus::*;
+        [Unverified, Pending, Verified, Rejected]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// The status after the seeker changes her household: a verified one must be checked again; a
+    /// rejected one waits for her to submit it again.
+    pub fn after_change(self) -> HouseholdStatus {
+        match self {
+            HouseholdStatus::Verified | HouseholdStatus::Pending => HouseholdStatus::Pending,
+            HouseholdStatus::Rejected | HouseholdStatus::Unverified => HouseholdStatus::Unverified,
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdInput {
+    /// Everyone in the household, the seeker (`relation: self`) included.
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HouseholdView {
+    pub id: String,
+    pub status: HouseholdStatus,
+    pub members: Vec<Member>,
+    pub derived: Derived,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<HouseholdRow> for HouseholdView {
+    fn from(r: HouseholdRow) -> Self {
+        HouseholdView {
+            status: HouseholdStatus::parse(&r.status).unwrap_or(HouseholdStatus::Unverified),
+            members: serde_json::from_str(&r.members).unwrap_or_default(),
+            derived: Derived {
+                members: r.member_count,
+                minors: r.minors,
+                total_income_tiyn: r.total_income_tiyn,
+                per_capita_income_tiyn: r.per_capita_income_tiyn,
+                has_disability: r.has_disability,
+            },
+            submitted_at: r.submitted_at.map(|t| t.and_utc()),
+            decided_at: r.decided_at.map(|t| t.and_utc()),
+            decision_note: r.decision_note,
+            updated_at: r.updated_at.and_utc(),
+            id: r.id,
+        }
+    }
+}
+
+fn household_audit(r: &HouseholdRow) -> serde_json::Value {
+    serde_json::json!({
+        "status": r.status,
+        "members": r.member_count,
+        "minors": r.minors,
+        "total_income_tiyn": r.total_income_tiyn,
+        "per_capita_income_tiyn": r.per_capita_income_tiyn,
+        "has_disability": r.has_disability,
+        "decision_note": r.decision_note,
+    })
+}
+
+fn almaty_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Almaty)
+        .date_naive()
+}
+
+pub async fn get_household(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+) -> Result<HouseholdView, AppError> {
+    user.require(Permission::ManageOwnProfile)?;
+    let id = user.account_id.clone();
+    state
+        .db
+        .run(move |c| {
+            queries::household_of(c, &id)?
+                .map(HouseholdView::from)
+                .ok_or(AppError::NotFound)
+        })
+        .await
+}
+
+/// Creates or replaces the seeker's household. A verified household goes back to `pending`.
+pub async fn put_household(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    input: HouseholdInput,
+) -> Result<HouseholdView, AppError> {
+    user.require(Permission::ManageOwnProfile)?;
+    let (id, actor) = (user.account_id.clone(), user.actor.clone());
+    state
+        .db
+        .transaction(move |c| {
+            let self_birth = queries::find(c, &id)?.map(|p| p.birth_date);
+            let derived = household::validate(&input.members, almaty_today(), self_birth).map_err(
+                |errors| AppError::Validation {
+                    detail: Msg::JsonBodyInvalid,
+                    errors,
+                },
+            )?;
+            let before = queries::household_of(c, &id)?;
+            let now = crate::db::now();
+            let status = before
+                .as_ref()
+                .and_then(|b| HouseholdStatus::parse(&b.status))
+                .map_or(HouseholdStatus::Unverified, HouseholdStatus::after_change);
+            let resubmitted = before.as_ref().is_some_and(|b| b.status == "verified");
+            let row = HouseholdRow {
+                id: before
+                    .as_ref()
+                    .map_or_else(|| uuid::Uuid::now_v7().to_string(), |b| b.id.clone()),
+                account_id: id.clone(),
+                members: serde_json::to_string(&input.members)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                member_count: derived.members,
+                minors: derived.minors,
+                total_income_tiyn: derived.total_income_tiyn,
+                per_capita_income_tiyn: derived.per_capita_income_tiyn,
+                has_disability: derived.has_disability,
+                status: status.as_str().to_owned(),
+                submitted_at: if resubmitted {
+                    Some(now)
+                } else {
+                    before.as_ref().and_then(|b| b.submitted_at)
+                },
+                decided_at: before.as_ref().and_then(|b| b.decided_at),
+                decided_by: before.as_ref().and_then(|b| b.decided_by.clone()),
+                decision_note: before.as_ref().and_then(|b| b.decision_note.clone()),
+                created_at: before.as_ref().map_or(now, |b| b.created_at),
+                updated_at: now,
+            };
+            queries::save_household(c, &row, before.is_some())?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: if before.is_some() {
+                        "household.updated"
+                    } else {
+                        "household.created"
+                    },
+                    entity: "household",
+                    entity_id: &row.id,
+                    before: before.as_ref().map(household_audit),
+                    after: Some(household_audit(&row)),
+                },
+            )?;
+            Ok(HouseholdView::from(row))
+        })
+        .await
+}
+
+/// Sends the household to a case worker: `unverified` or `rejected` → `pending`.
+pub async fn submit_household(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+) -> Result<HouseholdView, AppError> {
+    user.require(Permission::ManageOwnProfile)?;
+    let (id, actor) = (user.account_id.clone(), user.actor.clone());
+    state
+        .db
+        .transaction(move |c| {
+            let before = queries::household_of(c, &id)?.ok_or(AppError::NotFound)?;
+            if !matches!(
+                HouseholdStatus::parse(&before.status),
+                Some(HouseholdStatus::Unverified | HouseholdStatus::Rejected)
+            ) {
+                return Err(AppError::Conflict(Msg::HouseholdNotSubmittable));
+            }
+            let now = crate::db::now();
+            let row = HouseholdRow {
+                status: "pending".into(),
+                submitted_at: Some(now),
+                updated_at: now,
+                ..before.clone()
+            };
+            queries::save_household(c, &row, true)?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: "household.submitted",
+                    entity: "household",
+                    entity_id: &row.id,
+                    before: Some(household_audit(&before)),
+                    after: Some(household_audit(&row)),
+                },
+            )?;
+            Ok(HouseholdView::from(row))
+        })
+        .await
+}
+
+/// A household in a case worker's queue: the seeker's name and full IIN (case workers may see it).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HouseholdForReview {
+    pub seeker_account_id: String,
+    pub seeker_name: Option<String>,
+    pub seeker_iin: Option<String>,
+    #[serde(flatten)]
+    pub household: HouseholdView,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HouseholdPage {
+    pub items: Vec<HouseholdForReview>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(at: chrono::NaiveDateTime, id: &str) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
+}
+
+fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    let (micros, id) = text.split_once('|')?;
+    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    Some((at, id.to_owned()))
+}
+
+/// Households by status, oldest submission first (case workers).
+pub async fn list_households(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    status: HouseholdStatus,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<HouseholdPage, AppError> {
+    user.require(Permission::VerifyHouseholds)?;
+    let after = match cursor {
+        Some(c) => {
+            Some(decode_cursor(&c).ok_or_else(|| AppError::field("cursor", FieldMsg::Invalid))?)
+        }
+        None => None,
+    };
+    let limit = limit.clamp(1, 100);
+    let mut rows = state
+        .db
+        .run(move |c| {
+            queries::households_by_status(c, status.as_str(), after, limit + 1)
+                .map_err(AppError::from)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .and_then(|(r, _)| r.submitted_at.map(|at| encode_cursor(at, &r.id)))
+        })
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|(row, seeker)| HouseholdForReview {
+            seeker_account_id: row.account_id.clone(),
+            seeker_name: seeker.as_ref().map(|(n, _)| n.clone()),
+            seeker_iin: seeker.map(|(_, iin)| iin),
+            household: HouseholdView::from(row),
+        })
+        .collect();
+    Ok(HouseholdPage { items, next_cursor })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Verified,
+    Rejected,
+}
+
+/// A case worker's decision on a pending household; the seeker is emailed it in her language.
+pub async fn decide_household(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    decision: Decision,
+    note: Option<String>,
+) -> Result<HouseholdView, AppError> {
+    user.require(Permission::VerifyHouseholds)?;
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(AppError::field("note", FieldMsg::TooLong { max: 1000 }));
+    }
+    if decision == Decision::Rejected && note.is_none() {
+        // She must be told what to correct.
+        return Err(AppError::field("note", FieldMsg::Required));
+    }
+    let (worker, actor) = (user.account_id.clone(), user.actor.clone());
+    state
+        .db
+        .transaction(move |c| {
+            let before = queries::household(c, &id)?.ok_or(AppError::NotFound)?;
+            if before.status != "pending" {
+                return Err(AppError::Conflict(Msg::HouseholdNotPending));
+            }
+            let status = match decision {
+                Decision::Verified => HouseholdStatus::Verified,
+                Decision::Rejected => HouseholdStatus::Rejected,
+            };
+            let now = crate::db::now();
+            let row = HouseholdRow {
+                status: status.as_str().to_owned(),
+                decided_at: Some(now),
+                decided_by: Some(worker.clone()),
+                decision_note: note.clone(),
+                updated_at: now,
+                ..before.clone()
+            };
+            queries::save_household(c, &row, true)?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: "household.decided",
+                    entity: "household",
+                    entity_id: &row.id,
+                    before: Some(household_audit(&before)),
+                    after: Some(household_audit(&row)),
+                },
+            )?;
+            if let Some((to, locale)) = crate::accounts::service::contact(c, &row.account_id)? {
+                let data = serde_json::json!({ "decision": status.as_str(), "note": note });
+                crate::notifications::notify(
+                    c,
+                    &to,
+                    crate::notifications::EmailTemplate::HouseholdDecision,
+                    locale,
+                    data,
+                    &format!(
+                        "household_decision:{}:{}",
+                        row.id,
+                        now.and_utc().timestamp_micros()
+                    ),
+                )?;
+            }
+            Ok(HouseholdView::from(row))
+        })
+        .await
+}

@@ -184,3 +184,14 @@ pub fn profile(iin: &str) -> Value {
         "iban": "KZ86125KZT5004100100",
     })
 }
+
+/// A household of a mother (born as her IIN says) and `children` minors, with her salary.
+pub fn household(mother_birth: &str, children: usize, salary_tiyn: i64) -> Value {
+    let mut members = vec![
+        json!({ "relation": "self", "birth_date": mother_birth, "incomes": [{ "source": "salary", "monthly_tiyn": salary_tiyn }] }),
+    ];
+    for i in 0..children {
+        members.push(json!({ "relation": "child", "birth_date": format!("{}-03-01", 2012 + i), "disability": i == 0 }));
+    }
+    json!({ "members": members })
+}
