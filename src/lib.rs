@@ -6,6 +6,7 @@ pub mod audit;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod districts;
 pub mod error;
 pub mod http;
 pub mod jobs;

@@ -42,6 +42,12 @@ impl AppState {
             .into();
         let mailer = Arc::new(Mailer::from_settings(&settings).context("setting up email")?);
         let settings_for_auth = settings.clone();
+        // Building the keys hashes a dummy password: CPU work, kept off the async threads.
+        let auth = tokio::task::spawn_blocking(move || {
+            crate::accounts::AuthKeys::from_settings(&settings_for_auth)
+        })
+        .await
+        .context("building authentication keys")??;
         let state = AppState {
             db,
             settings: Arc::new(settings),
@@ -49,9 +55,7 @@ impl AppState {
             openapi_yaml,
             mailer,
             jobs: Arc::new(JobRegistry::standard()),
-            auth: Arc::new(crate::accounts::AuthKeys::from_settings(
-                &settings_for_auth,
-            )?),
+            auth: Arc::new(auth),
         };
         Ok((web::Data::new(state), applied))
     }

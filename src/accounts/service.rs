@@ -723,3 +723,31 @@ pub fn contact(
     Ok(queries::by_id(conn, account_id)?
         .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
 }
+
+/// The organisation the account belongs to, if any (404 for an unknown account).
+pub fn organisation_of(
+    conn: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(queries::by_id(conn, account_id)?
+        .ok_or(AppError::NotFound)?
+        .organisation_id)
+}
+
+/// Makes the account a member of the organisation (inside the caller's transaction).
+pub fn join_organisation(
+    conn: &mut DbConnection,
+    account_id: &str,
+    organisation_id: &str,
+) -> Result<(), AppError> {
+    queries::set_organisation(conn, account_id, organisation_id, now())?;
+    Ok(())
+}
+
+/// The account behind a session and its organisation's status, for the authentication extractor.
+pub fn session_account(
+    conn: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<(Account, Option<String>)>, AppError> {
+    Ok(queries::with_organisation_status(conn, account_id)?)
+}

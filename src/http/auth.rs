@@ -152,10 +152,7 @@ impl FromRequest for CurrentUser {
             let account_id = claims.sub.clone();
             let (account, org_status) = state
                 .db
-                .run(move |c| {
-                    accounts::queries::with_organisation_status(c, &account_id)
-                        .map_err(AppError::from)
-                })
+                .run(move |c| accounts::service::session_account(c, &account_id))
                 .await?
                 .ok_or_else(unauthorized)?;
             // Sessions end when the account is disabled or its password changes.

@@ -3,10 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{
-    DbConnection,
-    schema::{districts, organisations},
-};
+use crate::db::{DbConnection, schema::organisations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -45,13 +42,6 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organisati
 pub fn bin_exists(conn: &mut DbConnection, bin: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         organisations::table.filter(organisations::bin.eq(bin)),
-    ))
-    .get_result(conn)
-}
-
-pub fn district_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        districts::table.filter(districts::code.eq(code)),
     ))
     .get_result(conn)
 }

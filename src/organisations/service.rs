@@ -146,12 +146,10 @@ pub async fn register(
     state
         .db
         .transaction(move |c| {
-            let account =
-                crate::accounts::queries::by_id(c, &user_id)?.ok_or(AppError::NotFound)?;
-            if account.organisation_id.is_some() {
+            if crate::accounts::service::organisation_of(c, &user_id)?.is_some() {
                 return Err(AppError::Conflict(Msg::AlreadyInOrganisation));
             }
-            if !queries::district_exists(c, &district)? {
+            if !crate::districts::exists(c, &district)? {
                 return Err(AppError::field("district", FieldMsg::DistrictUnknown));
             }
             if queries::bin_exists(c, bin.as_str())? {
@@ -175,7 +173,7 @@ pub async fn register(
                 updated_at: now,
             };
             queries::insert(c, &org)?;
-            crate::accounts::queries::set_organisation(c, &user_id, &org.id, now)?;
+            crate::accounts::service::join_organisation(c, &user_id, &org.id)?;
             audit::record(
                 c,
                 &actor,

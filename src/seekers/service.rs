@@ -110,7 +110,7 @@ pub async fn put(
     state
         .db
         .transaction(move |c| {
-            if !crate::organisations::queries::district_exists(c, &p.district)? {
+            if !crate::districts::exists(c, &p.district)? {
                 return Err(AppError::field("district", FieldMsg::DistrictUnknown));
             }
             if queries::iin_taken_by_other(c, p.iin.as_str(), &id)? {
