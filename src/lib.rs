@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod kz;
 pub mod notifications;
 pub mod organisations;
+pub mod programmes;
 pub mod seekers;
 pub mod startup;
 pub mod telemetry;

@@ -87,6 +87,9 @@ pub enum FieldMsg {
     PhoneInvalid,
     ExactlyOneSelf,
     NotTheIinBirthDate,
+    TierUnreachable,
+    NotForThisKind,
+    AbsentCannotCount,
 }
 
 impl Msg {
@@ -308,6 +311,26 @@ impl FieldMsg {
                 Kk => "Телефон +7 және он цифр болуы керек.".into(),
                 Ru => "Телефон: +7 и десять цифр.".into(),
                 En => "A phone number is +7 and ten digits.".into(),
+            },
+            FieldMsg::TierUnreachable => match l {
+                Kk => "Бұл деңгейге ешкім жетпейді: алдыңғы деңгей оның барлық шарттарын қамтиды."
+                    .into(),
+                Ru => "Этот уровень недостижим: предыдущий уровень уже покрывает все его условия."
+                    .into(),
+                En => {
+                    "No one can reach this tier: an earlier tier already covers all its conditions."
+                        .into()
+                }
+            },
+            FieldMsg::NotForThisKind => match l {
+                Kk => "Бұл бағдарлама түріне арналмаған.".into(),
+                Ru => "Не относится к программе этого вида.".into(),
+                En => "Does not belong to a programme of this kind.".into(),
+            },
+            FieldMsg::AbsentCannotCount => match l {
+                Kk => "«absent» қатысу ретінде есептелмейді.".into(),
+                Ru => "«absent» не может считаться посещением.".into(),
+                En => "`absent` cannot count as attended.".into(),
             },
             FieldMsg::ExactlyOneSelf => match l {
                 Kk => "Отбасы мүшелерінің ішінде дәл бір рет «self» (өзіңіз) болуы керек.".into(),

@@ -1,0 +1,3 @@
+//! Programmes: configurable measures whose rules are versioned data, and the eligibility decision.
+
+pub mod rules;
