@@ -148,9 +148,10 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations (password for all: {})",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes (password for all: {})",
                     report.accounts,
                     report.organisations,
+                    report.households,
                     demo::DEMO_PASSWORD
                 );
             }

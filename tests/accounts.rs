@@ -289,7 +289,7 @@ backend_tests! {
     async fn seed_demo_makes_organisations_and_accounts_of_every_role(backend: Backend) {
         let app = spawn_app(backend).await;
         let report = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
-        assert_eq!((report.accounts, report.organisations), (33, 6));
+        assert_eq!((report.accounts, report.organisations, report.households), (33, 6, 25));
         let again = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
         assert!(again.already_seeded);
         for (email, role, org_status) in [
@@ -306,5 +306,13 @@ backend_tests! {
             assert_eq!(me["role"], role, "{email}");
             assert_eq!(me["organisation"]["status"].as_str(), org_status, "{email}");
         }
+        // Demo households span the tiers: seeker1 is a verified large low-income family.
+        let (first, _) = app.sign_in(&format!("seeker1@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
+        let decisions: Value = app.get_as("/api/v1/me/eligibility", &first).await.json().await.unwrap();
+        assert_eq!(decisions.as_array().unwrap().len(), 2, "the example programme pair");
+        assert_eq!((decisions[0]["eligible"].as_bool(), decisions[0]["tier"].as_i64()), (Some(true), Some(1)));
+        let (third, _) = app.sign_in(&format!("seeker3@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
+        let decisions: Value = app.get_as("/api/v1/me/eligibility", &third).await.json().await.unwrap();
+        assert_eq!(decisions[0]["reasons"][0]["code"], "not_low_income");
     }
 }

@@ -188,6 +188,41 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 403, 403, 200, 409, 403],
         },
         Row {
+            method: "GET",
+            template: "/api/v1/me/eligibility",
+            path: "/api/v1/me/eligibility",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/programmes",
+            path: "/api/v1/programmes",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/programmes/{id}",
+            path: "/api/v1/programmes/{programme}",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/programmes",
+            path: "/api/v1/programmes",
+            body: Some(common::api::programme_body()),
+            expect: admin_only(201),
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/programmes/{id}",
+            path: "/api/v1/programmes/{programme}",
+            body: Some(common::api::programme_body()),
+            expect: admin_only(200),
+        },
+        Row {
             method: "POST",
             template: "/api/v1/admin/staff",
             path: "/api/v1/admin/staff",
@@ -310,11 +345,13 @@ backend_tests! {
         app.post_json("/api/v1/admin/staff", &json!({ "email": "cw@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await;
         let (caseworker, _) = app.sign_in("cw@almaty.kz", PASSWORD).await;
         let victim: Value = app.post_json("/api/v1/admin/staff", &json!({ "email": "victim@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await.json().await.unwrap();
+        let programme: Value = app.post_json("/api/v1/programmes", &common::api::programme_body(), Some(&admin)).await.json().await.unwrap();
+        let programme_id = programme["id"].as_str().unwrap().to_owned();
         let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
 
         let mut failures = Vec::new();
         for row in rows() {
-            let mut path = row.path.replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
+            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
             if path.contains("{household}") {
                 let household: Value = app.get_as("/api/v1/me/household", tokens[1].as_deref().unwrap()).await.json().await.unwrap();
                 path = path.replace("{household}", household["id"].as_str().unwrap());

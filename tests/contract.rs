@@ -25,6 +25,16 @@ fn openapi_yaml_is_a_valid_openapi_3_document() {
     for path in ["/health", "/ready", "/metrics", "/openapi.yaml"] {
         assert!(paths.contains_key(path), "{path} is missing");
     }
+    let mut operation_ids = BTreeSet::new();
+    for (path, item) in &paths {
+        for (method, op) in item.methods() {
+            let id = op.operation_id.clone().unwrap_or_default();
+            assert!(
+                operation_ids.insert(id.clone()),
+                "operationId {id} of {method} {path} is not unique"
+            );
+        }
+    }
     for (path, item) in &paths {
         for (method, op) in item.methods() {
             assert!(

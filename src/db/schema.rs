@@ -153,7 +153,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programmes (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        valid_from -> Date,
+        valid_to -> Date,
+        current_version -> Integer,
+        is_example -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programme_versions (programme_id, version) {
+        programme_id -> Text,
+        version -> Integer,
+        rules -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
+diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
 diesel::joinable!(seeker_profiles -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
@@ -170,4 +195,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limit_events,
     seeker_profiles,
     households,
+    programmes,
+    programme_versions,
 );

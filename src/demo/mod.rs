@@ -31,6 +31,7 @@ pub struct DemoScale {
 pub struct DemoReport {
     pub accounts: usize,
     pub organisations: usize,
+    pub households: usize,
     /// True when demo data was there already and nothing was added.
     pub already_seeded: bool,
 }
@@ -208,10 +209,156 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         made += batch;
         bar.inc(u64::from(batch));
     }
+    bar.set_message("programmes and households");
+    let households = db
+        .transaction(move |c| seed_programmes_and_households(c, made))
+        .await?;
     bar.finish_with_message("done");
     Ok(DemoReport {
         accounts: STAFF_AND_MEMBERS.len() + scale.seekers as usize,
         organisations,
+        households,
         already_seeded: false,
     })
+}
+
+/// The example programme pair, and profiles with households for the first seekers, spread across the
+/// priority tiers: large low-income families (verified), single mothers (pending), families above the
+/// income line (unverified). Returns the number of households.
+fn seed_programmes_and_households(
+    c: &mut crate::db::DbConnection,
+    seekers: u32,
+) -> Result<usize, AppError> {
+    use chrono::NaiveDate;
+
+    use crate::seekers::{
+        household::{self, Income, IncomeSource, Member, Relation},
+        queries::{HouseholdRow, ProfileRow},
+    };
+
+    crate::programmes::service::insert(c, &crate::programmes::examples::social_jobs(), None, true)?;
+    crate::programmes::service::insert(
+        c,
+        &crate::programmes::examples::short_courses(),
+        None,
+        true,
+    )?;
+    const NAMES: [&str; 6] = [
+        "Айгүл Сейітқызы",
+        "Гүлнар Әбдіқызы",
+        "Мария Иванова",
+        "Динара Жұмабаева",
+        "Сәуле Нұрланқызы",
+        "Ольга Ким",
+    ];
+    const DISTRICTS: [&str; 4] = ["alatau", "auezov", "turksib", "nauryzbay"];
+    let today = Utc::now().date_naive();
+    let now = crate::db::now();
+    let ids: Vec<String> = accounts_table::table
+        .filter(diesel::ExpressionMethods::eq(
+            accounts_table::role,
+            "seeker",
+        ))
+        .order(accounts_table::created_at)
+        .select(accounts_table::id)
+        .limit(i64::from(seekers.min(30)))
+        .load(c)?;
+    let mut made = 0;
+    for (i, account_id) in ids.iter().enumerate() {
+        let birth = NaiveDate::from_ymd_opt(
+            1984 + (i % 10) as i32,
+            1 + (i % 12) as u32,
+            1 + (i % 27) as u32,
+        )
+        .unwrap_or_default();
+        // A woman born in the 1900s: century/sex digit 4; the serial makes it unique.
+        let Some(iin) = (0..50u32).find_map(|k| {
+            let body = format!(
+                "{}4{:04}",
+                birth.format("%y%m%d"),
+                (i as u32 * 53 + k) % 10_000
+            );
+            let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+            let first: [u8; 11] = digits.try_into().ok()?;
+            kz::check_digit(&first).map(|d| format!("{body}{d}"))
+        }) else {
+            continue;
+        };
+        let (children, salary, spouse, status) = match i % 3 {
+            0 => (5, 9_000_000, true, "verified"), // large family, low income
+            1 => (2, 6_000_000, false, "pending"), // single mother, low income
+            _ => (1, 60_000_000, true, "unverified"), // above the income line
+        };
+        let mut members = vec![Member {
+            relation: Relation::Myself,
+            birth_date: birth,
+            disability: false,
+            incomes: vec![Income {
+                source: IncomeSource::Salary,
+                monthly_tiyn: salary,
+            }],
+        }];
+        if spouse {
+            members.push(Member {
+                relation: Relation::Spouse,
+                birth_date: birth,
+                disability: i % 6 == 0,
+                incomes: vec![],
+            });
+        }
+        for k in 0..children {
+            let year = 2010 + ((i + k * 2) % 14) as i32;
+            members.push(Member {
+                relation: Relation::Child,
+                birth_date: NaiveDate::from_ymd_opt(year, 6, 1).unwrap_or_default(),
+                disability: false,
+                incomes: vec![],
+            });
+        }
+        let derived = household::derive(&members, today);
+        crate::seekers::queries::insert(
+            c,
+            &ProfileRow {
+                account_id: account_id.clone(),
+                iin,
+                birth_date: birth,
+                sex: "female".into(),
+                full_name: NAMES[i % NAMES.len()].into(),
+                phone: format!("+7701{:07}", 1_000_000 + i),
+                district: DISTRICTS[i % DISTRICTS.len()].into(),
+                skills: r#"["тігін","тазалық","кассир"]"#.into(),
+                languages: r#"["kk","ru"]"#.into(),
+                employment: "part_time".into(),
+                hours_per_week: 20 + (i % 3) as i32 * 10,
+                needs_childcare: children > 2,
+                iban: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        crate::seekers::queries::save_household(
+            c,
+            &HouseholdRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                account_id: account_id.clone(),
+                members: serde_json::to_string(&members)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                member_count: derived.members,
+                minors: derived.minors,
+                total_income_tiyn: derived.total_income_tiyn,
+                per_capita_income_tiyn: derived.per_capita_income_tiyn,
+                has_disability: derived.has_disability,
+                status: status.into(),
+                submitted_at: (status != "unverified").then_some(now),
+                decided_at: (status == "verified").then_some(now),
+                decided_by: None,
+                decision_note: None,
+                created_at: now,
+                updated_at: now,
+            },
+            false,
+        )?;
+        made += 1;
+    }
+    Ok(made)
 }

@@ -34,6 +34,8 @@ pub enum Permission {
     ManageOwnProfile,
     /// See households and verify or reject them.
     VerifyHouseholds,
+    /// Create programmes and change their rules.
+    ManageProgrammes,
     /// Enqueue periodic jobs by hand.
     RunJobs,
     /// See and retry the email outbox.
@@ -50,6 +52,7 @@ impl Permission {
             Permission::ReadAnyOrganisation => &[Caseworker, Admin],
             Permission::ManageOwnProfile => &[Seeker],
             Permission::VerifyHouseholds => &[Caseworker, Admin],
+            Permission::ManageProgrammes => &[Admin],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
         }

@@ -42,7 +42,8 @@ instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are 
         (name = "auth", description = "Registration, sign-in, tokens, password reset, the signed-in account"),
         (name = "staff", description = "Case workers and admins (admins only)"),
         (name = "organisations", description = "Employers and training providers"),
-        (name = "seekers", description = "A seeker's own profile"),
+        (name = "seekers", description = "A seeker's profile, household and eligibility; household verification"),
+        (name = "programmes", description = "Programmes and their versioned rules"),
         (name = "jobs", description = "Background jobs (admins only)"),
         (name = "notifications", description = "The email outbox (admins only)"),
     ),
@@ -79,6 +80,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(crate::accounts::handlers::routes)
         .configure(crate::organisations::handlers::routes)
         .configure(crate::seekers::handlers::routes)
+        .configure(crate::programmes::handlers::routes)
         .configure(crate::jobs::handlers::routes)
         .configure(crate::notifications::handlers::routes);
 }

@@ -18,7 +18,7 @@ use crate::{
     (status = 422, description = "Invalid fields", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/organisations")]
-pub async fn create(
+pub async fn create_organisation(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: Json<NewOrganisation>,
@@ -32,7 +32,7 @@ pub async fn create(
     (status = 404, description = "No such organisation, or not yours", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/organisations/{id}")]
-pub async fn get(
+pub async fn get_organisation(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
@@ -49,7 +49,7 @@ pub async fn get(
     (status = 404, description = "No such organisation", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/organisations/{id}/approve")]
-pub async fn approve(
+pub async fn approve_organisation(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
@@ -60,5 +60,7 @@ pub async fn approve(
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(get).service(approve);
+    cfg.service(create_organisation)
+        .service(get_organisation)
+        .service(approve_organisation);
 }

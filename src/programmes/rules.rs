@@ -229,6 +229,8 @@ pub enum Reason {
     SingleParent,
     VerificationPending,
     NoTierMatched,
+    /// No household declared yet: nothing to decide from.
+    NoHousehold,
 }
 
 impl Reason {
@@ -264,6 +266,9 @@ impl Reason {
             (Reason::NoTierMatched, Kk) => "Ешбір басымдық деңгейіне сәйкес келмейді.",
             (Reason::NoTierMatched, Ru) => "Не подходит ни под один уровень приоритета.",
             (Reason::NoTierMatched, En) => "No priority tier applies.",
+            (Reason::NoHousehold, Kk) => "Отбасы туралы деректер әлі толтырылмаған.",
+            (Reason::NoHousehold, Ru) => "Данные о семье ещё не заполнены.",
+            (Reason::NoHousehold, En) => "The household has not been declared yet.",
         }
     }
 }

@@ -7,7 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{
     profile::ProfileInput,
     service::{
-        self, Decision, HouseholdInput, HouseholdPage, HouseholdStatus, HouseholdView, ProfileView,
+        self, Decision, EligibilityView, HouseholdInput, HouseholdPage, HouseholdStatus,
+        HouseholdView, ProfileView,
     },
 };
 use crate::{
@@ -158,6 +159,20 @@ pub async fn verify_household(
     ))
 }
 
+/// The seeker's eligibility for each programme in force: eligible or not, tier, score and reasons.
+/// Only a verified household counts; until then she sees what she would get.
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), responses(
+    (status = 200, description = "One decision per programme in force", body = Vec<EligibilityView>),
+    (status = 403, description = "Not a seeker", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/me/eligibility")]
+pub async fn eligibility(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Vec<EligibilityView>>, AppError> {
+    Ok(web::Json(service::eligibility(&state, &user).await?))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_profile)
         .service(put_profile)
@@ -165,5 +180,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(put_household)
         .service(submit_household)
         .service(list_households)
-        .service(verify_household);
+        .service(verify_household)
+        .service(eligibility);
 }

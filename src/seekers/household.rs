@@ -159,6 +159,14 @@ pub fn derive(members: &[Member], today: NaiveDate) -> Derived {
     }
 }
 
+/// A seeker raising minor children with no spouse in the household.
+pub fn single_parent(members: &[Member], today: NaiveDate) -> bool {
+    let has_minor_child = members
+        .iter()
+        .any(|m| m.relation == Relation::Child && age_on(m.birth_date, today) < 18);
+    has_minor_child && !members.iter().any(|m| m.relation == Relation::Spouse)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

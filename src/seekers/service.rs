@@ -540,3 +540,104 @@ pub async fn decide_household(
         })
         .await
 }
+
+// --- eligibility ---
+
+use crate::programmes::rules::{self as programme_rules, Reason, Situation};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReasonView {
+    /// Stable, machine-readable.
+    pub code: Reason,
+    pub text: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EligibilityView {
+    pub programme_id: String,
+    pub programme_name: String,
+    /// The rules version this decision used.
+    pub rules_version: i32,
+    /// Eligible and counted (the household is verified).
+    pub eligible: bool,
+    /// What she would get on the declared data; counts once a case worker verifies it.
+    pub would_be_eligible: bool,
+    pub household_status: Option<HouseholdStatus>,
+    /// 1 is the highest priority.
+    pub tier: Option<usize>,
+    pub tier_name: Option<String>,
+    pub score: i64,
+    pub reasons: Vec<ReasonView>,
+}
+
+fn reason_view(r: Reason) -> ReasonView {
+    ReasonView {
+        code: r,
+        text: crate::http::locale::Locale::ALL
+            .iter()
+            .map(|l| (l.code().to_owned(), r.text(*l).to_owned()))
+            .collect(),
+    }
+}
+
+/// The seeker's decision for every programme in force today, computed from her household and the
+/// programme's current rules.
+pub async fn eligibility(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+) -> Result<Vec<EligibilityView>, AppError> {
+    user.require(Permission::ManageOwnProfile)?;
+    let id = user.account_id.clone();
+    state
+        .db
+        .run(move |c| {
+            let today = almaty_today();
+            let programmes = crate::programmes::service::active_on(c, today)?;
+            let household = queries::household_of(c, &id)?;
+            Ok(programmes
+                .into_iter()
+                .map(|p| {
+                    let Some(h) = &household else {
+                        return EligibilityView {
+                            programme_id: p.id,
+                            programme_name: p.name,
+                            rules_version: p.version,
+                            eligible: false,
+                            would_be_eligible: false,
+                            household_status: None,
+                            tier: None,
+                            tier_name: None,
+                            score: 0,
+                            reasons: vec![reason_view(Reason::NoHousehold)],
+                        };
+                    };
+                    let members: Vec<Member> = serde_json::from_str(&h.members).unwrap_or_default();
+                    let status = HouseholdStatus::parse(&h.status);
+                    let situation = Situation {
+                        per_capita_income_tiyn: h.per_capita_income_tiyn,
+                        minors: h.minors,
+                        has_disability: h.has_disability,
+                        single_parent: household::single_parent(&members, today),
+                        verified: status == Some(HouseholdStatus::Verified),
+                    };
+                    let d = programme_rules::decide(&p.rules, &situation);
+                    EligibilityView {
+                        tier_name: d
+                            .tier
+                            .and_then(|t| p.rules.tiers.get(t - 1))
+                            .map(|t| t.name.clone()),
+                        programme_id: p.id,
+                        programme_name: p.name,
+                        rules_version: p.version,
+                        eligible: d.eligible,
+                        would_be_eligible: d.would_be_eligible,
+                        household_status: status,
+                        tier: d.tier,
+                        score: d.score,
+                        reasons: d.reasons.into_iter().map(reason_view).collect(),
+                    }
+                })
+                .collect())
+        })
+        .await
+}

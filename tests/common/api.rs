@@ -195,3 +195,9 @@ pub fn household(mother_birth: &str, children: usize, salary_tiyn: i64) -> Value
     }
     json!({ "members": members })
 }
+
+/// The example jobs programme as a request body.
+pub fn programme_body() -> Value {
+    let p = social_jobs::programmes::examples::social_jobs();
+    json!({ "kind": "jobs", "name": p.name, "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": p.rules })
+}

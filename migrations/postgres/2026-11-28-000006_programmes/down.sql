@@ -1,0 +1,2 @@
+DROP TABLE programme_versions;
+DROP TABLE programmes;
