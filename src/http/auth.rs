@@ -30,7 +30,7 @@ pub enum Permission {
     ApproveOrganisation,
     /// See any organisation (staff); members see their own by object-level check.
     ReadAnyOrganisation,
-    /// Keep one's own seeker profile.
+    /// Keep one's own seeker data: profile, household, eligibility.
     ManageOwnProfile,
     /// See households and verify or reject them.
     VerifyHouseholds,
