@@ -201,6 +201,21 @@ fn ensure_template(admin: &mut PgConnection) -> String {
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
             .execute(admin)
             .unwrap();
+        // Templates of older migration sets are no longer needed; one in use is left for next time.
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let stale = diesel::sql_query(format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'sj\\_template\\_%' AND datname <> '{template}' AND datname NOT LIKE '%\\_building'"
+        ))
+        .load::<Name>(admin)
+        .unwrap_or_default();
+        for old in stale {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", old.datname))
+                .execute(admin);
+        }
     }
     diesel::sql_query("SELECT pg_advisory_unlock(727272)")
         .execute(admin)
