@@ -128,3 +128,57 @@ async fn postgres_outage_makes_ready_503_within_5s_and_recovers_without_restart(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Writers that read first and then write, all at once: on SQLite a deferred transaction would fail
+/// ("database is locked") when another writer committed in between; every transaction must succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_read_then_write_transactions_queue_instead_of_failing() {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use social_jobs::db::{DbError, schema::rate_limit_events as events};
+    let db = TestDatabase::migrated(Backend::Sqlite).await;
+    let mut settings = test_settings(&db);
+    settings.db_pool_size = 4;
+    settings.db_acquire_timeout_ms = 10_000;
+    let (state, _) = social_jobs::startup::AppState::build(settings)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let state = state.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut failures = 0;
+            for i in 0..25 {
+                let done: Result<(), DbError> = state
+                    .db
+                    .transaction(move |c| {
+                        let seen: i64 = events::table.count().get_result(c)?;
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        diesel::insert_into(events::table)
+                            .values((
+                                events::id.eq(format!("{t}-{i}")),
+                                events::bucket.eq(format!("seen:{seen}")),
+                                events::occurred_at.eq(chrono::Utc::now().naive_utc()),
+                            ))
+                            .execute(c)?;
+                        Ok(())
+                    })
+                    .await;
+                if done.is_err() {
+                    failures += 1;
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = 0;
+    for t in tasks {
+        failures += t.await.unwrap();
+    }
+    assert_eq!(failures, 0, "{failures} of 100 transactions failed");
+    let n: i64 = state
+        .db
+        .run(|c| events::table.count().get_result(c).map_err(DbError::from))
+        .await
+        .unwrap();
+    assert_eq!(n, 100);
+}

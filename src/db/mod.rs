@@ -274,7 +274,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| write_transaction(conn, f)).await
     }
 
     /// Whether the database answers a trivial query.
@@ -294,6 +294,37 @@ impl Db {
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Runs `f` in a transaction meant for writing. On SQLite it begins `IMMEDIATE`: it takes the write
+/// lock at the start (waiting up to `busy_timeout`), so a transaction that reads and then writes
+/// cannot fail with "database is locked" because another writer committed in between — which
+/// diesel's default `DEFERRED` transaction does under concurrent writers.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    // The same steps as SqliteConnection::immediate_transaction, with `f` given the enum.
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return result;
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
 /// Any constant works; it only has to be the same for every instance of this service.
 const MIGRATION_LOCK_KEY: i64 = 0x534a_4d49_4752; // "SJMIGR"
 
