@@ -29,8 +29,10 @@ fn email(raw: &str) -> Result<EmailAddress, AppError> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(format = "email")]
     pub email: String,
     /// 10–128 characters; not the email, not a common password.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// `seeker`, `employer` or `provider`.
     pub role: Role,
@@ -159,6 +161,7 @@ pub async fn logout(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    #[schema(format = "email")]
     pub email: String,
 }
 
@@ -183,6 +186,7 @@ pub async fn password_reset(
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
@@ -223,6 +227,7 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Js
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
@@ -246,8 +251,10 @@ pub async fn change_password(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStaff {
+    #[schema(format = "email")]
     pub email: String,
     /// The first password, handed over by the admin; 10–128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// `caseworker` or `admin`.
     pub role: Role,

@@ -51,6 +51,7 @@ pub struct NewOrganisation {
     pub kind: OrganisationKind,
     pub name: String,
     /// Business identification number: 12 digits with a check digit.
+    #[schema(pattern = "^[0-9]{12}$")]
     pub bin: String,
     /// A district code, e.g. `almaly`.
     pub district: String,

@@ -38,6 +38,7 @@ pub enum IncomeSource {
 pub struct Income {
     pub source: IncomeSource,
     /// Monthly amount in tiyn (1 KZT = 100 tiyn), 0 or more.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub monthly_tiyn: i64,
 }
 

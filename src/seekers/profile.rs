@@ -40,6 +40,7 @@ impl Employment {
 pub struct Availability {
     pub employment: Employment,
     /// 1–60.
+    #[schema(minimum = 1, maximum = 60)]
     pub hours_per_week: i32,
     /// Whether she needs childcare to take a job or course.
     pub needs_childcare: bool,
@@ -50,6 +51,7 @@ pub struct Availability {
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     /// 12 digits with a valid check digit; birth date and sex are read from it.
+    #[schema(pattern = "^[0-9]{12}$")]
     pub iin: String,
     pub full_name: String,
     /// `+7` and ten digits (`8 7xx …` is accepted and normalised).
@@ -63,6 +65,7 @@ pub struct ProfileInput {
     pub languages: Vec<String>,
     pub availability: Availability,
     /// KZ IBAN for stipends (20 characters, mod-97 check); optional until a stipend is due.
+    #[schema(pattern = "^KZ[0-9]{5}[0-9A-Za-z]{13}$")]
     pub iban: Option<String>,
 }
 
