@@ -2,7 +2,7 @@
 //! hashing runs on a blocking thread before the transaction, never inside it.
 
 use actix_web::web::Data;
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use super::{
@@ -15,6 +15,7 @@ use super::{
 use crate::{
     audit::{self, Actor, AuditEvent},
     db::DbConnection,
+    db::now,
     error::AppError,
     http::{
         auth::CurrentUser,
@@ -27,10 +28,6 @@ use crate::{
 
 const VERIFY_EMAIL: &str = "verify_email";
 const PASSWORD_RESET: &str = "password_reset";
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
 
 fn field(name: &str, msg: FieldMsg) -> AppError {
     AppError::field(name, msg)

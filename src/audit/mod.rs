@@ -1,7 +1,6 @@
 //! The audit log: who did what to which object, when, from which address. Append-only; written in the
 //! same transaction as the change it records, and never holding secrets.
 
-use chrono::Utc;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, schema::audit_events};
@@ -43,7 +42,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> 
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {
             id: uuid::Uuid::now_v7().to_string(),
-            occurred_at: Utc::now().naive_utc(),
+            occurred_at: crate::db::now(),
             actor_id: actor.account_id.as_deref(),
             action: event.action,
             entity: event.entity,

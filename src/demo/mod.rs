@@ -131,7 +131,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         ProgressBar::hidden()
     };
     let account = |email: String, role: &str, hash: &str| {
-        let now = Utc::now().naive_utc();
+        let now = crate::db::now();
         NewAccount {
             id: uuid::Uuid::now_v7().to_string(),
             email,
@@ -154,7 +154,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         .map(|(i, (local, role, org))| {
             let acc = account(format!("{local}@{DEMO_DOMAIN}"), role, &hash);
             let org = org.map(|(kind, name, district, approved)| {
-                let now = Utc::now().naive_utc();
+                let now = crate::db::now();
                 Organisation {
                     id: uuid::Uuid::now_v7().to_string(),
                     kind: kind.into(),

@@ -11,7 +11,7 @@ pub mod worker;
 
 use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc};
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
 pub use model::{Job, JobState};
 pub use worker::{QueueConfig, Worker, WorkerPool};
@@ -39,7 +39,7 @@ pub struct JobRequest {
 /// Enqueues a job on the caller's connection, inside the caller's transaction: the job exists if and
 /// only if that transaction commits. Returns false when the dedup key was taken.
 pub fn enqueue(conn: &mut DbConnection, request: &JobRequest) -> diesel::QueryResult<bool> {
-    let now = Utc::now().naive_utc();
+    let now = crate::db::now();
     let row = model::NewJobRow {
         id: uuid::Uuid::now_v7().to_string(),
         kind: request.kind.clone(),

@@ -2,12 +2,12 @@
 
 use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use futures_util::FutureExt;
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::{Job, JobContext, JobError, JobRegistry, backoff::retry_delay, queries};
-use crate::{config::Settings, db::DbError};
+use crate::{config::Settings, db::DbError, db::now};
 
 /// How the queue behaves; from [`Settings`].
 #[derive(Debug, Clone)]
@@ -50,10 +50,6 @@ pub struct Worker {
     ctx: JobContext,
     registry: Arc<JobRegistry>,
     config: QueueConfig,
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
 }
 
 fn after(d: Duration) -> NaiveDateTime {

@@ -125,7 +125,7 @@ pub async fn retry(db: &Db, id: String) -> Result<OutboxMessage, AppError> {
         if job.state() != Some(JobState::Dead) {
             return Err(AppError::Conflict(Msg::OnlyDeadMessagesCanBeRetried));
         }
-        queries::requeue_dead(c, &id, Utc::now().naive_utc())?;
+        queries::requeue_dead(c, &id, crate::db::now())?;
         let job = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
         Ok(OutboxMessage::from(job))
     })

@@ -156,7 +156,7 @@ pub async fn register(
             if queries::bin_exists(c, bin.as_str())? {
                 return Err(AppError::Conflict(Msg::BinAlreadyRegistered));
             }
-            let now = Utc::now().naive_utc();
+            let now = crate::db::now();
             let org = Organisation {
                 id: uuid::Uuid::now_v7().to_string(),
                 kind: kind.as_str().to_owned(),
@@ -226,7 +226,7 @@ pub async fn approve(
         .transaction(move |c| {
             let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
             if org.status != "approved" {
-                queries::approve(c, &id, &admin, Utc::now().naive_utc())?;
+                queries::approve(c, &id, &admin, crate::db::now())?;
                 audit::record(
                     c,
                     &actor,

@@ -35,7 +35,8 @@ pub struct ProfileView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn list(json: &str) -> Vec<String> {
+/// A JSON array of strings as stored in a text column.
+fn json_strings(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
@@ -52,8 +53,8 @@ impl From<ProfileRow> for ProfileView {
                 hours_per_week: r.hours_per_week,
                 needs_childcare: r.needs_childcare,
             },
-            skills: list(&r.skills),
-            languages: list(&r.languages),
+            skills: json_strings(&r.skills),
+            languages: json_strings(&r.languages),
             iin: r.iin,
             birth_date: r.birth_date,
             full_name: r.full_name,
