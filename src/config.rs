@@ -116,6 +116,8 @@ pub struct Settings {
     pub smtp_pool_size: u32,
     /// The sender of every email, e.g. `Social jobs <noreply@example.kz>`.
     pub mail_from: String,
+    /// The national minimum monthly wage in tiyn: no social job may offer less.
+    pub minimum_wage_tiyn: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +179,8 @@ impl Default for Settings {
             smtp_timeout_secs: 15,
             smtp_pool_size: 4,
             mail_from: "Social jobs Almaty <noreply@social-jobs.almaty.kz>".to_owned(),
+            // 85,000 ₸ (2025–2026).
+            minimum_wage_tiyn: 8_500_000,
         }
     }
 }
@@ -240,6 +244,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "smtp_timeout_secs",
     "smtp_pool_size",
     "mail_from",
+    "minimum_wage_tiyn",
 ];
 
 #[derive(Debug, thiserror::Error)]

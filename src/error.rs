@@ -29,6 +29,9 @@ pub enum AppError {
     Unauthorized(Msg),
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with the reason the caller can act on.
+    #[error("forbidden")]
+    ForbiddenBecause(Msg),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u32 },
     #[error("conflict")]
@@ -78,6 +81,9 @@ impl AppError {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", m.clone())
             }
             AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", Msg::Forbidden),
+            AppError::ForbiddenBecause(m) => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", m.clone())
+            }
             AppError::TooManyRequests { .. } => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-requests",

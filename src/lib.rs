@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod kz;
 pub mod notifications;
+pub mod openings;
 pub mod organisations;
 pub mod programmes;
 pub mod seekers;

@@ -30,7 +30,8 @@ struct Row {
     template: &'static str,
     /// The concrete path; `{org}`, `{staff}` are filled in.
     path: &'static str,
-    /// `{actor}` in string values is replaced by the caller's name (unique emails).
+    /// `{actor}` in string values is replaced by the caller's name (unique emails), `{jobs}` by
+    /// a jobs programme's id.
     body: Option<Value>,
     expect: [u16; 7],
 }
@@ -262,6 +263,58 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "POST",
+            template: "/api/v1/openings",
+            path: "/api/v1/openings",
+            body: Some(common::api::job_opening("{jobs}")),
+            // A provider may not post a job; staff and seekers post nothing.
+            expect: [401, 403, 201, 403, 403, 403, 201],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/openings",
+            path: "/api/v1/openings",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/openings/{id}",
+            path: "/api/v1/openings/{opening}",
+            body: None,
+            expect: all(200),
+        },
+        Row {
+            method: "PATCH",
+            template: "/api/v1/openings/{id}",
+            path: "/api/v1/openings/{opening}",
+            body: Some(json!({ "capacity": 5 })),
+            // Only the employer's own organisation; the outsider's is another employer.
+            expect: [401, 403, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/openings/{id}/publish",
+            path: "/api/v1/openings/{draft}/publish",
+            body: None,
+            // Once the employer has published it, others see a published opening: 403.
+            expect: [401, 403, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/openings/{id}/close",
+            path: "/api/v1/openings/{closable}/close",
+            body: None,
+            expect: [401, 403, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/recommendations",
+            path: "/api/v1/me/recommendations",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
             template: "/api/v1/jobs/{name}/run",
             path: "/api/v1/jobs/purge_finished_jobs/run",
             body: None,
@@ -284,12 +337,14 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-fn fill(value: &Value, actor: &str) -> Value {
+fn fill(value: &Value, actor: &str, jobs: &str) -> Value {
     match value {
-        Value::String(s) => Value::String(s.replace("{actor}", actor)),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), fill(v, actor))).collect())
-        }
+        Value::String(s) => Value::String(s.replace("{actor}", actor).replace("{jobs}", jobs)),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), fill(v, actor, jobs)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -347,11 +402,17 @@ backend_tests! {
         let victim: Value = app.post_json("/api/v1/admin/staff", &json!({ "email": "victim@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await.json().await.unwrap();
         let programme: Value = app.post_json("/api/v1/programmes", &common::api::programme_body(), Some(&admin)).await.json().await.unwrap();
         let programme_id = programme["id"].as_str().unwrap().to_owned();
+        let jobs: Value = app.post_json("/api/v1/programmes", &common::api::programme_in_force("jobs"), Some(&admin)).await.json().await.unwrap();
+        let jobs = jobs["id"].as_str().unwrap().to_owned();
+        let opening = app.published(&employer, &common::api::job_opening(&jobs)).await["id"].as_str().unwrap().to_owned();
+        let closable = app.published(&employer, &common::api::job_opening(&jobs)).await["id"].as_str().unwrap().to_owned();
+        let draft: Value = app.post_json("/api/v1/openings", &common::api::job_opening(&jobs), Some(&employer)).await.json().await.unwrap();
+        let draft = draft["id"].as_str().unwrap().to_owned();
         let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
 
         let mut failures = Vec::new();
         for row in rows() {
-            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap());
+            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap()).replace("{opening}", &opening).replace("{draft}", &draft).replace("{closable}", &closable);
             if path.contains("{household}") {
                 let household: Value = app.get_as("/api/v1/me/household", tokens[1].as_deref().unwrap()).await.json().await.unwrap();
                 path = path.replace("{household}", household["id"].as_str().unwrap());
@@ -363,7 +424,7 @@ backend_tests! {
                     req = req.bearer_auth(token);
                 }
                 if let Some(body) = &row.body {
-                    req = req.json(&fill(body, actor));
+                    req = req.json(&fill(body, actor, &jobs));
                 } else if row.method != "GET" {
                     req = req.json(&json!({}));
                 }

@@ -177,12 +177,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    openings (id) {
+        id -> Text,
+        organisation_id -> Text,
+        programme_id -> Text,
+        kind -> Text,
+        status -> Text,
+        title -> Text,
+        description -> Text,
+        search_text -> Text,
+        title_search -> Text,
+        district -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        employment -> Text,
+        hours_per_week -> Integer,
+        work_days -> Text,
+        skills -> Text,
+        capacity -> Integer,
+        places_given -> Integer,
+        application_deadline -> Date,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        wage_monthly_tiyn -> Nullable<BigInt>,
+        subsidy_percent -> Nullable<Integer>,
+        subsidy_months -> Nullable<Integer>,
+        stipend_monthly_tiyn -> Nullable<BigInt>,
+        has_stipend -> Bool,
+        published_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_skills (opening_id, skill) {
+        opening_id -> Text,
+        skill -> Text,
+    }
+}
+
+diesel::table! {
+    course_sessions (id) {
+        id -> Text,
+        opening_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
 diesel::joinable!(seeker_profiles -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(one_time_tokens -> accounts (account_id));
+diesel::joinable!(openings -> organisations (organisation_id));
+diesel::joinable!(openings -> programmes (programme_id));
+diesel::joinable!(opening_skills -> openings (opening_id));
+diesel::joinable!(course_sessions -> openings (opening_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -197,4 +257,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     programmes,
     programme_versions,
+    openings,
+    opening_skills,
+    course_sessions,
 );

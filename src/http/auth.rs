@@ -36,6 +36,10 @@ pub enum Permission {
     VerifyHouseholds,
     /// Create programmes and change their rules.
     ManageProgrammes,
+    /// Post and edit openings for one's organisation (employers jobs, providers courses).
+    PostOpenings,
+    /// See any organisation's draft and closed openings (staff).
+    ReadAnyOpening,
     /// Enqueue periodic jobs by hand.
     RunJobs,
     /// See and retry the email outbox.
@@ -53,6 +57,8 @@ impl Permission {
             Permission::ManageOwnProfile => &[Seeker],
             Permission::VerifyHouseholds => &[Caseworker, Admin],
             Permission::ManageProgrammes => &[Admin],
+            Permission::PostOpenings => &[Employer, Provider],
+            Permission::ReadAnyOpening => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
         }
@@ -178,5 +184,24 @@ impl FromRequest for CurrentUser {
                 actor,
             })
         })
+    }
+}
+
+/// The signed-in account if the request carries a token, for endpoints anyone may call but whose
+/// answer depends on who asks. A token that is present but invalid is still refused (401), so a
+/// client with an expired session learns it instead of silently seeing less.
+#[derive(Debug, Clone)]
+pub struct OptionalUser(pub Option<CurrentUser>);
+
+impl FromRequest for OptionalUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(AUTHORIZATION).is_none() {
+            return Box::pin(async { Ok(OptionalUser(None)) });
+        }
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalUser(Some(user.await?))) })
     }
 }

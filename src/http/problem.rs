@@ -62,6 +62,12 @@ pub enum Msg {
     IinTaken,
     HouseholdNotSubmittable,
     HouseholdNotPending,
+    OpeningNotDraft,
+    OpeningClosed,
+    OpeningKindForbidden,
+    OrganisationNotApproved,
+    ProgrammeNotInForce,
+    DeadlinePassed,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -90,6 +96,16 @@ pub enum FieldMsg {
     TierUnreachable,
     NotForThisKind,
     AbsentCannotCount,
+    BelowMinimumWage { min_tiyn: i64 },
+    MustBeAfter { field: &'static str },
+    MustBeBefore { field: &'static str },
+    KazakhOrRussianRequired,
+    OutsideCourseDates,
+    CapacityBelowPlacesGiven { given: i64 },
+    NeedsNear,
+    FixedOncePublished,
+    SessionsXorWeekly,
+    NoWordsToSearch,
 }
 
 impl Msg {
@@ -238,6 +254,36 @@ impl Msg {
                 Ru => "Решение принимается только по данным, отправленным на проверку.".into(),
                 En => "Only a household submitted for checking can be decided.".into(),
             },
+            Msg::OpeningNotDraft => match l {
+                Kk => "Тек жобадағы (draft) орынды жариялауға болады.".into(),
+                Ru => "Опубликовать можно только черновик.".into(),
+                En => "Only a draft opening can be published.".into(),
+            },
+            Msg::OpeningClosed => match l {
+                Kk => "Бұл орын жабылған, оны өзгертуге болмайды.".into(),
+                Ru => "Это место закрыто и не может быть изменено.".into(),
+                En => "This opening is closed and cannot be changed.".into(),
+            },
+            Msg::OpeningKindForbidden => match l {
+                Kk => "Жұмыс берушілер тек жұмыс орнын, оқу орталықтары тек курсты жариялайды.".into(),
+                Ru => "Работодатели размещают только вакансии, учебные центры — только курсы.".into(),
+                En => "Employers post jobs and training providers post courses.".into(),
+            },
+            Msg::OrganisationNotApproved => match l {
+                Kk => "Ұйым әлі бекітілмеген: орын ашуға болмайды.".into(),
+                Ru => "Организация ещё не одобрена: размещать места нельзя.".into(),
+                En => "Your organisation is not approved yet, so it cannot post openings.".into(),
+            },
+            Msg::ProgrammeNotInForce => match l {
+                Kk => "Бағдарлама бұл күндері қолданылмайды.".into(),
+                Ru => "Программа не действует в эти даты.".into(),
+                En => "The programme is not in force for these dates.".into(),
+            },
+            Msg::DeadlinePassed => match l {
+                Kk => "Өтінім беру мерзімі өтіп кеткен.".into(),
+                Ru => "Срок подачи заявок уже прошёл.".into(),
+                En => "The application deadline has passed.".into(),
+            },
             Msg::Field(f) => f.text(l),
         }
     }
@@ -326,6 +372,59 @@ impl FieldMsg {
                 Kk => "Бұл бағдарлама түріне арналмаған.".into(),
                 Ru => "Не относится к программе этого вида.".into(),
                 En => "Does not belong to a programme of this kind.".into(),
+            },
+            FieldMsg::BelowMinimumWage { min_tiyn } => {
+                let tenge = min_tiyn / 100;
+                match l {
+                    Kk => format!("Ең төменгі жалақыдан ({tenge} ₸) кем болмауы керек."),
+                    Ru => format!("Не меньше минимальной заработной платы ({tenge} ₸)."),
+                    En => format!("At least the minimum wage ({tenge} ₸)."),
+                }
+            }
+            FieldMsg::MustBeAfter { field } => match l {
+                Kk => format!("`{field}` өрісінен кейін болуы керек."),
+                Ru => format!("Должно быть позже `{field}`."),
+                En => format!("Must be after `{field}`."),
+            },
+            FieldMsg::MustBeBefore { field } => match l {
+                Kk => format!("`{field}` өрісінен бұрын болуы керек."),
+                Ru => format!("Должно быть раньше `{field}`."),
+                En => format!("Must be before `{field}`."),
+            },
+            FieldMsg::KazakhOrRussianRequired => match l {
+                Kk => "Мәтінді қазақ немесе орыс тілінде беріңіз.".into(),
+                Ru => "Укажите текст на казахском или русском языке.".into(),
+                En => "Give the text in Kazakh or Russian.".into(),
+            },
+            FieldMsg::OutsideCourseDates => match l {
+                Kk => "Сабақ курстың басталу және аяқталу күндерінің арасында болуы керек.".into(),
+                Ru => "Занятие должно быть между датами начала и окончания курса.".into(),
+                En => "A session must fall between the course's start and end dates.".into(),
+            },
+            FieldMsg::CapacityBelowPlacesGiven { given } => match l {
+                Kk => format!("Берілген орындар санынан ({given}) кем болмауы керек."),
+                Ru => format!("Не меньше числа уже предоставленных мест ({given})."),
+                En => format!("Cannot be less than the {given} places already given."),
+            },
+            FieldMsg::NeedsNear => match l {
+                Kk => "`near=lat,lon` параметрімен бірге ғана.".into(),
+                Ru => "Только вместе с параметром `near=lat,lon`.".into(),
+                En => "Only together with `near=lat,lon`.".into(),
+            },
+            FieldMsg::FixedOncePublished => match l {
+                Kk => "Жарияланғаннан кейін өзгертуге болмайды.".into(),
+                Ru => "Нельзя изменить после публикации.".into(),
+                En => "Cannot be changed once published.".into(),
+            },
+            FieldMsg::SessionsXorWeekly => match l {
+                Kk => "`sessions` немесе `weekly` өрісінің біреуін ғана беріңіз.".into(),
+                Ru => "Укажите ровно одно из полей `sessions` или `weekly`.".into(),
+                En => "Give exactly one of `sessions` or `weekly`.".into(),
+            },
+            FieldMsg::NoWordsToSearch => match l {
+                Kk => "Іздеуге сөз жоқ.".into(),
+                Ru => "Нет слов для поиска.".into(),
+                En => "There are no words to search for.".into(),
             },
             FieldMsg::AbsentCannotCount => match l {
                 Kk => "«absent» қатысу ретінде есептелмейді.".into(),

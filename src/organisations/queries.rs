@@ -57,3 +57,10 @@ pub fn approve(conn: &mut DbConnection, id: &str, by: &str, now: NaiveDateTime) 
         .execute(conn)?;
     Ok(())
 }
+
+pub fn names(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select((organisations::id, organisations::name))
+        .load(conn)
+}

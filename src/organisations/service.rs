@@ -254,3 +254,11 @@ pub fn summary(conn: &mut DbConnection, id: &str) -> Result<Option<OrganisationS
         status: o.status,
     }))
 }
+
+/// Organisation names by id, for lists that show who posted what.
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(queries::names(conn, ids)?.into_iter().collect())
+}

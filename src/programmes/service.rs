@@ -95,6 +95,11 @@ pub async fn get(state: &Data<AppState>, id: String) -> Result<ProgrammeView, Ap
         .await
 }
 
+/// One programme with its current rules (inside the caller's connection).
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<ProgrammeView>, AppError> {
+    queries::find(conn, id)?.map(view).transpose()
+}
+
 /// Programmes in force on `day`, for eligibility (inside the caller's connection).
 pub fn active_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<ProgrammeView>, AppError> {
     queries::all(conn)?

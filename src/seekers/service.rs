@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     audit::{self, AuditEvent},
+    db::DbConnection,
     error::AppError,
     http::{
         auth::{CurrentUser, Permission},
@@ -257,12 +258,6 @@ fn household_audit(r: &HouseholdRow) -> serde_json::Value {
         "has_disability": r.has_disability,
         "decision_note": r.decision_note,
     })
-}
-
-fn almaty_today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Asia::Almaty)
-        .date_naive()
 }
 
 pub async fn get_household(
@@ -591,54 +586,92 @@ pub async fn eligibility(
     let id = user.account_id.clone();
     state
         .db
-        .run(move |c| {
-            let today = almaty_today();
-            let programmes = crate::programmes::service::active_on(c, today)?;
-            let household = queries::household_of(c, &id)?;
-            Ok(programmes
-                .into_iter()
-                .map(|p| {
-                    let Some(h) = &household else {
-                        return EligibilityView {
-                            programme_id: p.id,
-                            programme_name: p.name,
-                            rules_version: p.version,
-                            eligible: false,
-                            would_be_eligible: false,
-                            household_status: None,
-                            tier: None,
-                            tier_name: None,
-                            score: 0,
-                            reasons: vec![reason_view(Reason::NoHousehold)],
-                        };
-                    };
-                    let members: Vec<Member> = serde_json::from_str(&h.members).unwrap_or_default();
-                    let status = HouseholdStatus::parse(&h.status);
-                    let situation = Situation {
-                        per_capita_income_tiyn: h.per_capita_income_tiyn,
-                        minors: h.minors,
-                        has_disability: h.has_disability,
-                        single_parent: household::single_parent(&members, today),
-                        verified: status == Some(HouseholdStatus::Verified),
-                    };
-                    let d = programme_rules::decide(&p.rules, &situation);
-                    EligibilityView {
-                        tier_name: d
-                            .tier
-                            .and_then(|t| p.rules.tiers.get(t - 1))
-                            .map(|t| t.name.clone()),
-                        programme_id: p.id,
-                        programme_name: p.name,
-                        rules_version: p.version,
-                        eligible: d.eligible,
-                        would_be_eligible: d.would_be_eligible,
-                        household_status: status,
-                        tier: d.tier,
-                        score: d.score,
-                        reasons: d.reasons.into_iter().map(reason_view).collect(),
-                    }
-                })
-                .collect())
-        })
+        .run(move |c| decisions(c, &id, almaty_today()))
         .await
+}
+
+/// Her decisions for the programmes in force on `today` (inside the caller's connection; other
+/// capabilities ask this, not the tables).
+pub fn decisions(
+    c: &mut DbConnection,
+    account_id: &str,
+    today: NaiveDate,
+) -> Result<Vec<EligibilityView>, AppError> {
+    let programmes = crate::programmes::service::active_on(c, today)?;
+    let household = queries::household_of(c, account_id)?;
+    Ok(programmes
+        .into_iter()
+        .map(|p| {
+            let Some(h) = &household else {
+                return EligibilityView {
+                    programme_id: p.id,
+                    programme_name: p.name,
+                    rules_version: p.version,
+                    eligible: false,
+                    would_be_eligible: false,
+                    household_status: None,
+                    tier: None,
+                    tier_name: None,
+                    score: 0,
+                    reasons: vec![reason_view(Reason::NoHousehold)],
+                };
+            };
+            let members: Vec<Member> = serde_json::from_str(&h.members).unwrap_or_default();
+            let status = HouseholdStatus::parse(&h.status);
+            let situation = Situation {
+                per_capita_income_tiyn: h.per_capita_income_tiyn,
+                minors: h.minors,
+                has_disability: h.has_disability,
+                single_parent: household::single_parent(&members, today),
+                verified: status == Some(HouseholdStatus::Verified),
+            };
+            let d = programme_rules::decide(&p.rules, &situation);
+            EligibilityView {
+                tier_name: d
+                    .tier
+                    .and_then(|t| p.rules.tiers.get(t - 1))
+                    .map(|t| t.name.clone()),
+                programme_id: p.id,
+                programme_name: p.name,
+                rules_version: p.version,
+                eligible: d.eligible,
+                would_be_eligible: d.would_be_eligible,
+                household_status: status,
+                tier: d.tier,
+                score: d.score,
+                reasons: d.reasons.into_iter().map(reason_view).collect(),
+            }
+        })
+        .collect())
+}
+
+/// What matching and recommendations need of her profile: where she lives, what she can do and
+/// when. Never her IIN, income or household.
+#[derive(Debug, Clone)]
+pub struct WorkPreferences {
+    pub district: String,
+    pub skills: Vec<String>,
+    pub employment: Employment,
+    pub hours_per_week: i32,
+    pub needs_childcare: bool,
+}
+
+pub fn work_preferences(
+    c: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<WorkPreferences>, AppError> {
+    Ok(queries::find(c, account_id)?.map(|p| WorkPreferences {
+        skills: serde_json::from_str(&p.skills).unwrap_or_default(),
+        employment: Employment::parse(&p.employment).unwrap_or(Employment::Any),
+        district: p.district,
+        hours_per_week: p.hours_per_week,
+        needs_childcare: p.needs_childcare,
+    }))
+}
+
+/// Today's date in Almaty, where periods and deadlines are counted.
+pub fn almaty_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Almaty)
+        .date_naive()
 }

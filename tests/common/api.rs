@@ -201,3 +201,146 @@ pub fn programme_body() -> Value {
     let p = social_jobs::programmes::examples::social_jobs();
     json!({ "kind": "jobs", "name": p.name, "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": p.rules })
 }
+
+/// Today in Almaty, as the service counts deadlines.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Almaty)
+        .date_naive()
+}
+
+/// `today` plus `days`, as `YYYY-MM-DD`.
+pub fn day(days: i64) -> String {
+    (today() + chrono::Duration::days(days)).to_string()
+}
+
+/// An example programme of `kind` (`jobs` or `courses`) in force from a month ago for a year.
+pub fn programme_in_force(kind: &str) -> Value {
+    let p = match kind {
+        "jobs" => social_jobs::programmes::examples::social_jobs(),
+        _ => social_jobs::programmes::examples::short_courses(),
+    };
+    json!({ "kind": kind, "name": p.name, "valid_from": day(-30), "valid_to": day(400), "rules": p.rules })
+}
+
+/// A job opening body: deadline in 20 days, start in 40.
+pub fn job_opening(programme_id: &str) -> Value {
+    json!({
+        "kind": "job",
+        "programme_id": programme_id,
+        "title": { "kk": "Тігінші", "ru": "Швея" },
+        "description": { "ru": "Пошив школьной формы в цехе." },
+        "district": "auezov",
+        "schedule": { "employment": "part_time", "hours_per_week": 20, "days": ["mon", "wed", "fri"] },
+        "skills": ["тігін"],
+        "capacity": 3,
+        "application_deadline": day(20),
+        "start_date": day(40),
+        "wage_monthly_tiyn": 12_000_000,
+    })
+}
+
+/// A course opening body: weekly Tuesday and Thursday sessions for four weeks from day 40.
+pub fn course_opening(programme_id: &str) -> Value {
+    json!({
+        "kind": "course",
+        "programme_id": programme_id,
+        "title": { "kk": "Кондитер курсы", "ru": "Курсы кондитера" },
+        "description": { "kk": "Тәтті тағамдар дайындау.", "ru": "Приготовление десертов." },
+        "district": "zhetysu",
+        "schedule": { "employment": "part_time", "hours_per_week": 9, "days": ["tue", "thu"] },
+        "skills": [],
+        "capacity": 12,
+        "application_deadline": day(20),
+        "start_date": day(40),
+        "end_date": day(68),
+        "weekly": { "days": ["tue", "thu"], "start_time": "10:00", "end_time": "13:00" },
+    })
+}
+
+/// What tests of openings need: an admin, both programmes, and a verified member of an approved
+/// employer and of an approved provider.
+pub struct Market {
+    pub admin: String,
+    pub jobs_programme: String,
+    pub courses_programme: String,
+    pub employer: String,
+    pub employer_org: String,
+    pub provider: String,
+    pub provider_org: String,
+}
+
+impl TestApp {
+    /// A verified member of a new organisation of `kind`, approved by `admin`: (access, org id).
+    pub async fn approved_member(&self, admin: &str, kind: &str, serial: u32) -> (String, String) {
+        let email = format!("{kind}{serial}@example.kz");
+        let (_, access, _) = self.verified_account(&email, kind).await;
+        let res = self
+            .post_json(
+                "/api/v1/organisations",
+                &organisation(kind, serial),
+                Some(&access),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let org: Value = res.json().await.unwrap();
+        let id = org["id"].as_str().unwrap().to_owned();
+        let res = self
+            .post_json(
+                &format!("/api/v1/organisations/{id}/approve"),
+                &json!({}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        (access, id)
+    }
+
+    pub async fn market(&self) -> Market {
+        let (_, admin) = self.admin().await;
+        let mut ids = Vec::new();
+        for kind in ["jobs", "courses"] {
+            let res = self
+                .post_json(
+                    "/api/v1/programmes",
+                    &programme_in_force(kind),
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            let p: Value = res.json().await.unwrap();
+            ids.push(p["id"].as_str().unwrap().to_owned());
+        }
+        let (employer, employer_org) = self.approved_member(&admin, "employer", 1).await;
+        let (provider, provider_org) = self.approved_member(&admin, "provider", 2).await;
+        Market {
+            admin,
+            courses_programme: ids.pop().unwrap(),
+            jobs_programme: ids.pop().unwrap(),
+            employer,
+            employer_org,
+            provider,
+            provider_org,
+        }
+    }
+
+    /// Posts and publishes an opening; returns it as published.
+    pub async fn published(&self, token: &str, body: &Value) -> Value {
+        let res = self.post_json("/api/v1/openings", body, Some(token)).await;
+        let status = res.status();
+        let draft: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{draft}");
+        let id = draft["id"].as_str().unwrap();
+        let res = self
+            .post_json(
+                &format!("/api/v1/openings/{id}/publish"),
+                &json!({}),
+                Some(token),
+            )
+            .await;
+        let status = res.status();
+        let published: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{published}");
+        published
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE course_sessions;
+DROP TABLE opening_skills;
+DROP TABLE openings;

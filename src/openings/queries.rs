@@ -1,0 +1,195 @@
+//! The only code that touches `openings`, `opening_skills` and `course_sessions`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Date, Double, Text, Timestamp},
+};
+
+use super::search::{Bind, Dialect, Sql};
+use crate::{
+    db::{
+        DbConnection,
+        schema::{course_sessions, opening_skills, openings},
+    },
+    dispatch,
+};
+
+#[derive(
+    Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = openings)]
+#[diesel(treat_none_as_null = true)]
+pub struct OpeningRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub programme_id: String,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub title_search: String,
+    pub district: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub employment: String,
+    pub hours_per_week: i32,
+    pub work_days: String,
+    pub skills: String,
+    pub capacity: i32,
+    pub places_given: i32,
+    pub application_deadline: NaiveDate,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub wage_monthly_tiyn: Option<i64>,
+    pub subsidy_percent: Option<i32>,
+    pub subsidy_months: Option<i32>,
+    pub stipend_monthly_tiyn: Option<i64>,
+    pub has_stipend: bool,
+    pub published_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row of a browse page with the value it was ordered by.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RankedRow {
+    #[diesel(embed)]
+    pub opening: OpeningRow,
+    #[diesel(sql_type = Double)]
+    pub sort_value: f64,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FacetRow {
+    #[diesel(sql_type = Text)]
+    pub value: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = course_sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub opening_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancel_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn dialect(conn: &DbConnection) -> Dialect {
+    match conn {
+        DbConnection::Pg(_) => Dialect::Postgres,
+        DbConnection::Sqlite(_) => Dialect::Sqlite,
+    }
+}
+
+/// Runs SQL built by [`super::search`] on whichever backend `conn` is.
+pub fn load<T>(conn: &mut DbConnection, sql: &Sql) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    let text = sql.text_for(dialect(conn));
+    dispatch!(conn, |c| {
+        let mut q = diesel::sql_query(text).into_boxed();
+        for b in &sql.binds {
+            q = match b.clone() {
+                Bind::Text(v) => q.bind::<Text, _>(v),
+                Bind::Int(v) => q.bind::<BigInt, _>(v),
+                Bind::Float(v) => q.bind::<Double, _>(v),
+                Bind::Date(v) => q.bind::<Date, _>(v),
+                Bind::Timestamp(v) => q.bind::<Timestamp, _>(v),
+            };
+        }
+        q.load::<T>(c)
+    })
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OpeningRow>> {
+    openings::table
+        .filter(openings::id.eq(id))
+        .select(OpeningRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<OpeningRow>> {
+    openings::table
+        .filter(openings::id.eq_any(ids))
+        .select(OpeningRow::as_select())
+        .load(conn)
+}
+
+/// Published openings still open on `today` in the given programmes (for recommendations).
+pub fn open_in_programmes(
+    conn: &mut DbConnection,
+    programme_ids: &[String],
+    today: NaiveDate,
+) -> QueryResult<Vec<OpeningRow>> {
+    openings::table
+        .filter(openings::status.eq("published"))
+        .filter(openings::application_deadline.ge(today))
+        .filter(openings::programme_id.eq_any(programme_ids))
+        .filter(openings::places_given.lt(openings::capacity))
+        .select(OpeningRow::as_select())
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &OpeningRow) -> QueryResult<()> {
+    diesel::insert_into(openings::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update(conn: &mut DbConnection, row: &OpeningRow) -> QueryResult<()> {
+    diesel::update(openings::table.filter(openings::id.eq(&row.id)))
+        .set(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the rows the `skill` filter and facet read.
+pub fn set_skills(conn: &mut DbConnection, opening_id: &str, skills: &[String]) -> QueryResult<()> {
+    diesel::delete(opening_skills::table.filter(opening_skills::opening_id.eq(opening_id)))
+        .execute(conn)?;
+    for s in skills {
+        diesel::insert_into(opening_skills::table)
+            .values((
+                opening_skills::opening_id.eq(opening_id),
+                opening_skills::skill.eq(s),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn replace_sessions(
+    conn: &mut DbConnection,
+    opening_id: &str,
+    rows: &[SessionRow],
+) -> QueryResult<()> {
+    diesel::delete(course_sessions::table.filter(course_sessions::opening_id.eq(opening_id)))
+        .execute(conn)?;
+    for r in rows {
+        diesel::insert_into(course_sessions::table)
+            .values(r)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn sessions(conn: &mut DbConnection, opening_id: &str) -> QueryResult<Vec<SessionRow>> {
+    course_sessions::table
+        .filter(course_sessions::opening_id.eq(opening_id))
+        .order((course_sessions::starts_at, course_sessions::id))
+        .select(SessionRow::as_select())
+        .load(conn)
+}

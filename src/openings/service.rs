@@ -1,0 +1,978 @@
+//! Opening use cases: post, change, publish, close (organisations); browse, read, recommend
+//! (everyone). One transaction per change, with its audit event.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::web::Data;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{
+    calendar::WeekDay,
+    fit::{self, FitReason, OpeningFit, SeekerFit},
+    model::{
+        self, Checked, Coordinates, Limits, LocalisedText, OpeningInput, OpeningKind, OpeningPatch,
+        OpeningStatus, Schedule, SessionSlot, WorkTime,
+    },
+    queries::{self, FacetRow, OpeningRow, RankedRow, SessionRow},
+    search::{self, Cursor, Facet, Filter, Near, Sort},
+};
+use crate::{
+    audit::{self, AuditEvent},
+    db::DbConnection,
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        locale::Locale,
+        problem::{FieldMsg, Msg},
+    },
+    seekers::service::almaty_today,
+    startup::AppState,
+};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrganisationRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// An opening as lists show it, in the reader's language.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpeningSummary {
+    pub id: String,
+    pub kind: OpeningKind,
+    pub status: OpeningStatus,
+    pub title: String,
+    /// In lists, the first 280 characters.
+    pub description: String,
+    /// The language `title` and `description` are in: the one asked for by `Accept-Language`
+    /// when the organisation gave it, else Russian, Kazakh, English.
+    pub lang: Locale,
+    pub organisation: OrganisationRef,
+    pub programme_id: String,
+    pub district: String,
+    pub coordinates: Option<Coordinates>,
+    /// From `near`, when given.
+    pub distance_km: Option<f64>,
+    pub schedule: Schedule,
+    pub skills: Vec<String>,
+    pub capacity: i32,
+    pub places_left: i32,
+    pub application_deadline: NaiveDate,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    /// Jobs: the monthly wage.
+    pub wage_monthly_tiyn: Option<i64>,
+    /// Jobs: the share of the wage the state pays, percent, and for how many months (from the
+    /// programme).
+    pub subsidy_percent: Option<i32>,
+    pub subsidy_months: Option<i32>,
+    /// Courses: the monthly stipend at full attendance (from the programme).
+    pub stipend_monthly_tiyn: Option<i64>,
+    pub has_stipend: bool,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub id: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub cancelled: bool,
+}
+
+/// One opening in full: every language's text and, for courses, the calendar.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpeningView {
+    #[serde(flatten)]
+    pub summary: OpeningSummary,
+    pub title_i18n: LocalisedText,
+    pub description_i18n: LocalisedText,
+    pub sessions: Vec<SessionView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+fn texts(row: &OpeningRow) -> Result<(LocalisedText, LocalisedText), AppError> {
+    Ok((
+        serde_json::from_str(&row.title).map_err(internal)?,
+        serde_json::from_str(&row.description).map_err(internal)?,
+    ))
+}
+
+const LIST_DESCRIPTION_CHARS: usize = 280;
+
+fn summary(
+    row: &OpeningRow,
+    org_name: &str,
+    locale: Locale,
+    distance_km: Option<f64>,
+    full_description: bool,
+) -> Result<OpeningSummary, AppError> {
+    let (title, description) = texts(row)?;
+    let (lang, title) = title.pick(locale);
+    let description = description.pick(lang).1;
+    let description = if full_description || description.chars().count() <= LIST_DESCRIPTION_CHARS {
+        description.to_owned()
+    } else {
+        let mut d: String = description.chars().take(LIST_DESCRIPTION_CHARS).collect();
+        d.push('…');
+        d
+    };
+    Ok(OpeningSummary {
+        id: row.id.clone(),
+        kind: OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
+        status: OpeningStatus::parse(&row.status)
+            .ok_or_else(|| internal(anyhow::anyhow!("status")))?,
+        title: title.to_owned(),
+        description,
+        lang,
+        organisation: OrganisationRef {
+            id: row.organisation_id.clone(),
+            name: org_name.to_owned(),
+        },
+        programme_id: row.programme_id.clone(),
+        district: row.district.clone(),
+        coordinates: row
+            .latitude
+            .zip(row.longitude)
+            .map(|(lat, lon)| Coordinates { lat, lon }),
+        distance_km: distance_km.map(|d| (d * 100.0).round() / 100.0),
+        schedule: Schedule {
+            employment: WorkTime::parse(&row.employment)
+                .ok_or_else(|| internal(anyhow::anyhow!("employment")))?,
+            hours_per_week: row.hours_per_week,
+            days: serde_json::from_str(&row.work_days).map_err(internal)?,
+        },
+        skills: serde_json::from_str(&row.skills).map_err(internal)?,
+        capacity: row.capacity,
+        places_left: (row.capacity - row.places_given).max(0),
+        application_deadline: row.application_deadline,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        wage_monthly_tiyn: row.wage_monthly_tiyn,
+        subsidy_percent: row.subsidy_percent,
+        subsidy_months: row.subsidy_months,
+        stipend_monthly_tiyn: row.stipend_monthly_tiyn,
+        has_stipend: row.has_stipend,
+        published_at: row.published_at.map(|t| t.and_utc()),
+    })
+}
+
+fn org_name(conn: &mut DbConnection, id: &str) -> Result<String, AppError> {
+    Ok(
+        crate::organisations::service::names(conn, &[id.to_owned()])?
+            .remove(id)
+            .unwrap_or_default(),
+    )
+}
+
+fn full_view(
+    conn: &mut DbConnection,
+    row: &OpeningRow,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    let name = org_name(conn, &row.organisation_id)?;
+    let (title_i18n, description_i18n) = texts(row)?;
+    let sessions = queries::sessions(conn, &row.id)?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            starts_at: s.starts_at.and_utc(),
+            ends_at: s.ends_at.and_utc(),
+            cancelled: s.cancelled_at.is_some(),
+        })
+        .collect();
+    Ok(OpeningView {
+        summary: summary(row, &name, locale, None, true)?,
+        title_i18n,
+        description_i18n,
+        sessions,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}
+
+// --- posting ---
+
+/// The organisation the caller posts for, if it is approved and of the kind that posts `kind`.
+fn posting_organisation(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    kind: Option<OpeningKind>,
+) -> Result<String, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let org_id = user
+        .acting_organisation()
+        .ok_or(AppError::ForbiddenBecause(Msg::OrganisationNotApproved))?
+        .to_owned();
+    if let Some(kind) = kind {
+        let org = crate::organisations::service::summary(conn, &org_id)?
+            .ok_or(AppError::ForbiddenBecause(Msg::OrganisationNotApproved))?;
+        if org.kind != kind.organisation_kind() {
+            return Err(AppError::ForbiddenBecause(Msg::OpeningKindForbidden));
+        }
+    }
+    Ok(org_id)
+}
+
+/// An opening of the caller's organisation: 404 for another organisation's draft (its existence
+/// is nobody else's business), 403 for its published or closed ones.
+fn own_opening(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<OpeningRow, AppError> {
+    let org = posting_organisation(conn, user, None)?;
+    let row = queries::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.organisation_id != org {
+        return Err(if row.status == "draft" {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    Ok(row)
+}
+
+fn validation(errors: BTreeMap<String, Msg>) -> AppError {
+    AppError::Validation {
+        detail: Msg::JsonBodyInvalid,
+        errors,
+    }
+}
+
+/// Checks the input against the rules and the database, and makes the row to store (for a new
+/// opening, or `existing` changed).
+fn build_row(
+    conn: &mut DbConnection,
+    input: OpeningInput,
+    limits: Limits,
+    existing: Option<&OpeningRow>,
+    org_id: &str,
+    by: &str,
+) -> Result<(OpeningRow, Checked), AppError> {
+    let programme_id = input.programme_id.clone();
+    let district = input.district.clone();
+    let kind = input.kind;
+    let mut errors = match model::validate(input, limits) {
+        Ok(checked) => {
+            let mut e = BTreeMap::new();
+            if !crate::districts::exists(conn, &checked.district)? {
+                e.insert("district".to_owned(), Msg::Field(FieldMsg::DistrictUnknown));
+            }
+            let programme = crate::programmes::service::find(conn, &checked.programme_id)?;
+            match &programme {
+                None => {
+                    e.insert("programme_id".into(), Msg::Field(FieldMsg::Unknown));
+                }
+                Some(p) if p.kind.as_str() != kind.programme_kind() => {
+                    e.insert("programme_id".into(), Msg::Field(FieldMsg::NotForThisKind));
+                }
+                Some(p) if checked.start_date < p.valid_from || checked.start_date > p.valid_to => {
+                    return Err(AppError::Validation {
+                        detail: Msg::ProgrammeNotInForce,
+                        errors: BTreeMap::from([(
+                            "start_date".to_owned(),
+                            Msg::Field(FieldMsg::Invalid),
+                        )]),
+                    });
+                }
+                Some(_) => {}
+            }
+            if let Some(existing) = existing
+                && checked.capacity < existing.places_given
+            {
+                e.insert(
+                    "capacity".into(),
+                    Msg::Field(FieldMsg::CapacityBelowPlacesGiven {
+                        given: i64::from(existing.places_given),
+                    }),
+                );
+            }
+            if e.is_empty() {
+                let Some(programme) = programme else {
+                    return Err(internal(anyhow::anyhow!("programme vanished")));
+                };
+                let now = crate::db::now();
+                let (subsidy_percent, subsidy_months, stipend) = match kind {
+                    OpeningKind::Job => {
+                        let j = programme.rules.jobs.as_ref();
+                        (
+                            j.map(|j| j.wage_subsidy_percent as i32),
+                            j.map(|j| j.subsidy_months as i32),
+                            None,
+                        )
+                    }
+                    OpeningKind::Course => (
+                        None,
+                        None,
+                        programme.rules.stipend.as_ref().map(|s| s.monthly_tiyn),
+                    ),
+                };
+                let row = OpeningRow {
+                    id: existing
+                        .map(|r| r.id.clone())
+                        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+                    organisation_id: org_id.to_owned(),
+                    programme_id: checked.programme_id.clone(),
+                    kind: kind.as_str().to_owned(),
+                    status: existing
+                        .map(|r| r.status.clone())
+                        .unwrap_or_else(|| OpeningStatus::Draft.as_str().to_owned()),
+                    title: to_json(&checked.title)?,
+                    description: to_json(&checked.description)?,
+                    search_text: format!(
+                        "{}\n{}",
+                        checked.title.search_text(),
+                        checked.description.search_text()
+                    ),
+                    title_search: checked.title.search_text(),
+                    district: checked.district.clone(),
+                    latitude: checked.coordinates.map(|c| c.lat),
+                    longitude: checked.coordinates.map(|c| c.lon),
+                    employment: checked.schedule.employment.as_str().to_owned(),
+                    hours_per_week: checked.schedule.hours_per_week,
+                    work_days: to_json(&checked.schedule.days)?,
+                    skills: to_json(&checked.skills)?,
+                    capacity: checked.capacity,
+                    places_given: existing.map_or(0, |r| r.places_given),
+                    application_deadline: checked.application_deadline,
+                    start_date: checked.start_date,
+                    end_date: checked.end_date,
+                    wage_monthly_tiyn: checked.wage_monthly_tiyn,
+                    subsidy_percent,
+                    subsidy_months,
+                    stipend_monthly_tiyn: stipend,
+                    has_stipend: stipend.is_some_and(|s| s > 0),
+                    published_at: existing.and_then(|r| r.published_at),
+                    closed_at: existing.and_then(|r| r.closed_at),
+                    created_by: existing.map_or_else(|| by.to_owned(), |r| r.created_by.clone()),
+                    created_at: existing.map_or(now, |r| r.created_at),
+                    updated_at: now,
+                };
+                return Ok((row, checked));
+            }
+            e
+        }
+        Err(e) => e,
+    };
+    // Report the database-backed checks too when the pure ones failed, so the form shows all.
+    if !errors.contains_key("district") && !crate::districts::exists(conn, district.trim())? {
+        errors.insert("district".into(), Msg::Field(FieldMsg::DistrictUnknown));
+    }
+    if !errors.contains_key("programme_id")
+        && crate::programmes::service::find(conn, programme_id.trim())?.is_none()
+    {
+        errors.insert("programme_id".into(), Msg::Field(FieldMsg::Unknown));
+    }
+    Err(validation(errors))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
+    serde_json::to_string(v).map_err(internal)
+}
+
+fn session_rows(opening_id: &str, checked: &Checked) -> Vec<SessionRow> {
+    let now = crate::db::now();
+    checked
+        .sessions
+        .iter()
+        .map(|(starts_at, ends_at)| SessionRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            opening_id: opening_id.to_owned(),
+            starts_at: *starts_at,
+            ends_at: *ends_at,
+            cancelled_at: None,
+            cancel_reason: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect()
+}
+
+fn audit_state(row: &OpeningRow) -> serde_json::Value {
+    serde_json::json!({
+        "status": row.status,
+        "title": serde_json::from_str::<serde_json::Value>(&row.title).unwrap_or_default(),
+        "district": row.district,
+        "capacity": row.capacity,
+        "application_deadline": row.application_deadline,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "wage_monthly_tiyn": row.wage_monthly_tiyn,
+        "skills": serde_json::from_str::<serde_json::Value>(&row.skills).unwrap_or_default(),
+    })
+}
+
+fn limits(state: &AppState) -> Limits {
+    Limits {
+        minimum_wage_tiyn: state.settings.minimum_wage_tiyn,
+    }
+}
+
+/// Creates a draft opening for the caller's organisation.
+pub async fn post(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    input: OpeningInput,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let (user, limits) = (user.clone(), limits(state));
+    state
+        .db
+        .transaction(move |c| {
+            let org = posting_organisation(c, &user, Some(input.kind))?;
+            let (row, checked) = build_row(c, input, limits, None, &org, &user.account_id)?;
+            insert_opening(c, &row, &checked)?;
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "opening.created",
+                    entity: "opening",
+                    entity_id: &row.id,
+                    before: None,
+                    after: Some(audit_state(&row)),
+                },
+            )?;
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
+/// Stores a checked opening with its skills and sessions (also used by `seed-demo`).
+pub fn insert_opening(
+    c: &mut DbConnection,
+    row: &OpeningRow,
+    checked: &Checked,
+) -> Result<(), AppError> {
+    queries::insert(c, row)?;
+    queries::set_skills(c, &row.id, &checked.skills)?;
+    queries::replace_sessions(c, &row.id, &session_rows(&row.id, checked))?;
+    Ok(())
+}
+
+/// Rebuilds what the organisation submitted from the stored row (the calendar as dated slots in
+/// Almaty time), so a change is checked exactly as a new opening is.
+fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, AppError> {
+    let (title, description) = texts(row)?;
+    let kind = OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?;
+    let sessions = match kind {
+        OpeningKind::Job => None,
+        OpeningKind::Course => Some(
+            queries::sessions(conn, &row.id)?
+                .into_iter()
+                .filter(|s| s.cancelled_at.is_none())
+                .map(|s| {
+                    let local = |t: chrono::NaiveDateTime| {
+                        t.and_utc()
+                            .with_timezone(&chrono_tz::Asia::Almaty)
+                            .naive_local()
+                    };
+                    SessionSlot {
+                        date: local(s.starts_at).date(),
+                        start_time: local(s.starts_at).time(),
+                        end_time: local(s.ends_at).time(),
+                    }
+                })
+                .collect(),
+        ),
+    };
+    Ok(OpeningInput {
+        kind,
+        programme_id: row.programme_id.clone(),
+        title,
+        description,
+        district: row.district.clone(),
+        coordinates: row
+            .latitude
+            .zip(row.longitude)
+            .map(|(lat, lon)| Coordinates { lat, lon }),
+        schedule: Schedule {
+            employment: WorkTime::parse(&row.employment)
+                .ok_or_else(|| internal(anyhow::anyhow!("employment")))?,
+            hours_per_week: row.hours_per_week,
+            days: serde_json::from_str(&row.work_days).map_err(internal)?,
+        },
+        skills: serde_json::from_str(&row.skills).map_err(internal)?,
+        capacity: row.capacity,
+        application_deadline: row.application_deadline,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        wage_monthly_tiyn: row.wage_monthly_tiyn,
+        sessions,
+        weekly: None,
+    })
+}
+
+/// Changes an opening. Drafts change freely; a published opening keeps its dates and calendar,
+/// and its capacity may grow but not fall below the places already given; a closed one is final.
+pub async fn change(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    patch: OpeningPatch,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let (user, limits) = (user.clone(), limits(state));
+    state
+        .db
+        .transaction(move |c| {
+            let before = own_opening(c, &user, &id)?;
+            match OpeningStatus::parse(&before.status) {
+                Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
+                Some(OpeningStatus::Published) => {
+                    let fixed = patch.fixed_once_published();
+                    if !fixed.is_empty() {
+                        return Err(validation(
+                            fixed
+                                .into_iter()
+                                .map(|f| (f.to_owned(), Msg::Field(FieldMsg::FixedOncePublished)))
+                                .collect(),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            let calendar_changed = patch.sessions.is_some() || patch.weekly.is_some();
+            let input = patch.apply(input_of(c, &before)?);
+            let (row, checked) = build_row(
+                c,
+                input,
+                limits,
+                Some(&before),
+                &before.organisation_id,
+                &user.account_id,
+            )?;
+            queries::update(c, &row)?;
+            queries::set_skills(c, &row.id, &checked.skills)?;
+            if calendar_changed {
+                queries::replace_sessions(c, &row.id, &session_rows(&row.id, &checked))?;
+            }
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "opening.changed",
+                    entity: "opening",
+                    entity_id: &row.id,
+                    before: Some(audit_state(&before)),
+                    after: Some(audit_state(&row)),
+                },
+            )?;
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
+/// Puts a draft on offer. Needs a confirmed email, an approved organisation, a deadline not yet
+/// passed and, for a course, at least one session.
+pub async fn publish(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    user.require_verified_email()?;
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let before = own_opening(c, &user, &id)?;
+            if before.status != OpeningStatus::Draft.as_str() {
+                return Err(AppError::Conflict(Msg::OpeningNotDraft));
+            }
+            let kind = OpeningKind::parse(&before.kind);
+            // The organisation may have changed kind only in theory; check as when posting.
+            posting_organisation(c, &user, kind)?;
+            if before.application_deadline < almaty_today() {
+                return Err(AppError::Conflict(Msg::DeadlinePassed));
+            }
+            let now = crate::db::now();
+            let row = OpeningRow {
+                status: OpeningStatus::Published.as_str().to_owned(),
+                published_at: Some(now),
+                updated_at: now,
+                ..before.clone()
+            };
+            queries::update(c, &row)?;
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "opening.published",
+                    entity: "opening",
+                    entity_id: &row.id,
+                    before: Some(audit_state(&before)),
+                    after: Some(audit_state(&row)),
+                },
+            )?;
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
+/// Takes an opening off offer; final.
+pub async fn close(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let before = own_opening(c, &user, &id)?;
+            if before.status == OpeningStatus::Closed.as_str() {
+                return Err(AppError::Conflict(Msg::OpeningClosed));
+            }
+            let now = crate::db::now();
+            let row = OpeningRow {
+                status: OpeningStatus::Closed.as_str().to_owned(),
+                closed_at: Some(now),
+                updated_at: now,
+                ..before.clone()
+            };
+            queries::update(c, &row)?;
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "opening.closed",
+                    entity: "opening",
+                    entity_id: &row.id,
+                    before: Some(audit_state(&before)),
+                    after: Some(audit_state(&row)),
+                },
+            )?;
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
+// --- reading ---
+
+/// One opening. Published and closed ones are public; a draft only for its organisation and staff.
+pub async fn get(
+    state: &Data<AppState>,
+    user: Option<&CurrentUser>,
+    id: String,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    let (own_org, staff) = match user {
+        Some(u) => (u.organisation_id.clone(), u.has(Permission::ReadAnyOpening)),
+        None => (None, false),
+    };
+    state
+        .db
+        .run(move |c| {
+            let row = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
+            let visible = row.status != OpeningStatus::Draft.as_str()
+                || staff
+                || own_org.as_deref() == Some(row.organisation_id.as_str());
+            if !visible {
+                return Err(AppError::NotFound);
+            }
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
+/// A browse request as the handler parsed it.
+#[derive(Debug, Clone)]
+pub struct Browse {
+    pub filter: Filter,
+    pub sort: Sort,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+    pub facets: Vec<Facet>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Facets {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<Vec<FacetCount>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Vec<FacetCount>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skill: Option<Vec<FacetCount>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpeningPage {
+    pub items: Vec<OpeningSummary>,
+    /// Pass as `cursor` (with the same filters and sort) for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+    /// Counts over everything the filters match, when `facets` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+}
+
+/// The rows of one browse page and the next cursor: the SQL the bare benchmark handler also runs.
+pub fn browse_rows(
+    c: &mut DbConnection,
+    b: &Browse,
+    today: NaiveDate,
+) -> Result<(Vec<RankedRow>, Option<String>), AppError> {
+    let d = queries::dialect(c);
+    let sql = search::page(d, &b.filter, b.sort, b.cursor.as_ref(), today, b.limit + 1);
+    let mut rows: Vec<RankedRow> = queries::load(c, &sql)?;
+    let more = rows.len() as i64 > b.limit;
+    rows.truncate(b.limit as usize);
+    let next = if more {
+        rows.last().and_then(|r| {
+            let id = r.opening.id.clone();
+            match b.sort {
+                Sort::Newest => r
+                    .opening
+                    .published_at
+                    .map(|published_at| Cursor::Newest { published_at, id }),
+                Sort::Deadline => Some(Cursor::Deadline {
+                    deadline: r.opening.application_deadline,
+                    id,
+                }),
+                Sort::Relevance => r
+                    .opening
+                    .published_at
+                    .map(|published_at| Cursor::Relevance {
+                        score: r.sort_value as i64,
+                        published_at,
+                        id,
+                    }),
+                Sort::Distance => Some(Cursor::Distance {
+                    d2: r.sort_value,
+                    id,
+                }),
+            }
+        })
+    } else {
+        None
+    };
+    Ok((rows, next.map(|c| c.encode())))
+}
+
+pub async fn browse(
+    state: &Data<AppState>,
+    b: Browse,
+    locale: Locale,
+) -> Result<OpeningPage, AppError> {
+    state
+        .db
+        .run(move |c| {
+            let today = almaty_today();
+            let (rows, next_cursor) = browse_rows(c, &b, today)?;
+            let org_ids: Vec<String> = rows
+                .iter()
+                .map(|r| r.opening.organisation_id.clone())
+                .collect();
+            let names = crate::organisations::service::names(c, &org_ids)?;
+            let items = rows
+                .iter()
+                .map(|r| {
+                    let distance = (b.sort == Sort::Distance)
+                        .then(|| Near::km(r.sort_value))
+                        .or_else(|| {
+                            b.filter.near.and_then(|n| {
+                                let (lat, lon) = (r.opening.latitude?, r.opening.longitude?);
+                                Some(distance_km(n.lat, n.lon, lat, lon))
+                            })
+                        });
+                    summary(
+                        &r.opening,
+                        names
+                            .get(&r.opening.organisation_id)
+                            .map_or("", String::as_str),
+                        locale,
+                        distance,
+                        false,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let facets = if b.facets.is_empty() {
+                None
+            } else {
+                let d = queries::dialect(c);
+                let mut f = Facets::default();
+                for facet in &b.facets {
+                    let counts: Vec<FacetRow> =
+                        queries::load(c, &search::facet(d, &b.filter, *facet, today))?;
+                    let counts = Some(
+                        counts
+                            .into_iter()
+                            .map(|r| FacetCount {
+                                value: r.value,
+                                count: r.n,
+                            })
+                            .collect(),
+                    );
+                    match facet {
+                        Facet::District => f.district = counts,
+                        Facet::Kind => f.kind = counts,
+                        Facet::Skill => f.skill = counts,
+                    }
+                }
+                Some(f)
+            };
+            Ok(OpeningPage {
+                items,
+                next_cursor,
+                facets,
+            })
+        })
+        .await
+}
+
+/// Kilometres between two points by the same approximation the search uses.
+fn distance_km(lat0: f64, lon0: f64, lat: f64, lon: f64) -> f64 {
+    let k = lat0.to_radians().cos();
+    let (dlat, dlon) = (lat - lat0, (lon - lon0) * k);
+    Near::km(dlat * dlat + dlon * dlon)
+}
+
+// --- recommendations ---
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FitReasonView {
+    #[serde(flatten)]
+    pub reason: FitReason,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recommendation {
+    pub opening: OpeningSummary,
+    /// 0–100; see the API description for how it is made.
+    pub fit_score: i32,
+    pub reasons: Vec<FitReasonView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecommendationList {
+    pub items: Vec<Recommendation>,
+    /// The programmes she is eligible for (a verified household is needed); openings of other
+    /// programmes are not recommended.
+    pub eligible_programme_ids: Vec<String>,
+}
+
+/// Published openings of the programmes she is eligible for, best fit first.
+pub async fn recommendations(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    limit: i64,
+    locale: Locale,
+) -> Result<RecommendationList, AppError> {
+    user.require(Permission::ManageOwnProfile)?;
+    let id = user.account_id.clone();
+    let limit = limit.clamp(1, 50) as usize;
+    state
+        .db
+        .run(move |c| {
+            let today = almaty_today();
+            let eligible: Vec<String> = crate::seekers::service::decisions(c, &id, today)?
+                .into_iter()
+                .filter(|d| d.eligible)
+                .map(|d| d.programme_id)
+                .collect();
+            let Some(me) = crate::seekers::service::work_preferences(c, &id)? else {
+                return Ok(RecommendationList {
+                    items: vec![],
+                    eligible_programme_ids: eligible,
+                });
+            };
+            let my_skills: Vec<String> = me
+                .skills
+                .iter()
+                .map(|s| model::normalize_skill(s))
+                .collect();
+            let seeker = SeekerFit {
+                district: &me.district,
+                skills: &my_skills,
+                employment: me.employment,
+                hours_per_week: me.hours_per_week,
+                needs_childcare: me.needs_childcare,
+            };
+            let rows = if eligible.is_empty() {
+                vec![]
+            } else {
+                queries::open_in_programmes(c, &eligible, today)?
+            };
+            let mut scored = rows
+                .into_iter()
+                .map(|row| {
+                    let skills: Vec<String> =
+                        serde_json::from_str(&row.skills).map_err(internal)?;
+                    let days: Vec<WeekDay> =
+                        serde_json::from_str(&row.work_days).map_err(internal)?;
+                    let f = fit::fit(
+                        &seeker,
+                        &OpeningFit {
+                            district: &row.district,
+                            skills: &skills,
+                            employment: WorkTime::parse(&row.employment)
+                                .unwrap_or(WorkTime::FullTime),
+                            hours_per_week: row.hours_per_week,
+                            days: &days,
+                            places_left: row.capacity - row.places_given,
+                        },
+                    );
+                    Ok((f, row))
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            scored.sort_by(|(fa, a), (fb, b)| {
+                fb.score
+                    .cmp(&fa.score)
+                    .then(a.application_deadline.cmp(&b.application_deadline))
+                    .then(a.id.cmp(&b.id))
+            });
+            scored.truncate(limit);
+            let org_ids: Vec<String> = scored
+                .iter()
+                .map(|(_, r)| r.organisation_id.clone())
+                .collect();
+            let names: HashMap<String, String> = crate::organisations::service::names(c, &org_ids)?;
+            let items = scored
+                .into_iter()
+                .map(|(f, row)| {
+                    Ok(Recommendation {
+                        opening: summary(
+                            &row,
+                            names.get(&row.organisation_id).map_or("", String::as_str),
+                            locale,
+                            None,
+                            false,
+                        )?,
+                        fit_score: f.score,
+                        reasons: f
+                            .reasons
+                            .into_iter()
+                            .map(|r| FitReasonView {
+                                text: r.text(locale),
+                                reason: r,
+                            })
+                            .collect(),
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(RecommendationList {
+                items,
+                eligible_programme_ids: eligible,
+            })
+        })
+        .await
+}
