@@ -180,10 +180,11 @@ pub struct Coordinates {
 #[serde(deny_unknown_fields)]
 pub struct SessionSlot {
     pub date: NaiveDate,
-    /// `HH:MM`, Almaty time.
-    #[schema(value_type = String, example = "10:00")]
+    /// `HH:MM` (e.g. `10:00`), Almaty time.
+    #[schema(value_type = String)]
     pub start_time: NaiveTime,
-    #[schema(value_type = String, example = "13:00")]
+    /// `HH:MM`, after `start_time`.
+    #[schema(value_type = String)]
     pub end_time: NaiveTime,
 }
 
@@ -192,9 +193,11 @@ pub struct SessionSlot {
 #[serde(deny_unknown_fields)]
 pub struct WeeklyPattern {
     pub days: Vec<WeekDay>,
-    #[schema(value_type = String, example = "10:00")]
+    /// `HH:MM` (e.g. `10:00`), Almaty time.
+    #[schema(value_type = String)]
     pub start_time: NaiveTime,
-    #[schema(value_type = String, example = "13:00")]
+    /// `HH:MM`, after `start_time`.
+    #[schema(value_type = String)]
     pub end_time: NaiveTime,
 }
 
