@@ -90,9 +90,14 @@ fn main() -> ExitCode {
 async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
     match command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
+            let settings_wage = settings.minimum_wage_tiyn;
             let app = Application::build(settings).await?;
             if demo && demo::is_empty(app.db()).await? {
-                let report = demo::seed(app.db(), &DemoScale { seekers: 200 }, false)
+                let scale = DemoScale {
+                    minimum_wage_tiyn: settings_wage,
+                    ..DemoScale::default()
+                };
+                let report = demo::seed(app.db(), &scale, false)
                     .await
                     .map_err(|e| anyhow::anyhow!(describe(&e)))?;
                 tracing::info!(?report, password = demo::DEMO_PASSWORD, "demo data loaded");
@@ -138,7 +143,8 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 Err(e) => anyhow::bail!("{}", describe(&e)),
             }
         }
-        Command::SeedDemo { scale } => {
+        Command::SeedDemo { mut scale } => {
+            scale.minimum_wage_tiyn = settings.minimum_wage_tiyn;
             let db = startup::connect(&settings)?;
             db.migrate().await?;
             let report = demo::seed(&db, &scale, true)
@@ -148,10 +154,11 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes (password for all: {})",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings (password for all: {})",
                     report.accounts,
                     report.organisations,
                     report.households,
+                    report.openings,
                     demo::DEMO_PASSWORD
                 );
             }

@@ -288,9 +288,9 @@ backend_tests! {
 
     async fn seed_demo_makes_organisations_and_accounts_of_every_role(backend: Backend) {
         let app = spawn_app(backend).await;
-        let report = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
+        let report = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25, openings: 30, ..Default::default() }, false).await.unwrap();
         assert_eq!((report.accounts, report.organisations, report.households), (33, 6, 25));
-        let again = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25 }, false).await.unwrap();
+        let again = social_jobs::demo::seed(&app.store, &social_jobs::demo::DemoScale { seekers: 25, openings: 30, ..Default::default() }, false).await.unwrap();
         assert!(again.already_seeded);
         for (email, role, org_status) in [
             ("admin", "admin", None),
@@ -314,5 +314,17 @@ backend_tests! {
         let (third, _) = app.sign_in(&format!("seeker3@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
         let decisions: Value = app.get_as("/api/v1/me/eligibility", &third).await.json().await.unwrap();
         assert_eq!(decisions[0]["reasons"][0]["code"], "not_low_income");
+        // Published jobs and courses in Kazakh and Russian across the districts, recommended to
+        // the verified seeker.
+        assert_eq!(report.openings, 30);
+        let all: Value = app.client.get(app.url("/api/v1/openings?limit=100&facets=kind,district")).header("Accept-Language", "kk").send().await.unwrap().json().await.unwrap();
+        assert_eq!(all["items"].as_array().unwrap().len(), 30);
+        assert_eq!(all["facets"]["kind"], serde_json::json!([{ "value": "job", "count": 18 }, { "value": "course", "count": 12 }]));
+        assert_eq!(all["facets"]["district"].as_array().unwrap().len(), 8);
+        assert!(all["items"].as_array().unwrap().iter().all(|i| i["lang"] == "kk"));
+        let sewing: Value = app.get("/api/v1/openings?q=%D1%88%D0%B2%D0%B5%D1%8F").await.json().await.unwrap(); // швея
+        assert!(!sewing["items"].as_array().unwrap().is_empty());
+        let recommended: Value = app.get_as("/api/v1/me/recommendations", &first).await.json().await.unwrap();
+        assert!(!recommended["items"].as_array().unwrap().is_empty());
     }
 }

@@ -2,6 +2,8 @@
 //! Kazakh and Russian names, at a chosen scale, so the same tool feeds the benchmarks. Each
 //! capability adds its step here. Every demo account has the password [`DEMO_PASSWORD`].
 
+pub mod openings;
+
 use chrono::Utc;
 use diesel::{QueryDsl, RunQueryDsl};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,6 +27,22 @@ pub struct DemoScale {
     /// Number of demo seekers to create.
     #[arg(long, default_value_t = 200)]
     pub seekers: u32,
+    /// Number of published demo openings (jobs and courses, 3:2).
+    #[arg(long, default_value_t = 60)]
+    pub openings: u32,
+    /// Demo wages start here; set from the configuration, not the command line.
+    #[arg(skip = crate::config::Settings::default().minimum_wage_tiyn)]
+    pub minimum_wage_tiyn: i64,
+}
+
+impl Default for DemoScale {
+    fn default() -> Self {
+        DemoScale {
+            seekers: 200,
+            openings: 60,
+            minimum_wage_tiyn: crate::config::Settings::default().minimum_wage_tiyn,
+        }
+    }
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -32,6 +50,7 @@ pub struct DemoReport {
     pub accounts: usize,
     pub organisations: usize,
     pub households: usize,
+    pub openings: usize,
     /// True when demo data was there already and nothing was added.
     pub already_seeded: bool,
 }
@@ -180,6 +199,19 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         })
         .collect();
     let organisations = members.iter().filter(|(_, o)| o.is_some()).count();
+    let mut posters = openings::Posters {
+        employers: vec![],
+        providers: vec![],
+    };
+    for (acc, org) in &members {
+        if let Some(org) = org.as_ref().filter(|o| o.status == "approved") {
+            let who = (org.id.clone(), acc.id.clone());
+            match org.kind.as_str() {
+                "employer" => posters.employers.push(who),
+                _ => posters.providers.push(who),
+            }
+        }
+    }
     db.transaction(move |c| {
         for (acc, org) in &members {
             accounts::queries::insert_account(c, acc)?;
@@ -210,14 +242,42 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         bar.inc(u64::from(batch));
     }
     bar.set_message("programmes and households");
-    let households = db
+    let (households, jobs_programme, courses_programme) = db
         .transaction(move |c| seed_programmes_and_households(c, made))
         .await?;
-    bar.finish_with_message("done");
+    bar.finish_with_message("accounts done");
+    let bar = if show_progress {
+        ProgressBar::new(u64::from(scale.openings)).with_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} openings")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let posters = std::sync::Arc::new(posters);
+    let today = crate::seekers::service::almaty_today();
+    let mut openings_made = 0;
+    let mut from = 0;
+    while from < scale.openings {
+        let to = (from + 500).min(scale.openings);
+        let (p, jp, cp, wage) = (
+            posters.clone(),
+            jobs_programme.clone(),
+            courses_programme.clone(),
+            scale.minimum_wage_tiyn,
+        );
+        openings_made += db
+            .transaction(move |c| openings::seed(c, from, to, &p, &jp, &cp, wage, today))
+            .await?;
+        bar.inc(u64::from(to - from));
+        from = to;
+    }
+    bar.finish();
     Ok(DemoReport {
         accounts: STAFF_AND_MEMBERS.len() + scale.seekers as usize,
         organisations,
         households,
+        openings: openings_made,
         already_seeded: false,
     })
 }
@@ -228,7 +288,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
 fn seed_programmes_and_households(
     c: &mut crate::db::DbConnection,
     seekers: u32,
-) -> Result<usize, AppError> {
+) -> Result<(usize, String, String), AppError> {
     use chrono::NaiveDate;
 
     use crate::seekers::{
@@ -236,8 +296,13 @@ fn seed_programmes_and_households(
         queries::{HouseholdRow, ProfileRow},
     };
 
-    crate::programmes::service::insert(c, &crate::programmes::examples::social_jobs(), None, true)?;
-    crate::programmes::service::insert(
+    let jobs = crate::programmes::service::insert(
+        c,
+        &crate::programmes::examples::social_jobs(),
+        None,
+        true,
+    )?;
+    let courses = crate::programmes::service::insert(
         c,
         &crate::programmes::examples::short_courses(),
         None,
@@ -360,5 +425,5 @@ fn seed_programmes_and_households(
         )?;
         made += 1;
     }
-    Ok(made)
+    Ok((made, jobs.id, courses.id))
 }

@@ -149,7 +149,9 @@ pub struct BrowseQuery {
     pub facets: Option<String>,
 }
 
-fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
+/// Checks browse parameters and turns them into the query to run (also used by the benchmark's bare
+/// handler, so both run the same SQL).
+pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
     let mut e = BTreeMap::new();
     let mut field = |name: &str, m: FieldMsg| {
         e.insert(name.to_owned(), Msg::Field(m));

@@ -160,14 +160,22 @@ pub fn update(conn: &mut DbConnection, row: &OpeningRow) -> QueryResult<()> {
 pub fn set_skills(conn: &mut DbConnection, opening_id: &str, skills: &[String]) -> QueryResult<()> {
     diesel::delete(opening_skills::table.filter(opening_skills::opening_id.eq(opening_id)))
         .execute(conn)?;
-    for s in skills {
-        diesel::insert_into(opening_skills::table)
-            .values((
+    if skills.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = skills
+        .iter()
+        .map(|s| {
+            (
                 opening_skills::opening_id.eq(opening_id),
                 opening_skills::skill.eq(s),
-            ))
-            .execute(conn)?;
-    }
+            )
+        })
+        .collect();
+    // One statement for all rows; batch inserts need the concrete backend.
+    dispatch!(conn, |c| diesel::insert_into(opening_skills::table)
+        .values(&rows)
+        .execute(c))?;
     Ok(())
 }
 
@@ -178,11 +186,12 @@ pub fn replace_sessions(
 ) -> QueryResult<()> {
     diesel::delete(course_sessions::table.filter(course_sessions::opening_id.eq(opening_id)))
         .execute(conn)?;
-    for r in rows {
-        diesel::insert_into(course_sessions::table)
-            .values(r)
-            .execute(conn)?;
+    if rows.is_empty() {
+        return Ok(());
     }
+    dispatch!(conn, |c| diesel::insert_into(course_sessions::table)
+        .values(rows)
+        .execute(c))?;
     Ok(())
 }
 

@@ -458,6 +458,26 @@ pub fn insert_opening(
     Ok(())
 }
 
+/// Creates an opening checked exactly as `POST /openings` checks it, published at `published_at`
+/// when given (for `seed-demo`, which has no HTTP caller). Returns its id.
+pub fn create_checked(
+    c: &mut DbConnection,
+    input: OpeningInput,
+    minimum_wage_tiyn: i64,
+    org_id: &str,
+    by: &str,
+    published_at: Option<chrono::NaiveDateTime>,
+) -> Result<String, AppError> {
+    let limits = Limits { minimum_wage_tiyn };
+    let (mut row, checked) = build_row(c, input, limits, None, org_id, by)?;
+    if let Some(at) = published_at {
+        row.status = OpeningStatus::Published.as_str().to_owned();
+        row.published_at = Some(at);
+    }
+    insert_opening(c, &row, &checked)?;
+    Ok(row.id)
+}
+
 /// Rebuilds what the organisation submitted from the stored row (the calendar as dated slots in
 /// Almaty time), so a change is checked exactly as a new opening is.
 fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, AppError> {
