@@ -83,6 +83,21 @@ const STAFF_AND_MEMBERS: &[(&str, &str, Option<DemoOrg>)] = &[
         )),
     ),
     (
+        "employer.damdi",
+        "employer",
+        Some((
+            "employer",
+            "ТОО «Дәмді ас» (школьное питание)",
+            "almaly",
+            true,
+        )),
+    ),
+    (
+        "employer.bereke",
+        "employer",
+        Some(("employer", "ТОО «Береке Маркет»", "turksib", true)),
+    ),
+    (
         "employer.pending",
         "employer",
         Some(("employer", "ТОО «Новая пекарня»", "turksib", false)),

@@ -18,7 +18,8 @@ use crate::{
     },
 };
 
-/// kk title, ru title, kk description, ru description, skills, full time?, hours a week.
+/// kk title, ru title, kk description, ru description, skills, full time?, hours a week, and which
+/// poster offers it (index into the employers or providers, in `STAFF_AND_MEMBERS` order).
 type Template = (
     &'static str,
     &'static str,
@@ -27,6 +28,7 @@ type Template = (
     &'static [&'static str],
     bool,
     i32,
+    usize,
 );
 
 const JOBS: &[Template] = &[
@@ -38,6 +40,7 @@ const JOBS: &[Template] = &[
         &["тігін"],
         false,
         20,
+        1,
     ),
     (
         "Аспаз көмекшісі",
@@ -47,6 +50,7 @@ const JOBS: &[Template] = &[
         &["аспаз"],
         true,
         40,
+        3,
     ),
     (
         "Тазалықшы",
@@ -56,6 +60,7 @@ const JOBS: &[Template] = &[
         &["тазалық"],
         false,
         20,
+        0,
     ),
     (
         "Кассир",
@@ -65,6 +70,7 @@ const JOBS: &[Template] = &[
         &["кассир"],
         true,
         40,
+        4,
     ),
     (
         "Бағбан",
@@ -74,6 +80,7 @@ const JOBS: &[Template] = &[
         &["бағбандық"],
         true,
         40,
+        2,
     ),
     (
         "Тәрбиешінің көмекшісі",
@@ -83,6 +90,7 @@ const JOBS: &[Template] = &[
         &["балалармен жұмыс"],
         false,
         25,
+        0,
     ),
     (
         "Call-орталық операторы",
@@ -92,6 +100,7 @@ const JOBS: &[Template] = &[
         &["компьютер", "қазақ тілі", "орыс тілі"],
         false,
         20,
+        4,
     ),
     (
         "Наубайшы",
@@ -101,6 +110,7 @@ const JOBS: &[Template] = &[
         &["наубайшы"],
         true,
         40,
+        3,
     ),
     (
         "Кір жуушы",
@@ -110,6 +120,7 @@ const JOBS: &[Template] = &[
         &["тазалық"],
         false,
         30,
+        0,
     ),
     (
         "Әкімшілік көмекші",
@@ -119,6 +130,7 @@ const JOBS: &[Template] = &[
         &["компьютер", "орыс тілі"],
         false,
         25,
+        4,
     ),
 ];
 
@@ -131,6 +143,7 @@ const COURSES: &[Template] = &[
         &[],
         false,
         9,
+        0,
     ),
     (
         "Тігін курсы",
@@ -140,6 +153,7 @@ const COURSES: &[Template] = &[
         &[],
         false,
         12,
+        0,
     ),
     (
         "Компьютерлік сауаттылық",
@@ -149,6 +163,7 @@ const COURSES: &[Template] = &[
         &[],
         false,
         6,
+        1,
     ),
     (
         "Шаштараз курсы",
@@ -158,6 +173,7 @@ const COURSES: &[Template] = &[
         &[],
         false,
         12,
+        1,
     ),
     (
         "Бухгалтерия негіздері (1С)",
@@ -167,6 +183,7 @@ const COURSES: &[Template] = &[
         &["компьютер"],
         false,
         9,
+        1,
     ),
     (
         "Маникюр шебері",
@@ -176,6 +193,7 @@ const COURSES: &[Template] = &[
         &[],
         false,
         9,
+        0,
     ),
 ];
 
@@ -220,10 +238,12 @@ pub fn seed(
         } else {
             (JOBS, jobs_programme, &posters.employers)
         };
-        let Some((org, by)) = posters.get(i as usize % posters.len().max(1)) else {
+        // The n-th job or the n-th course, so every template takes its turn.
+        let n = (i / 5 * if course { 2 } else { 3 } + i % 5 - if course { 3 } else { 0 }) as usize;
+        let (kk, ru, dkk, dru, skills, full_time, hours, poster) = templates[n % templates.len()];
+        let Some((org, by)) = posters.get(poster).or_else(|| posters.first()) else {
             continue;
         };
-        let (kk, ru, dkk, dru, skills, full_time, hours) = templates[i as usize % templates.len()];
         let (district, lat, lon) = DISTRICTS[(i as usize * 7 + i as usize / 10) % DISTRICTS.len()];
         let deadline = today + Duration::days(rng.random_range(7..60));
         let start = deadline + Duration::days(rng.random_range(10..30));
