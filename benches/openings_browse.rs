@@ -175,7 +175,8 @@ async fn run(backend: Backend, openings: u32, seekers: u32, seconds: usize, conn
     let app = Application::build(settings).await.unwrap();
     let full_port = app.port();
     tokio::spawn(app.run_until_stopped());
-    let bare_state = web::Data::new(state);
+    // AppState::build hands out the state already wrapped for actix.
+    let bare_state = state;
     let bare_server = HttpServer::new(move || {
         App::new()
             .app_data(bare_state.clone())

@@ -118,6 +118,10 @@ pub struct Settings {
     pub mail_from: String,
     /// The national minimum monthly wage in tiyn: no social job may offer less.
     pub minimum_wage_tiyn: i64,
+    /// Live applications a seeker may have in one programme.
+    pub max_applications_per_programme: u32,
+    /// Days a seeker has to answer an offer; a reminder goes a day before it lapses.
+    pub offer_ttl_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,10 +170,11 @@ impl Default for Settings {
             job_backoff_base_ms: 5_000,
             job_backoff_max_secs: 3_600,
             job_retention_days: 30,
-            schedule: BTreeMap::from([(
-                "purge_finished_jobs".to_owned(),
-                "0 30 3 * * *".to_owned(),
-            )]),
+            schedule: BTreeMap::from([
+                ("purge_finished_jobs".to_owned(), "0 30 3 * * *".to_owned()),
+                // Offers lapse and reminders go out within ten minutes of their time.
+                ("expire_offers".to_owned(), "0 */10 * * * *".to_owned()),
+            ]),
             schedule_catch_up_hours: 72,
             smtp_host: String::new(),
             smtp_port: 587,
@@ -181,6 +186,8 @@ impl Default for Settings {
             mail_from: "Social jobs Almaty <noreply@social-jobs.almaty.kz>".to_owned(),
             // 85,000 ₸ (2025–2026).
             minimum_wage_tiyn: 8_500_000,
+            max_applications_per_programme: 5,
+            offer_ttl_days: 5,
         }
     }
 }
@@ -245,6 +252,8 @@ pub const SETTING_KEYS: &[&str] = &[
     "smtp_pool_size",
     "mail_from",
     "minimum_wage_tiyn",
+    "max_applications_per_programme",
+    "offer_ttl_days",
 ];
 
 #[derive(Debug, thiserror::Error)]

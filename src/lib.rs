@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod kz;
+pub mod matching;
 pub mod notifications;
 pub mod openings;
 pub mod organisations;

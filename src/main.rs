@@ -154,11 +154,13 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings (password for all: {})",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers (password for all: {})",
                     report.accounts,
                     report.organisations,
                     report.households,
                     report.openings,
+                    report.applications,
+                    report.offers,
                     demo::DEMO_PASSWORD
                 );
             }

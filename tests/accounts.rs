@@ -326,5 +326,10 @@ backend_tests! {
         assert!(!sewing["items"].as_array().unwrap().is_empty());
         let recommended: Value = app.get_as("/api/v1/me/recommendations", &first).await.json().await.unwrap();
         assert!(!recommended["items"].as_array().unwrap().is_empty());
+        // Applications and a completed round: seeker1 sees her offer or why not, at once.
+        assert!(report.applications >= 9 && report.offers >= 1, "{report:?}");
+        let mine: Value = app.get_as("/api/v1/me/applications", &first).await.json().await.unwrap();
+        assert_eq!(mine.as_array().unwrap().len(), 3);
+        assert!(mine.as_array().unwrap().iter().all(|a| a["last_round"]["text"].is_string()), "{mine}");
     }
 }

@@ -315,6 +315,106 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "POST",
+            template: "/api/v1/me/applications",
+            path: "/api/v1/me/applications",
+            body: Some(json!({ "opening_id": "{opening}" })),
+            // The seeker's household was verified by the case worker's row above.
+            expect: [401, 201, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/applications",
+            path: "/api/v1/me/applications",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/me/applications/order",
+            path: "/api/v1/me/applications/order",
+            body: Some(json!({ "programme_id": "{jobs}", "application_ids": [] })),
+            expect: [401, 422, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "DELETE",
+            template: "/api/v1/me/applications/{id}",
+            path: "/api/v1/me/applications/no-such-application",
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/openings/{id}/applications",
+            path: "/api/v1/openings/{opening}/applications",
+            body: None,
+            expect: [401, 403, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/matching-rounds",
+            path: "/api/v1/matching-rounds",
+            body: Some(json!({ "programme_id": "{jobs}", "kind": "job" })),
+            // The case worker starts it; by the admin's turn it is running.
+            expect: [401, 403, 403, 403, 202, 409, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/matching-rounds/{id}",
+            path: "/api/v1/matching-rounds/{round}",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/matching-rounds/{id}/results",
+            path: "/api/v1/matching-rounds/{round}/results",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/offers",
+            path: "/api/v1/me/offers",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/offers/{id}/accept",
+            path: "/api/v1/offers/no-such-offer/accept",
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/offers/{id}/decline",
+            path: "/api/v1/offers/no-such-offer/decline",
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/openings/{id}/placements",
+            path: "/api/v1/openings/{opening}/placements",
+            body: None,
+            expect: [401, 403, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/placements/{id}/start",
+            path: "/api/v1/placements/no-such-placement/start",
+            body: Some(json!({ "started_on": "2027-02-01" })),
+            expect: [401, 403, 404, 404, 403, 403, 404],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/placements/{id}/end",
+            path: "/api/v1/placements/no-such-placement/end",
+            body: Some(json!({ "ended_on": "2027-06-01", "reason": "completed" })),
+            expect: [401, 403, 404, 404, 403, 403, 404],
+        },
+        Row {
+            method: "POST",
             template: "/api/v1/jobs/{name}/run",
             path: "/api/v1/jobs/purge_finished_jobs/run",
             body: None,
@@ -337,12 +437,16 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-fn fill(value: &Value, actor: &str, jobs: &str) -> Value {
+fn fill(value: &Value, actor: &str, jobs: &str, opening: &str) -> Value {
     match value {
-        Value::String(s) => Value::String(s.replace("{actor}", actor).replace("{jobs}", jobs)),
+        Value::String(s) => Value::String(
+            s.replace("{actor}", actor)
+                .replace("{jobs}", jobs)
+                .replace("{opening}", opening),
+        ),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (k.clone(), fill(v, actor, jobs)))
+                .map(|(k, v)| (k.clone(), fill(v, actor, jobs, opening)))
                 .collect(),
         ),
         other => other.clone(),
@@ -408,11 +512,13 @@ backend_tests! {
         let closable = app.published(&employer, &common::api::job_opening(&jobs)).await["id"].as_str().unwrap().to_owned();
         let draft: Value = app.post_json("/api/v1/openings", &common::api::job_opening(&jobs), Some(&employer)).await.json().await.unwrap();
         let draft = draft["id"].as_str().unwrap().to_owned();
+        let round: Value = app.post_json("/api/v1/matching-rounds", &json!({ "programme_id": programme_id, "kind": "job" }), Some(&admin)).await.json().await.unwrap();
+        let round = round["id"].as_str().unwrap().to_owned();
         let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
 
         let mut failures = Vec::new();
         for row in rows() {
-            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap()).replace("{opening}", &opening).replace("{draft}", &draft).replace("{closable}", &closable);
+            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap()).replace("{opening}", &opening).replace("{draft}", &draft).replace("{closable}", &closable).replace("{round}", &round);
             if path.contains("{household}") {
                 let household: Value = app.get_as("/api/v1/me/household", tokens[1].as_deref().unwrap()).await.json().await.unwrap();
                 path = path.replace("{household}", household["id"].as_str().unwrap());
@@ -424,7 +530,7 @@ backend_tests! {
                     req = req.bearer_auth(token);
                 }
                 if let Some(body) = &row.body {
-                    req = req.json(&fill(body, actor, &jobs));
+                    req = req.json(&fill(body, actor, &jobs, &opening));
                 } else if row.method != "GET" {
                     req = req.json(&json!({}));
                 }

@@ -45,6 +45,13 @@ fn data() -> serde_json::Value {
         "expires_minutes": 60,
         "decision": "verified",
         "note": "Барлығы дұрыс",
+        "step": "reminder",
+        "kind": "course",
+        "opening_title": "Кондитер курсы",
+        "organisation_name": "«Болашақ» оқу орталығы",
+        "expires_at": "2026-12-04 18:00",
+        "start_date": "2027-01-15",
+        "seeker_name": "Айгүл <b>Сейітқызы</b>",
     })
 }
 

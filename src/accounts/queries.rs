@@ -336,3 +336,10 @@ pub fn purge_rate_events(conn: &mut DbConnection, before: NaiveDateTime) -> Quer
     diesel::delete(rate_limit_events::table.filter(rate_limit_events::occurred_at.lt(before)))
         .execute(conn)
 }
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Account>> {
+    accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(Account::as_select())
+        .load(conn)
+}

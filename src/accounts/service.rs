@@ -721,6 +721,23 @@ pub fn contact(
         .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
 }
 
+/// Where to email many accounts, in their languages (loaded in chunks).
+pub fn contacts(
+    conn: &mut DbConnection,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, (EmailAddress, Locale)>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(account_ids.len());
+    for chunk in account_ids.chunks(1000) {
+        for a in queries::by_ids(conn, chunk)? {
+            if let Ok(e) = EmailAddress::parse(&a.email) {
+                let locale = a.locale();
+                out.insert(a.id, (e, locale));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The organisation the account belongs to, if any (404 for an unknown account).
 pub fn organisation_of(
     conn: &mut DbConnection,

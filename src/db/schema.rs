@@ -233,6 +233,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        programme_id -> Text,
+        rank -> Integer,
+        status -> Text,
+        last_round_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matching_rounds (id) {
+        id -> Text,
+        programme_id -> Text,
+        kind -> Text,
+        status -> Text,
+        seed -> BigInt,
+        rules_version -> Integer,
+        algorithm -> Text,
+        snapshot -> Nullable<Text>,
+        progress -> Integer,
+        seekers -> Integer,
+        applications -> Integer,
+        offers -> Integer,
+        error -> Nullable<Text>,
+        started_by -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    round_results (round_id, application_id) {
+        round_id -> Text,
+        application_id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        offered -> Bool,
+        explanation -> Text,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        round_id -> Text,
+        application_id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placements (id) {
+        id -> Text,
+        offer_id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        status -> Text,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrollments (id) {
+        id -> Text,
+        offer_id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -243,6 +331,11 @@ diesel::joinable!(openings -> organisations (organisation_id));
 diesel::joinable!(openings -> programmes (programme_id));
 diesel::joinable!(opening_skills -> openings (opening_id));
 diesel::joinable!(course_sessions -> openings (opening_id));
+diesel::joinable!(applications -> openings (opening_id));
+diesel::joinable!(offers -> openings (opening_id));
+diesel::joinable!(offers -> applications (application_id));
+diesel::joinable!(placements -> offers (offer_id));
+diesel::joinable!(enrollments -> offers (offer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -260,4 +353,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     openings,
     opening_skills,
     course_sessions,
+    applications,
+    matching_rounds,
+    round_results,
+    offers,
+    placements,
+    enrollments,
 );

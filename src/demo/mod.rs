@@ -51,6 +51,9 @@ pub struct DemoReport {
     pub organisations: usize,
     pub households: usize,
     pub openings: usize,
+    pub applications: usize,
+    /// Offers made by the demo's completed matching round.
+    pub offers: usize,
     /// True when demo data was there already and nothing was added.
     pub already_seeded: bool,
 }
@@ -288,13 +291,89 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         from = to;
     }
     bar.finish();
+    let (applications, offers) = seed_round(db, &jobs_programme).await?;
     Ok(DemoReport {
         accounts: STAFF_AND_MEMBERS.len() + scale.seekers as usize,
         organisations,
         households,
         openings: openings_made,
+        applications,
+        offers,
         already_seeded: false,
     })
+}
+
+/// Each eligible demo seeker applies to three jobs (two in or near her district first), and one
+/// round of the jobs programme runs to the end, so offers and explanations are there at once.
+async fn seed_round(db: &Db, jobs_programme: &str) -> Result<(usize, usize), AppError> {
+    use crate::matching::{applications, queries::RoundRow, rounds};
+    let programme = jobs_programme.to_owned();
+    let (applied, round) = db
+        .transaction(move |c| {
+            let today = crate::seekers::service::almaty_today();
+            let openings = crate::openings::service::published_in(
+                c,
+                &programme,
+                crate::openings::model::OpeningKind::Job,
+            )?;
+            let seekers: Vec<String> = accounts_table::table
+                .filter(diesel::ExpressionMethods::eq(
+                    accounts_table::role,
+                    "seeker",
+                ))
+                .order(accounts_table::created_at)
+                .select(accounts_table::id)
+                .limit(30)
+                .load(c)?;
+            let mut applied = 0;
+            for (i, seeker) in seekers.iter().enumerate() {
+                let eligible = crate::seekers::service::decisions(c, seeker, today)?
+                    .iter()
+                    .any(|d| d.programme_id == programme && d.eligible);
+                if !eligible || openings.is_empty() {
+                    continue;
+                }
+                // Popular openings get several applicants, so the round has ties to explain.
+                for k in 0..3 {
+                    let o = &openings[(i / 3 + k * 2) % openings.len().min(8)];
+                    if applications::submit(c, seeker, &o.id, None, 5).is_ok() {
+                        applied += 1;
+                    }
+                }
+            }
+            let programme_row =
+                crate::programmes::service::find(c, &programme)?.ok_or(AppError::NotFound)?;
+            let round = RoundRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                programme_id: programme.clone(),
+                kind: "job".into(),
+                status: "running".into(),
+                seed: 20_261_129,
+                rules_version: programme_row.version,
+                algorithm: rounds::ALGORITHM.into(),
+                snapshot: None,
+                progress: 0,
+                seekers: 0,
+                applications: 0,
+                offers: 0,
+                error: None,
+                started_by: "seed-demo".into(),
+                created_at: crate::db::now(),
+                finished_at: None,
+            };
+            rounds::start_in(c, &round)?;
+            Ok::<_, AppError>((applied, round.id))
+        })
+        .await?;
+    rounds::run(db, &crate::config::Settings::default(), &round).await?;
+    let offers = db
+        .run(move |c| {
+            crate::matching::queries::round(c, &round)
+                .map_err(AppError::from)
+                .map(|r| r.map_or(0, |r| r.offers as usize))
+        })
+        .await?;
+    Ok((applied, offers))
 }
 
 /// The example programme pair, and profiles with households for the first seekers, spread across the

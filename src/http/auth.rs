@@ -36,6 +36,10 @@ pub enum Permission {
     VerifyHouseholds,
     /// Create programmes and change their rules.
     ManageProgrammes,
+    /// Apply for places, rank and withdraw applications, answer offers.
+    Apply,
+    /// Start matching rounds and read their results.
+    RunMatching,
     /// Post and edit openings for one's organisation (employers jobs, providers courses).
     PostOpenings,
     /// See any organisation's draft and closed openings (staff).
@@ -57,6 +61,8 @@ impl Permission {
             Permission::ManageOwnProfile => &[Seeker],
             Permission::VerifyHouseholds => &[Caseworker, Admin],
             Permission::ManageProgrammes => &[Admin],
+            Permission::Apply => &[Seeker],
+            Permission::RunMatching => &[Caseworker, Admin],
             Permission::PostOpenings => &[Employer, Provider],
             Permission::ReadAnyOpening => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],

@@ -68,6 +68,18 @@ pub enum Msg {
     OrganisationNotApproved,
     ProgrammeNotInForce,
     DeadlinePassed,
+    NotEligible,
+    AlreadyApplied,
+    TooManyApplications {
+        max: u32,
+    },
+    ApplicationNotWithdrawable,
+    RoundAlreadyRunning,
+    OfferNotPending,
+    OfferExpired,
+    NoPlacesLeft,
+    PlacementNotAwaitingStart,
+    PlacementNotActive,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -283,6 +295,56 @@ impl Msg {
                 Kk => "Өтінім беру мерзімі өтіп кеткен.".into(),
                 Ru => "Срок подачи заявок уже прошёл.".into(),
                 En => "The application deadline has passed.".into(),
+            },
+            Msg::NotEligible => match l {
+                Kk => "Сіз бұл бағдарламаға сәйкес келмейсіз: отбасы деректері расталуы және шарттарға сай болуы керек.".into(),
+                Ru => "Вы не соответствуете условиям программы: данные семьи должны быть подтверждены и отвечать условиям.".into(),
+                En => "You are not eligible for this programme: your household must be verified and meet its conditions.".into(),
+            },
+            Msg::AlreadyApplied => match l {
+                Kk => "Сіз бұл орынға өтінім бергенсіз.".into(),
+                Ru => "Вы уже подали заявку на это место.".into(),
+                En => "You have already applied for this opening.".into(),
+            },
+            Msg::TooManyApplications { max } => match l {
+                Kk => format!("Бір бағдарламада ең көбі {max} өтінім болуы мүмкін."),
+                Ru => format!("В одной программе может быть не больше {max} заявок."),
+                En => format!("At most {max} applications per programme."),
+            },
+            Msg::ApplicationNotWithdrawable => match l {
+                Kk => "Бұл өтінімді қайтарып алуға болмайды: ол бойынша ұсыныс жасалған немесе ол жабылған.".into(),
+                Ru => "Эту заявку нельзя отозвать: по ней уже сделано предложение или она закрыта.".into(),
+                En => "This application cannot be withdrawn: an offer was made on it, or it is closed.".into(),
+            },
+            Msg::RoundAlreadyRunning => match l {
+                Kk => "Бұл бағдарлама мен түр бойынша тур қазір жүріп жатыр.".into(),
+                Ru => "Тур по этой программе и виду уже идёт.".into(),
+                En => "A round for this programme and kind is already running.".into(),
+            },
+            Msg::OfferNotPending => match l {
+                Kk => "Бұл ұсынысқа жауап берілген.".into(),
+                Ru => "На это предложение уже дан ответ.".into(),
+                En => "This offer has already been answered.".into(),
+            },
+            Msg::OfferExpired => match l {
+                Kk => "Ұсыныстың мерзімі өтіп кетті.".into(),
+                Ru => "Срок ответа на предложение истёк.".into(),
+                En => "The time to answer this offer has passed.".into(),
+            },
+            Msg::NoPlacesLeft => match l {
+                Kk => "Бос орын қалмады.".into(),
+                Ru => "Свободных мест не осталось.".into(),
+                En => "No places are left.".into(),
+            },
+            Msg::PlacementNotAwaitingStart => match l {
+                Kk => "Жұмыс басталып қойған немесе аяқталған.".into(),
+                Ru => "Работа уже начата или завершена.".into(),
+                En => "This placement has already started or ended.".into(),
+            },
+            Msg::PlacementNotActive => match l {
+                Kk => "Тек басталған жұмысты аяқтауға болады.".into(),
+                Ru => "Завершить можно только начатую работу.".into(),
+                En => "Only a started placement can be ended.".into(),
             },
             Msg::Field(f) => f.text(l),
         }

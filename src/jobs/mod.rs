@@ -106,6 +106,12 @@ impl JobRegistry {
         registry.register(service::PURGE_FINISHED_JOBS, |ctx, job| {
             Box::pin(service::purge_finished_jobs(ctx, job))
         });
+        registry.register(crate::matching::rounds::RUN_MATCHING_ROUND, |ctx, job| {
+            Box::pin(crate::matching::rounds::round_job(ctx, job))
+        });
+        registry.register(crate::matching::offers::EXPIRE_OFFERS, |ctx, job| {
+            Box::pin(crate::matching::offers::expire_job(ctx, job))
+        });
         registry
     }
 

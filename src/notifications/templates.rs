@@ -20,14 +20,22 @@ pub enum EmailTemplate {
     AccountExists,
     /// A case worker verified or rejected a household (`decision`, `note`).
     HouseholdDecision,
+    /// A step of a place offer (`step`: made, reminder, accepted, declined, expired, not_matched;
+    /// `kind`, `opening_title`, `organisation_name`, `expires_at`, `start_date`, `link`, `reason`).
+    OfferUpdate,
+    /// To an organisation: a seeker accepted its place (`seeker_name`, `opening_title`, `kind`,
+    /// `start_date`, `link`).
+    CandidateAccepted,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 4] = [
+    pub const ALL: [EmailTemplate; 6] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
         EmailTemplate::HouseholdDecision,
+        EmailTemplate::OfferUpdate,
+        EmailTemplate::CandidateAccepted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +44,8 @@ impl EmailTemplate {
             EmailTemplate::PasswordReset => "password_reset",
             EmailTemplate::AccountExists => "account_exists",
             EmailTemplate::HouseholdDecision => "household_decision",
+            EmailTemplate::OfferUpdate => "offer_update",
+            EmailTemplate::CandidateAccepted => "candidate_accepted",
         }
     }
 }
@@ -114,6 +124,14 @@ mod tests {
             "expires_minutes": 60,
             "decision": "rejected",
             "note": "Айгүл <script>alert(1)</script>",
+            "step": "made",
+            "kind": "job",
+            "opening_title": "Тігінші <b>",
+            "organisation_name": "ТОО «Әлем»",
+            "expires_at": "2026-12-04 18:00",
+            "start_date": "2027-01-15",
+            "reason": "All 12 places went to applicants of higher priority.",
+            "seeker_name": "Айгүл <script>alert(1)</script>",
         })
     }
 

@@ -202,3 +202,31 @@ pub fn sessions(conn: &mut DbConnection, opening_id: &str) -> QueryResult<Vec<Se
         .select(SessionRow::as_select())
         .load(conn)
 }
+
+pub fn take_place(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        openings::table
+            .filter(openings::id.eq(id))
+            .filter(openings::places_given.lt(openings::capacity)),
+    )
+    .set((
+        openings::places_given.eq(openings::places_given + 1),
+        openings::updated_at.eq(crate::db::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn published_in(
+    conn: &mut DbConnection,
+    programme_id: &str,
+    kind: &str,
+) -> QueryResult<Vec<OpeningRow>> {
+    openings::table
+        .filter(openings::programme_id.eq(programme_id))
+        .filter(openings::kind.eq(kind))
+        .filter(openings::status.eq("published"))
+        .order(openings::id)
+        .select(OpeningRow::as_select())
+        .load(conn)
+}

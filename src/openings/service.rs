@@ -996,3 +996,135 @@ pub async fn recommendations(
         })
         .await
 }
+
+// --- for other capabilities ---
+
+/// What applications and matching need to know of an opening.
+#[derive(Debug, Clone)]
+pub struct OpeningFacts {
+    pub id: String,
+    pub organisation_id: String,
+    pub programme_id: String,
+    pub kind: OpeningKind,
+    pub status: OpeningStatus,
+    pub title: LocalisedText,
+    pub district: String,
+    pub skills: Vec<String>,
+    pub employment: WorkTime,
+    pub hours_per_week: i32,
+    pub days: Vec<WeekDay>,
+    pub capacity: i32,
+    pub places_given: i32,
+    pub application_deadline: NaiveDate,
+    pub start_date: NaiveDate,
+}
+
+impl OpeningFacts {
+    /// Whether she may apply on `today`.
+    pub fn open_on(&self, today: NaiveDate) -> bool {
+        self.status == OpeningStatus::Published && self.application_deadline >= today
+    }
+
+    /// The fit of a seeker with these preferences (see [`fit`]).
+    pub fn fit(
+        &self,
+        seeker: &crate::seekers::service::WorkPreferences,
+        places_left: i32,
+    ) -> fit::Fit {
+        let skills: Vec<String> = seeker
+            .skills
+            .iter()
+            .map(|s| model::normalize_skill(s))
+            .collect();
+        fit::fit(
+            &SeekerFit {
+                district: &seeker.district,
+                skills: &skills,
+                employment: seeker.employment,
+                hours_per_week: seeker.hours_per_week,
+                needs_childcare: seeker.needs_childcare,
+            },
+            &OpeningFit {
+                district: &self.district,
+                skills: &self.skills,
+                employment: self.employment,
+                hours_per_week: self.hours_per_week,
+                days: &self.days,
+                places_left,
+            },
+        )
+    }
+}
+
+fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
+    let (title, _) = texts(&row)?;
+    Ok(OpeningFacts {
+        kind: OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
+        status: OpeningStatus::parse(&row.status)
+            .ok_or_else(|| internal(anyhow::anyhow!("status")))?,
+        title,
+        skills: serde_json::from_str(&row.skills).map_err(internal)?,
+        employment: WorkTime::parse(&row.employment)
+            .ok_or_else(|| internal(anyhow::anyhow!("employment")))?,
+        days: serde_json::from_str(&row.work_days).map_err(internal)?,
+        id: row.id,
+        organisation_id: row.organisation_id,
+        programme_id: row.programme_id,
+        district: row.district,
+        hours_per_week: row.hours_per_week,
+        capacity: row.capacity,
+        places_given: row.places_given,
+        application_deadline: row.application_deadline,
+        start_date: row.start_date,
+    })
+}
+
+pub fn facts_of(conn: &mut DbConnection, id: &str) -> Result<Option<OpeningFacts>, AppError> {
+    queries::find(conn, id)?.map(facts).transpose()
+}
+
+pub fn facts_of_many(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, OpeningFacts>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for row in queries::by_ids(conn, chunk)? {
+            let f = facts(row)?;
+            out.insert(f.id.clone(), f);
+        }
+    }
+    Ok(out)
+}
+
+/// The opening's title in `locale` (for emails and lists elsewhere).
+pub fn title_in(f: &OpeningFacts, locale: Locale) -> String {
+    f.title.pick(locale).1.to_owned()
+}
+
+/// Takes one place for an accepted offer, if one is left. Atomic: of two acceptances racing for
+/// the last place exactly one gets it.
+pub fn take_place(conn: &mut DbConnection, id: &str) -> Result<bool, AppError> {
+    Ok(queries::take_place(conn, id)?)
+}
+
+/// Whether the caller's organisation owns the opening: the opening, or 404/403 as for changes.
+pub fn owned_by_caller(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<OpeningFacts, AppError> {
+    facts(own_opening(conn, user, id)?)
+}
+
+/// Published openings of a programme and kind (what a matching round gives out).
+pub fn published_in(
+    conn: &mut DbConnection,
+    programme_id: &str,
+    kind: OpeningKind,
+) -> Result<Vec<OpeningFacts>, AppError> {
+    queries::published_in(conn, programme_id, kind.as_str())?
+        .into_iter()
+        .map(facts)
+        .collect()
+}

@@ -262,3 +262,15 @@ pub fn names(
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     Ok(queries::names(conn, ids)?.into_iter().collect())
 }
+
+/// Where to email an organisation (its contact), and its name.
+pub fn contact(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Option<(EmailAddress, String)>, AppError> {
+    Ok(queries::by_id(conn, id)?.and_then(|o| {
+        EmailAddress::parse(&o.contact_email)
+            .ok()
+            .map(|e| (e, o.name))
+    }))
+}

@@ -154,3 +154,24 @@ pub fn households_by_status(
         .limit(limit)
         .load(conn)
 }
+
+/// Households of many seekers (chunked by the caller).
+pub fn households_of(
+    conn: &mut DbConnection,
+    account_ids: &[String],
+) -> QueryResult<Vec<HouseholdRow>> {
+    households::table
+        .filter(households::account_id.eq_any(account_ids))
+        .select(HouseholdRow::as_select())
+        .load(conn)
+}
+
+pub fn profiles_of(
+    conn: &mut DbConnection,
+    account_ids: &[String],
+) -> QueryResult<Vec<ProfileRow>> {
+    seeker_profiles::table
+        .filter(seeker_profiles::account_id.eq_any(account_ids))
+        .select(ProfileRow::as_select())
+        .load(conn)
+}

@@ -656,17 +656,107 @@ pub struct WorkPreferences {
     pub needs_childcare: bool,
 }
 
-pub fn work_preferences(
-    c: &mut DbConnection,
-    account_id: &str,
-) -> Result<Option<WorkPreferences>, AppError> {
-    Ok(queries::find(c, account_id)?.map(|p| WorkPreferences {
+fn preferences_of(p: ProfileRow) -> WorkPreferences {
+    WorkPreferences {
         skills: serde_json::from_str(&p.skills).unwrap_or_default(),
         employment: Employment::parse(&p.employment).unwrap_or(Employment::Any),
         district: p.district,
         hours_per_week: p.hours_per_week,
         needs_childcare: p.needs_childcare,
-    }))
+    }
+}
+
+/// What a matching round needs of a seeker for one programme.
+#[derive(Debug, Clone)]
+pub struct MatchingFacts {
+    /// Eligible with a verified household, and her priority tier (1 is the highest).
+    pub tier: Option<u32>,
+    pub preferences: Option<WorkPreferences>,
+}
+
+/// Eligibility and preferences of many seekers for one programme, loaded in bulk (a round has
+/// tens of thousands of seekers).
+pub fn matching_facts(
+    c: &mut DbConnection,
+    programme: &crate::programmes::service::ProgrammeView,
+    account_ids: &[String],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<String, MatchingFacts>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(account_ids.len());
+    for chunk in account_ids.chunks(1000) {
+        let mut profiles: std::collections::HashMap<String, ProfileRow> =
+            queries::profiles_of(c, chunk)?
+                .into_iter()
+                .map(|p| (p.account_id.clone(), p))
+                .collect();
+        for h in queries::households_of(c, chunk)? {
+            let members: Vec<Member> = serde_json::from_str(&h.members).unwrap_or_default();
+            let situation = Situation {
+                per_capita_income_tiyn: h.per_capita_income_tiyn,
+                minors: h.minors,
+                has_disability: h.has_disability,
+                single_parent: household::single_parent(&members, today),
+                verified: HouseholdStatus::parse(&h.status) == Some(HouseholdStatus::Verified),
+            };
+            let d = programme_rules::decide(&programme.rules, &situation);
+            out.insert(
+                h.account_id.clone(),
+                MatchingFacts {
+                    tier: d.eligible.then_some(d.tier).flatten().map(|t| t as u32),
+                    preferences: profiles.remove(&h.account_id).map(preferences_of),
+                },
+            );
+        }
+        for id in chunk {
+            out.entry(id.clone()).or_insert_with(|| MatchingFacts {
+                tier: None,
+                preferences: profiles.remove(id).map(preferences_of),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What an organisation may see of an applicant: name, skills, languages and availability —
+/// never her IIN, income or household.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicantCard {
+    pub full_name: String,
+    pub district: String,
+    pub skills: Vec<String>,
+    pub languages: Vec<String>,
+    pub employment: Employment,
+    pub hours_per_week: i32,
+}
+
+pub fn applicant_cards(
+    c: &mut DbConnection,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, ApplicantCard>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in account_ids.chunks(1000) {
+        for p in queries::profiles_of(c, chunk)? {
+            out.insert(
+                p.account_id.clone(),
+                ApplicantCard {
+                    skills: serde_json::from_str(&p.skills).unwrap_or_default(),
+                    languages: serde_json::from_str(&p.languages).unwrap_or_default(),
+                    employment: Employment::parse(&p.employment).unwrap_or(Employment::Any),
+                    full_name: p.full_name,
+                    district: p.district,
+                    hours_per_week: p.hours_per_week,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+pub fn work_preferences(
+    c: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<WorkPreferences>, AppError> {
+    Ok(queries::find(c, account_id)?.map(preferences_of))
 }
 
 /// Today's date in Almaty, where periods and deadlines are counted.

@@ -344,3 +344,72 @@ impl TestApp {
         published
     }
 }
+
+/// A valid IIN of a woman born in the 1980s, distinct for each `n`, and her birth date.
+pub fn iin(n: u32) -> (String, String) {
+    let birth =
+        chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + chrono::Days::new(u64::from(n) * 37);
+    for k in 0..100u32 {
+        let body = format!("{}4{:04}", birth.format("%y%m%d"), (n * 97 + k) % 10_000);
+        let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+        let first: [u8; 11] = digits.try_into().unwrap();
+        if let Some(c) = social_jobs::kz::check_digit(&first) {
+            return (format!("{body}{c}"), birth.to_string());
+        }
+    }
+    unreachable!("no valid check digit")
+}
+
+impl TestApp {
+    /// A seeker with a confirmed email, a profile in `district`, and a household with `children`
+    /// minors (4+ is a large family: tier 1; fewer, with the first child's disability: tier 2)
+    /// verified by `admin`. Returns (account id, access token).
+    pub async fn eligible_seeker(
+        &self,
+        admin: &str,
+        n: u32,
+        children: usize,
+        district: &str,
+    ) -> (String, String) {
+        let (id, access, _) = self
+            .verified_account(&format!("mother{n}@example.kz"), "seeker")
+            .await;
+        let (iin, birth) = iin(n);
+        let mut p = profile(&iin);
+        p["district"] = json!(district);
+        let res = self
+            .client
+            .put(self.url("/api/v1/me/profile"))
+            .bearer_auth(&access)
+            .json(&p)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let salary = if children >= 4 { 15_000_000 } else { 5_000_000 };
+        let res = self
+            .client
+            .put(self.url("/api/v1/me/household"))
+            .bearer_auth(&access)
+            .json(&household(&birth, children, salary))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let h: Value = self
+            .post_json("/api/v1/me/household/submit", &json!({}), Some(&access))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let res = self
+            .post_json(
+                &format!("/api/v1/households/{}/verify", h["id"].as_str().unwrap()),
+                &json!({ "decision": "verified" }),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        (id, access)
+    }
+}

@@ -1,0 +1,222 @@
+//! Placements: a job place taken. The employer records when the work starts and ends.
+
+use actix_web::web::Data;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    offers::placement_names,
+    queries::{self, PlacementRow},
+};
+use crate::{
+    audit::{self, AuditEvent},
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        problem::{FieldMsg, Msg},
+    },
+    openings::service as openings,
+    startup::AppState,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementStatus {
+    AwaitingStart,
+    Active,
+    Ended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The subsidised period ran its course.
+    Completed,
+    /// Kept on permanent staff.
+    Hired,
+    Resigned,
+    Dismissed,
+    Other,
+}
+
+impl EndReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Completed => "completed",
+            EndReason::Hired => "hired",
+            EndReason::Resigned => "resigned",
+            EndReason::Dismissed => "dismissed",
+            EndReason::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlacementView {
+    pub id: String,
+    pub opening_id: String,
+    pub seeker_id: String,
+    pub seeker_name: String,
+    pub status: PlacementStatus,
+    pub started_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn view(r: PlacementRow, name: String) -> PlacementView {
+    PlacementView {
+        status: match r.status.as_str() {
+            "active" => PlacementStatus::Active,
+            "ended" => PlacementStatus::Ended,
+            _ => PlacementStatus::AwaitingStart,
+        },
+        id: r.id,
+        opening_id: r.opening_id,
+        seeker_id: r.seeker_id,
+        seeker_name: name,
+        started_on: r.started_on,
+        ended_on: r.ended_on,
+        end_reason: r.end_reason,
+        created_at: r.created_at.and_utc(),
+    }
+}
+
+pub async fn of_opening(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    opening_id: String,
+) -> Result<Vec<PlacementView>, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let user = user.clone();
+    state
+        .db
+        .run(move |c| {
+            openings::owned_by_caller(c, &user, &opening_id)?;
+            let rows = queries::placements_of_opening(c, &opening_id)?;
+            let names = placement_names(c, &rows)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let name = names.get(&r.seeker_id).cloned().unwrap_or_default();
+                    view(r, name)
+                })
+                .collect())
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementStart {
+    /// The first day worked.
+    pub started_on: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementEnd {
+    /// The last day worked.
+    pub ended_on: NaiveDate,
+    pub reason: EndReason,
+}
+
+/// Records a change of a placement of the caller's organisation, audited.
+async fn change(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    apply: impl FnOnce(&PlacementRow) -> Result<PlacementRow, AppError> + Send + 'static,
+    action: &'static str,
+) -> Result<PlacementView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let before = queries::placement(c, &id)?.ok_or(AppError::NotFound)?;
+            openings::owned_by_caller(c, &user, &before.opening_id)?;
+            let after = apply(&before)?;
+            queries::update_placement(c, &after)?;
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action,
+                    entity: "placement",
+                    entity_id: &after.id,
+                    before: Some(serde_json::json!({ "status": before.status, "started_on": before.started_on })),
+                    after: Some(serde_json::json!({
+                        "status": after.status, "started_on": after.started_on,
+                        "ended_on": after.ended_on, "end_reason": after.end_reason,
+                    })),
+                },
+            )?;
+            let name = placement_names(c, std::slice::from_ref(&after))?
+                .remove(&after.seeker_id)
+                .unwrap_or_default();
+            Ok(view(after, name))
+        })
+        .await
+}
+
+pub async fn start(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    input: PlacementStart,
+) -> Result<PlacementView, AppError> {
+    change(
+        state,
+        user,
+        id,
+        move |p| {
+            if p.status != "awaiting_start" {
+                return Err(AppError::Conflict(Msg::PlacementNotAwaitingStart));
+            }
+            Ok(PlacementRow {
+                status: "active".into(),
+                started_on: Some(input.started_on),
+                updated_at: crate::db::now(),
+                ..p.clone()
+            })
+        },
+        "placement.started",
+    )
+    .await
+}
+
+pub async fn end(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    input: PlacementEnd,
+) -> Result<PlacementView, AppError> {
+    change(
+        state,
+        user,
+        id,
+        move |p| {
+            if p.status != "active" {
+                return Err(AppError::Conflict(Msg::PlacementNotActive));
+            }
+            if p.started_on.is_some_and(|s| input.ended_on < s) {
+                return Err(AppError::field(
+                    "ended_on",
+                    FieldMsg::MustBeAfter {
+                        field: "started_on",
+                    },
+                ));
+            }
+            Ok(PlacementRow {
+                status: "ended".into(),
+                ended_on: Some(input.ended_on),
+                end_reason: Some(input.reason.as_str().to_owned()),
+                updated_at: crate::db::now(),
+                ..p.clone()
+            })
+        },
+        "placement.ended",
+    )
+    .await
+}

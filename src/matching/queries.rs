@@ -1,0 +1,519 @@
+//! The only code that touches `applications`, `matching_rounds`, `round_results`, `offers`,
+//! `placements` and `enrollments`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::{
+    db::{
+        DbConnection,
+        schema::{applications, enrollments, matching_rounds, offers, placements, round_results},
+    },
+    dispatch,
+};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = applications)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub programme_id: String,
+    pub rank: i32,
+    pub status: String,
+    pub last_round_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Statuses of applications that still stand (count towards the limit and hold a rank).
+pub const LIVE: [&str; 4] = ["submitted", "offered", "accepted", "not_matched"];
+/// Statuses a round considers.
+pub const WAITING: [&str; 2] = ["submitted", "not_matched"];
+
+pub fn insert_application(c: &mut DbConnection, row: &ApplicationRow) -> QueryResult<()> {
+    diesel::insert_into(applications::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn application(c: &mut DbConnection, id: &str) -> QueryResult<Option<ApplicationRow>> {
+    applications::table
+        .filter(applications::id.eq(id))
+        .select(ApplicationRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Her live applications to a programme, in her order.
+pub fn live_in_programme(
+    c: &mut DbConnection,
+    seeker: &str,
+    programme: &str,
+) -> QueryResult<Vec<ApplicationRow>> {
+    applications::table
+        .filter(applications::seeker_id.eq(seeker))
+        .filter(applications::programme_id.eq(programme))
+        .filter(applications::status.eq_any(LIVE))
+        .order((applications::rank, applications::created_at))
+        .select(ApplicationRow::as_select())
+        .load(c)
+}
+
+pub fn of_seeker(c: &mut DbConnection, seeker: &str) -> QueryResult<Vec<ApplicationRow>> {
+    applications::table
+        .filter(applications::seeker_id.eq(seeker))
+        .order((
+            applications::programme_id,
+            applications::rank,
+            applications::created_at,
+        ))
+        .select(ApplicationRow::as_select())
+        .load(c)
+}
+
+pub fn of_opening(c: &mut DbConnection, opening: &str) -> QueryResult<Vec<ApplicationRow>> {
+    applications::table
+        .filter(applications::opening_id.eq(opening))
+        .filter(applications::status.ne("withdrawn"))
+        .order(applications::created_at)
+        .select(ApplicationRow::as_select())
+        .load(c)
+}
+
+pub fn set_rank(c: &mut DbConnection, id: &str, rank: i32, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id)))
+        .set((
+            applications::rank.eq(rank),
+            applications::updated_at.eq(now),
+        ))
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Moves an application from one of `from` to `to`; false if it was in none of them.
+pub fn set_status(
+    c: &mut DbConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        applications::table
+            .filter(applications::id.eq(id))
+            .filter(applications::status.eq_any(from)),
+    )
+    .set((
+        applications::status.eq(to),
+        applications::updated_at.eq(now),
+    ))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+/// Every application a round of this programme and kind considers: waiting ones of seekers who
+/// hold no pending offer and no accepted place in the programme.
+pub fn waiting_for_round(
+    c: &mut DbConnection,
+    programme: &str,
+    opening_ids: &[String],
+) -> QueryResult<Vec<ApplicationRow>> {
+    let held: std::collections::HashSet<String> = applications::table
+        .filter(applications::programme_id.eq(programme))
+        .filter(applications::status.eq_any(["offered", "accepted"]))
+        .select(applications::seeker_id)
+        .load::<String>(c)?
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for chunk in opening_ids.chunks(1000) {
+        out.extend(
+            applications::table
+                .filter(applications::programme_id.eq(programme))
+                .filter(applications::opening_id.eq_any(chunk))
+                .filter(applications::status.eq_any(WAITING))
+                .select(ApplicationRow::as_select())
+                .load::<ApplicationRow>(c)?
+                .into_iter()
+                .filter(|a| !held.contains(&a.seeker_id)),
+        );
+    }
+    Ok(out)
+}
+
+/// Marks a round's applications (by id, chunked) with `status` and the round.
+pub fn mark_considered(
+    c: &mut DbConnection,
+    ids: &[String],
+    status: &str,
+    round: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for chunk in ids.chunks(1000) {
+        diesel::update(applications::table.filter(applications::id.eq_any(chunk)))
+            .set((
+                applications::status.eq(status),
+                applications::last_round_id.eq(round),
+                applications::updated_at.eq(now),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+// --- rounds ---
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = matching_rounds)]
+pub struct RoundRow {
+    pub id: String,
+    pub programme_id: String,
+    pub kind: String,
+    pub status: String,
+    pub seed: i64,
+    pub rules_version: i32,
+    pub algorithm: String,
+    pub snapshot: Option<String>,
+    pub progress: i32,
+    pub seekers: i32,
+    pub applications: i32,
+    pub offers: i32,
+    pub error: Option<String>,
+    pub started_by: String,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_round(c: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(matching_rounds::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// A round without its (possibly large) snapshot.
+pub fn round(c: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+    matching_rounds::table
+        .filter(matching_rounds::id.eq(id))
+        .select((
+            matching_rounds::id,
+            matching_rounds::programme_id,
+            matching_rounds::kind,
+            matching_rounds::status,
+            matching_rounds::seed,
+            matching_rounds::rules_version,
+            matching_rounds::algorithm,
+            None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
+            matching_rounds::progress,
+            matching_rounds::seekers,
+            matching_rounds::applications,
+            matching_rounds::offers,
+            matching_rounds::error,
+            matching_rounds::started_by,
+            matching_rounds::created_at,
+            matching_rounds::finished_at,
+        ))
+        .first(c)
+        .optional()
+}
+
+pub fn snapshot(c: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    matching_rounds::table
+        .filter(matching_rounds::id.eq(id))
+        .select(matching_rounds::snapshot)
+        .first::<Option<String>>(c)
+        .optional()
+        .map(Option::flatten)
+}
+
+pub fn store_snapshot(
+    c: &mut DbConnection,
+    id: &str,
+    snapshot: &str,
+    seekers: i32,
+    applications: i32,
+) -> QueryResult<()> {
+    diesel::update(matching_rounds::table.filter(matching_rounds::id.eq(id)))
+        .set((
+            matching_rounds::snapshot.eq(snapshot),
+            matching_rounds::seekers.eq(seekers),
+            matching_rounds::applications.eq(applications),
+            matching_rounds::progress.eq(40),
+        ))
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn set_progress(c: &mut DbConnection, id: &str, progress: i32) -> QueryResult<()> {
+    diesel::update(matching_rounds::table.filter(matching_rounds::id.eq(id)))
+        .set(matching_rounds::progress.eq(progress))
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Ends a running round; false if it was not running.
+pub fn finish_round(
+    c: &mut DbConnection,
+    id: &str,
+    status: &str,
+    offers: i32,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        matching_rounds::table
+            .filter(matching_rounds::id.eq(id))
+            .filter(matching_rounds::status.eq("running")),
+    )
+    .set((
+        matching_rounds::status.eq(status),
+        matching_rounds::offers.eq(offers),
+        matching_rounds::error.eq(error),
+        matching_rounds::progress.eq(100),
+        matching_rounds::finished_at.eq(now),
+    ))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = round_results)]
+pub struct ResultRow {
+    pub round_id: String,
+    pub application_id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub offered: bool,
+    pub explanation: String,
+}
+
+pub fn insert_results(c: &mut DbConnection, rows: &[ResultRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(1000) {
+        dispatch!(c, |c| diesel::insert_into(round_results::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// A page of a round's results, by application id.
+pub fn results(
+    c: &mut DbConnection,
+    round: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ResultRow>> {
+    let mut q = round_results::table
+        .filter(round_results::round_id.eq(round))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(round_results::application_id.gt(a.to_owned()));
+    }
+    q.order(round_results::application_id)
+        .limit(limit)
+        .select(ResultRow::as_select())
+        .load(c)
+}
+
+/// The explanations of the given (round, application) pairs.
+pub fn results_for(
+    c: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<Vec<ResultRow>> {
+    round_results::table
+        .filter(round_results::application_id.eq_any(application_ids))
+        .select(ResultRow::as_select())
+        .load(c)
+}
+
+// --- offers ---
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offers)]
+pub struct OfferRow {
+    pub id: String,
+    pub round_id: String,
+    pub application_id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_offers(c: &mut DbConnection, rows: &[OfferRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(1000) {
+        dispatch!(c, |c| diesel::insert_into(offers::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+pub fn offer(c: &mut DbConnection, id: &str) -> QueryResult<Option<OfferRow>> {
+    offers::table
+        .filter(offers::id.eq(id))
+        .select(OfferRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn offers_of(c: &mut DbConnection, seeker: &str) -> QueryResult<Vec<OfferRow>> {
+    offers::table
+        .filter(offers::seeker_id.eq(seeker))
+        .order(offers::created_at.desc())
+        .select(OfferRow::as_select())
+        .load(c)
+}
+
+/// Pending offers per opening (they hold places until answered).
+pub fn pending_per_opening(
+    c: &mut DbConnection,
+    opening_ids: &[String],
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in opening_ids.chunks(1000) {
+        out.extend(
+            offers::table
+                .filter(offers::status.eq("pending"))
+                .filter(offers::opening_id.eq_any(chunk))
+                .group_by(offers::opening_id)
+                .select((offers::opening_id, diesel::dsl::count_star()))
+                .load::<(String, i64)>(c)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Moves a pending offer to `to`; false when it was no longer pending (another request won).
+pub fn decide_offer(
+    c: &mut DbConnection,
+    id: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        offers::table
+            .filter(offers::id.eq(id))
+            .filter(offers::status.eq("pending")),
+    )
+    .set((offers::status.eq(to), offers::decided_at.eq(now)))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+pub fn expired_offers(
+    c: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OfferRow>> {
+    offers::table
+        .filter(offers::status.eq("pending"))
+        .filter(offers::expires_at.le(now))
+        .order(offers::expires_at)
+        .limit(limit)
+        .select(OfferRow::as_select())
+        .load(c)
+}
+
+pub fn offers_to_remind(
+    c: &mut DbConnection,
+    now: NaiveDateTime,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OfferRow>> {
+    offers::table
+        .filter(offers::status.eq("pending"))
+        .filter(offers::reminded_at.is_null())
+        .filter(offers::expires_at.gt(now))
+        .filter(offers::expires_at.le(before))
+        .order(offers::expires_at)
+        .limit(limit)
+        .select(OfferRow::as_select())
+        .load(c)
+}
+
+pub fn mark_reminded(c: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        offers::table
+            .filter(offers::id.eq(id))
+            .filter(offers::reminded_at.is_null()),
+    )
+    .set(offers::reminded_at.eq(now))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+// --- placements and enrollments ---
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = placements)]
+#[diesel(treat_none_as_null = true)]
+pub struct PlacementRow {
+    pub id: String,
+    pub offer_id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub status: String,
+    pub started_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_placement(c: &mut DbConnection, row: &PlacementRow) -> QueryResult<()> {
+    diesel::insert_into(placements::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn placement(c: &mut DbConnection, id: &str) -> QueryResult<Option<PlacementRow>> {
+    placements::table
+        .filter(placements::id.eq(id))
+        .select(PlacementRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn placements_of_opening(
+    c: &mut DbConnection,
+    opening: &str,
+) -> QueryResult<Vec<PlacementRow>> {
+    placements::table
+        .filter(placements::opening_id.eq(opening))
+        .order(placements::created_at)
+        .select(PlacementRow::as_select())
+        .load(c)
+}
+
+pub fn update_placement(c: &mut DbConnection, row: &PlacementRow) -> QueryResult<()> {
+    diesel::update(placements::table.filter(placements::id.eq(&row.id)))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enrollments)]
+pub struct EnrollmentRow {
+    pub id: String,
+    pub offer_id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_enrollment(c: &mut DbConnection, row: &EnrollmentRow) -> QueryResult<()> {
+    diesel::insert_into(enrollments::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}

@@ -1,0 +1,601 @@
+//! Matching rounds: a case worker starts one; a background job loads the snapshot (stored with the
+//! round before anything is computed), runs the pure algorithm, and persists every result, offer
+//! and email in one transaction — so a round that fails leaves no partial offers, and re-running
+//! from the stored snapshot and seed gives the same result.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::web::Data;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    algorithm::{self, Application, Market, Seeker},
+    explain::Outcome,
+    queries::{self, ApplicationRow, OfferRow, ResultRow, RoundRow},
+};
+use crate::{
+    audit::{self, AuditEvent},
+    config::Settings,
+    db::{Db, DbConnection},
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        locale::Locale,
+        problem::{FieldMsg, Msg},
+    },
+    jobs::{Job, JobContext, JobError, JobRequest},
+    notifications::{EmailTemplate, notify},
+    openings::{model::OpeningKind, service as openings},
+    seekers::service::almaty_today,
+    startup::AppState,
+};
+
+/// The job kind that runs a round.
+pub const RUN_MATCHING_ROUND: &str = "run_matching_round";
+/// Names the algorithm and its tie-breaking, stored with every round.
+pub const ALGORITHM: &str = "seeker-proposing-deferred-acceptance/single-lottery/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundStatus {
+    Running,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    pub programme_id: String,
+    /// `job` or `course`: which openings of the programme the round gives out.
+    pub kind: OpeningKind,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoundView {
+    pub id: String,
+    pub programme_id: String,
+    pub kind: OpeningKind,
+    pub status: RoundStatus,
+    /// 0–100.
+    pub progress: i32,
+    /// The lottery seed (with the stored snapshot, reproduces the round).
+    pub seed: i64,
+    pub rules_version: i32,
+    pub algorithm: String,
+    pub seekers: i32,
+    pub applications: i32,
+    pub offers: i32,
+    /// Set when the round failed (details are in the service's log).
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+fn view(r: RoundRow) -> Result<RoundView, AppError> {
+    Ok(RoundView {
+        kind: OpeningKind::parse(&r.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
+        status: match r.status.as_str() {
+            "running" => RoundStatus::Running,
+            "completed" => RoundStatus::Completed,
+            _ => RoundStatus::Failed,
+        },
+        id: r.id,
+        programme_id: r.programme_id,
+        progress: r.progress,
+        seed: r.seed,
+        rules_version: r.rules_version,
+        algorithm: r.algorithm,
+        seekers: r.seekers,
+        applications: r.applications,
+        offers: r.offers,
+        error: r.error,
+        created_at: r.created_at.and_utc(),
+        finished_at: r.finished_at.map(|t| t.and_utc()),
+    })
+}
+
+/// Starts a round (202): the database refuses a second running round for the same programme
+/// and kind.
+pub async fn start(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    input: NewRound,
+) -> Result<RoundView, AppError> {
+    user.require(Permission::RunMatching)?;
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let programme = crate::programmes::service::find(c, &input.programme_id)?
+                .ok_or_else(|| AppError::field("programme_id", FieldMsg::Unknown))?;
+            if programme.kind.as_str() != input.kind.programme_kind() {
+                return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+            }
+            let row = RoundRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                programme_id: programme.id.clone(),
+                kind: input.kind.as_str().to_owned(),
+                status: "running".into(),
+                // Positive, so it reads the same in every tool.
+                seed: (rand::random::<u64>() >> 1) as i64,
+                rules_version: programme.version,
+                algorithm: ALGORITHM.into(),
+                snapshot: None,
+                progress: 0,
+                seekers: 0,
+                applications: 0,
+                offers: 0,
+                error: None,
+                started_by: user.account_id.clone(),
+                created_at: crate::db::now(),
+                finished_at: None,
+            };
+            start_in(c, &row).map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => AppError::Conflict(Msg::RoundAlreadyRunning),
+                other => other.into(),
+            })?;
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "matching_round.started",
+                    entity: "matching_round",
+                    entity_id: &row.id,
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "programme_id": row.programme_id, "kind": row.kind,
+                        "seed": row.seed, "rules_version": row.rules_version,
+                    })),
+                },
+            )?;
+            view(row)
+        })
+        .await
+}
+
+/// Inserts a running round and its job (also used by `seed-demo`).
+pub fn start_in(c: &mut DbConnection, row: &RoundRow) -> diesel::QueryResult<()> {
+    queries::insert_round(c, row)?;
+    crate::jobs::enqueue(
+        c,
+        &JobRequest {
+            kind: RUN_MATCHING_ROUND.into(),
+            payload: serde_json::json!({ "round_id": row.id }),
+            dedup_key: format!("matching_round:{}", row.id),
+            run_at: None,
+            scheduled_for: None,
+        },
+    )?;
+    Ok(())
+}
+
+pub async fn get(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+) -> Result<RoundView, AppError> {
+    user.require(Permission::RunMatching)?;
+    state
+        .db
+        .run(move |c| view(queries::round(c, &id)?.ok_or(AppError::NotFound)?))
+        .await
+}
+
+// --- the run ---
+
+/// The algorithm's input with the ids it stands for: stored with the round before computing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub market: Market,
+    pub today: NaiveDate,
+    pub seeker_ids: Vec<String>,
+    pub opening_ids: Vec<String>,
+    /// Per seeker, her applications' ids in the order of `market.seekers[i].applications`.
+    pub application_ids: Vec<Vec<String>>,
+    /// Applications of seekers not eligible at the round: (application, seeker, opening).
+    pub ineligible: Vec<(String, String, String)>,
+}
+
+/// Reads everything the round decides on, in one transaction.
+pub fn build_snapshot(c: &mut DbConnection, round: &RoundRow) -> Result<Snapshot, AppError> {
+    let today = almaty_today();
+    let programme = crate::programmes::service::find(c, &round.programme_id)?
+        .ok_or_else(|| internal(anyhow::anyhow!("programme of a round vanished")))?;
+    let kind = OpeningKind::parse(&round.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?;
+    let openings = openings::published_in(c, &round.programme_id, kind)?;
+    let opening_ids: Vec<String> = openings.iter().map(|o| o.id.clone()).collect();
+    let pending: HashMap<String, i64> = queries::pending_per_opening(c, &opening_ids)?
+        .into_iter()
+        .collect();
+    // Places to give: capacity less places taken and places held by unanswered offers.
+    let capacities: Vec<u32> = openings
+        .iter()
+        .map(|o| {
+            let held = i64::from(o.places_given) + pending.get(&o.id).copied().unwrap_or(0);
+            (i64::from(o.capacity) - held).max(0) as u32
+        })
+        .collect();
+    let index: HashMap<&str, usize> = opening_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut by_seeker: BTreeMap<String, Vec<ApplicationRow>> = BTreeMap::new();
+    for a in queries::waiting_for_round(c, &round.programme_id, &opening_ids)? {
+        by_seeker.entry(a.seeker_id.clone()).or_default().push(a);
+    }
+    let seeker_ids: Vec<String> = by_seeker.keys().cloned().collect();
+    let facts = crate::seekers::service::matching_facts(c, &programme, &seeker_ids, today)?;
+    let mut snapshot = Snapshot {
+        market: Market {
+            capacities: capacities.clone(),
+            seekers: Vec::new(),
+        },
+        today,
+        seeker_ids: Vec::new(),
+        opening_ids: opening_ids.clone(),
+        application_ids: Vec::new(),
+        ineligible: Vec::new(),
+    };
+    for (seeker, mut apps) in by_seeker {
+        apps.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.created_at.cmp(&b.created_at)));
+        let f = facts.get(&seeker);
+        let Some(tier) = f.and_then(|f| f.tier) else {
+            snapshot
+                .ineligible
+                .extend(apps.into_iter().map(|a| (a.id, a.seeker_id, a.opening_id)));
+            continue;
+        };
+        let mut ids = Vec::new();
+        let mut applications = Vec::new();
+        for a in apps {
+            let Some(&o) = index.get(a.opening_id.as_str()) else {
+                continue;
+            };
+            let fit = match f.and_then(|f| f.preferences.as_ref()) {
+                Some(p) => openings[o].fit(p, capacities[o] as i32).score,
+                None => 0,
+            };
+            applications.push(Application {
+                opening: o,
+                tier,
+                fit,
+            });
+            ids.push(a.id);
+        }
+        snapshot.market.seekers.push(Seeker {
+            lottery: 0,
+            applications,
+        });
+        snapshot.application_ids.push(ids);
+        snapshot.seeker_ids.push(seeker);
+    }
+    // Single tie-breaking: one lottery position per seeker, drawn from the round's seed.
+    let positions = algorithm::lottery(round.seed as u64, snapshot.market.seekers.len());
+    for (s, p) in snapshot.market.seekers.iter_mut().zip(positions) {
+        s.lottery = p;
+    }
+    Ok(snapshot)
+}
+
+/// What persisting produced, for the round's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Persisted {
+    pub offers: usize,
+}
+
+/// Writes the results, offers, application statuses and emails, and completes the round — all in
+/// the caller's transaction.
+pub fn persist(
+    c: &mut DbConnection,
+    round: &RoundRow,
+    snapshot: &Snapshot,
+    outcome: &algorithm::Outcome,
+    settings: &Settings,
+) -> Result<Persisted, AppError> {
+    let now = crate::db::now();
+    let expires_at = now + Duration::days(i64::from(settings.offer_ttl_days));
+    let mut results = Vec::new();
+    let mut offers = Vec::new();
+    let mut offered_ids = Vec::new();
+    let mut not_matched_ids = Vec::new();
+    // Per seeker without an offer: the outcome of her first choice, for her email.
+    let mut first_reason: Vec<(String, Outcome, usize)> = Vec::new();
+    for (i, seeker) in snapshot.seeker_ids.iter().enumerate() {
+        let explanations = outcome.explanations.get(i).cloned().unwrap_or_default();
+        for (j, app_id) in snapshot.application_ids[i].iter().enumerate() {
+            let o: Outcome = explanations
+                .get(j)
+                .copied()
+                .map(Outcome::from)
+                .unwrap_or(Outcome::NoPlaces);
+            let opening = snapshot.market.seekers[i].applications[j].opening;
+            let opening_id = snapshot.opening_ids[opening].clone();
+            if o.offered() {
+                offered_ids.push(app_id.clone());
+                offers.push(OfferRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    round_id: round.id.clone(),
+                    application_id: app_id.clone(),
+                    seeker_id: seeker.clone(),
+                    opening_id: opening_id.clone(),
+                    status: "pending".into(),
+                    expires_at,
+                    reminded_at: None,
+                    decided_at: None,
+                    created_at: now,
+                });
+            } else {
+                not_matched_ids.push(app_id.clone());
+            }
+            if j == 0 && outcome.assignment.get(i).copied().flatten().is_none() {
+                first_reason.push((seeker.clone(), o, opening));
+            }
+            results.push(ResultRow {
+                round_id: round.id.clone(),
+                application_id: app_id.clone(),
+                seeker_id: seeker.clone(),
+                opening_id,
+                offered: o.offered(),
+                explanation: serde_json::to_string(&o).map_err(internal)?,
+            });
+        }
+    }
+    for (app, seeker, opening) in &snapshot.ineligible {
+        not_matched_ids.push(app.clone());
+        results.push(ResultRow {
+            round_id: round.id.clone(),
+            application_id: app.clone(),
+            seeker_id: seeker.clone(),
+            opening_id: opening.clone(),
+            offered: false,
+            explanation: serde_json::to_string(&Outcome::NotEligible).map_err(internal)?,
+        });
+    }
+    queries::insert_results(c, &results)?;
+    queries::insert_offers(c, &offers)?;
+    queries::mark_considered(c, &offered_ids, "offered", &round.id, now)?;
+    queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
+
+    // Emails: each offer, and one note to each seeker left without one.
+    let facts = openings::facts_of_many(c, &snapshot.opening_ids)?;
+    let mut to_notify: Vec<String> = offers.iter().map(|o| o.seeker_id.clone()).collect();
+    to_notify.extend(first_reason.iter().map(|(s, _, _)| s.clone()));
+    let contacts = crate::accounts::service::contacts(c, &to_notify)?;
+    let orgs: HashMap<String, String> = crate::organisations::service::names(
+        c,
+        &facts
+            .values()
+            .map(|f| f.organisation_id.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let link = format!("{}/offers", settings.public_url.trim_end_matches('/'));
+    let expires_local = expires_at
+        .and_utc()
+        .with_timezone(&chrono_tz::Asia::Almaty)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    for o in &offers {
+        let (Some((to, locale)), Some(f)) = (contacts.get(&o.seeker_id), facts.get(&o.opening_id))
+        else {
+            continue;
+        };
+        let data = serde_json::json!({
+            "step": "made", "kind": f.kind, "opening_title": openings::title_in(f, *locale),
+            "organisation_name": orgs.get(&f.organisation_id), "expires_at": expires_local,
+            "start_date": f.start_date, "link": link,
+        });
+        notify(
+            c,
+            to,
+            EmailTemplate::OfferUpdate,
+            *locale,
+            data,
+            &format!("offer_made:{}", o.id),
+        )?;
+    }
+    for (seeker, reason, opening) in &first_reason {
+        let (Some((to, locale)), Some(f)) = (
+            contacts.get(seeker),
+            facts.get(&snapshot.opening_ids[*opening]),
+        ) else {
+            continue;
+        };
+        let data = serde_json::json!({
+            "step": "not_matched", "kind": f.kind, "opening_title": openings::title_in(f, *locale),
+            "organisation_name": orgs.get(&f.organisation_id), "reason": reason.text(*locale),
+            "link": link,
+        });
+        notify(
+            c,
+            to,
+            EmailTemplate::OfferUpdate,
+            *locale,
+            data,
+            &format!("not_matched:{}:{seeker}", round.id),
+        )?;
+    }
+    if !queries::finish_round(c, &round.id, "completed", offers.len() as i32, None, now)? {
+        // Someone else finished it meanwhile: keep nothing of this run.
+        return Err(AppError::Conflict(Msg::RoundAlreadyRunning));
+    }
+    Ok(Persisted {
+        offers: offers.len(),
+    })
+}
+
+/// Runs a round to its end: load (or reuse) the snapshot, compute, persist. Any failure marks
+/// the round `failed` and leaves nothing of it but the snapshot.
+pub async fn run(db: &Db, settings: &Settings, round_id: &str) -> Result<RoundStatus, AppError> {
+    let id = round_id.to_owned();
+    let prepared = db
+        .transaction(move |c| {
+            let Some(round) = queries::round(c, &id)? else {
+                return Ok(None);
+            };
+            if round.status != "running" {
+                return Ok(None);
+            }
+            // A round re-run after a crash uses the snapshot it stored, not today's data.
+            let snapshot = match queries::snapshot(c, &id)? {
+                Some(s) => serde_json::from_str::<Snapshot>(&s).map_err(internal)?,
+                None => {
+                    let s = build_snapshot(c, &round)?;
+                    let json = serde_json::to_string(&s).map_err(internal)?;
+                    let applications =
+                        s.application_ids.iter().map(Vec::len).sum::<usize>() + s.ineligible.len();
+                    queries::store_snapshot(
+                        c,
+                        &id,
+                        &json,
+                        s.seeker_ids.len() as i32,
+                        applications as i32,
+                    )?;
+                    s
+                }
+            };
+            Ok::<_, AppError>(Some((round, snapshot)))
+        })
+        .await;
+    let (round, snapshot) = match prepared {
+        Ok(Some(p)) => p,
+        Ok(None) => return Ok(RoundStatus::Completed),
+        Err(e) => return fail(db, round_id, e).await,
+    };
+    let (snapshot, outcome) = match tokio::task::spawn_blocking(move || {
+        let outcome = algorithm::deferred_acceptance(&snapshot.market);
+        (snapshot, outcome)
+    })
+    .await
+    {
+        Ok(done) => done,
+        Err(e) => return fail(db, round_id, internal(e)).await,
+    };
+    let settings = settings.clone();
+    let persisted = db
+        .transaction(move |c| {
+            queries::set_progress(c, &round.id, 70)?;
+            persist(c, &round, &snapshot, &outcome, &settings)
+        })
+        .await;
+    match persisted {
+        Ok(p) => {
+            tracing::info!(
+                round = round_id,
+                offers = p.offers,
+                "matching round completed"
+            );
+            Ok(RoundStatus::Completed)
+        }
+        Err(e) => fail(db, round_id, e).await,
+    }
+}
+
+async fn fail(db: &Db, round_id: &str, e: AppError) -> Result<RoundStatus, AppError> {
+    tracing::error!(round = round_id, error = ?e, "matching round failed");
+    let id = round_id.to_owned();
+    db.transaction(move |c| {
+        queries::finish_round(
+            c,
+            &id,
+            "failed",
+            0,
+            Some("the round failed; nothing of it was kept; start a new one"),
+            crate::db::now(),
+        )
+        .map_err(AppError::from)
+    })
+    .await?;
+    Ok(RoundStatus::Failed)
+}
+
+/// The `run_matching_round` job. A failed round is recorded on the round, not retried: the case
+/// worker starts a new one. If the process dies mid-round the job's lease lapses and the round is
+/// run again from its stored snapshot.
+pub async fn round_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let id = payload["round_id"]
+        .as_str()
+        .ok_or_else(|| JobError::Permanent("no round_id".into()))?;
+    run(&ctx.db, &ctx.settings, id)
+        .await
+        .map_err(|e| JobError::Retry(format!("{e:?}")))?;
+    Ok(())
+}
+
+// --- results ---
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultView {
+    pub application_id: String,
+    pub seeker_id: String,
+    pub opening_id: String,
+    pub offered: bool,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The explanation in kk, ru and en.
+    pub text: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultPage {
+    pub round: RoundView,
+    pub items: Vec<ResultView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every application's outcome with its explanation, by application id (case workers).
+pub async fn results(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<ResultPage, AppError> {
+    user.require(Permission::RunMatching)?;
+    state
+        .db
+        .run(move |c| {
+            let round = view(queries::round(c, &id)?.ok_or(AppError::NotFound)?)?;
+            let mut rows = queries::results(c, &id, cursor.as_deref(), limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = more
+                .then(|| rows.last().map(|r| r.application_id.clone()))
+                .flatten();
+            let items = rows
+                .into_iter()
+                .map(|r| {
+                    let outcome: Outcome =
+                        serde_json::from_str(&r.explanation).map_err(internal)?;
+                    Ok(ResultView {
+                        text: Locale::ALL
+                            .iter()
+                            .map(|l| (l.code().to_owned(), outcome.text(*l)))
+                            .collect(),
+                        application_id: r.application_id,
+                        seeker_id: r.seeker_id,
+                        opening_id: r.opening_id,
+                        offered: r.offered,
+                        outcome,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(ResultPage {
+                round,
+                items,
+                next_cursor,
+            })
+        })
+        .await
+}
