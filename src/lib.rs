@@ -2,6 +2,7 @@
 //! and the tests both assemble it through [`startup::Application::build`].
 
 pub mod accounts;
+pub mod attendance;
 pub mod audit;
 pub mod config;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod matching;
 pub mod notifications;
 pub mod openings;
 pub mod organisations;
+pub mod payouts;
 pub mod programmes;
 pub mod seekers;
 pub mod startup;

@@ -29,6 +29,11 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<(web::Data<AppState>, Vec<String>)> {
         let db = connect(&settings)?;
         let applied = db.migrate().await.context("running database migrations")?;
+        if db.backend() == crate::db::Backend::Sqlite {
+            db.analyze(false)
+                .await
+                .context("refreshing SQLite's planner statistics")?;
+        }
         if !applied.is_empty() {
             tracing::info!(
                 count = applied.len(),

@@ -414,6 +414,66 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 404, 404, 403, 403, 404],
         },
         Row {
+            method: "GET",
+            template: "/api/v1/courses/{id}/sessions",
+            path: "/api/v1/courses/{course}/sessions",
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/courses/{id}/sessions",
+            path: "/api/v1/courses/{course}/sessions",
+            body: Some(
+                json!({ "action": "add", "date": "2026-02-03", "start_time": "10:00", "end_time": "12:00" }),
+            ),
+            expect: [401, 403, 403, 200, 403, 403, 403],
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/sessions/{id}/attendance",
+            path: "/api/v1/sessions/{session}/attendance",
+            body: Some(json!({ "entries": [] })),
+            // The provider gets past the checks to the empty list.
+            expect: [401, 403, 403, 422, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/sessions/{id}/attendance",
+            path: "/api/v1/sessions/{session}/attendance",
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/courses/{id}/periods/{period}/close",
+            path: "/api/v1/courses/{course}/periods/2026-01/close",
+            body: None,
+            expect: [401, 403, 403, 200, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/courses/{id}/periods/{period}/reopen",
+            path: "/api/v1/courses/{course}/periods/2026-01/reopen",
+            body: None,
+            // The case worker reopens it; by the admin's turn it is open.
+            expect: [401, 403, 403, 403, 200, 409, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/enrollments",
+            path: "/api/v1/me/enrollments",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/enrollments/{id}/attendance",
+            path: "/api/v1/me/enrollments/no-such-enrollment/attendance",
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/jobs/{name}/run",
             path: "/api/v1/jobs/purge_finished_jobs/run",
@@ -512,13 +572,18 @@ backend_tests! {
         let closable = app.published(&employer, &common::api::job_opening(&jobs)).await["id"].as_str().unwrap().to_owned();
         let draft: Value = app.post_json("/api/v1/openings", &common::api::job_opening(&jobs), Some(&employer)).await.json().await.unwrap();
         let draft = draft["id"].as_str().unwrap().to_owned();
+        let courses: Value = app.post_json("/api/v1/programmes", &common::api::programme_in_force("courses"), Some(&admin)).await.json().await.unwrap();
+        let course = app.published(&provider, &common::api::course_opening(courses["id"].as_str().unwrap())).await["id"].as_str().unwrap().to_owned();
+        let yesterday = common::api::day(-1);
+        let session: Value = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": yesterday, "start_time": "10:00", "end_time": "12:00" }), Some(&provider)).await.json().await.unwrap();
+        let session = session["id"].as_str().unwrap().to_owned();
         let round: Value = app.post_json("/api/v1/matching-rounds", &json!({ "programme_id": programme_id, "kind": "job" }), Some(&admin)).await.json().await.unwrap();
         let round = round["id"].as_str().unwrap().to_owned();
         let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
 
         let mut failures = Vec::new();
         for row in rows() {
-            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap()).replace("{opening}", &opening).replace("{draft}", &draft).replace("{closable}", &closable).replace("{round}", &round);
+            let mut path = row.path.replace("{programme}", &programme_id).replace("{org}", &org_ids[0]).replace("{staff}", victim["id"].as_str().unwrap()).replace("{opening}", &opening).replace("{draft}", &draft).replace("{closable}", &closable).replace("{round}", &round).replace("{course}", &course).replace("{session}", &session);
             if path.contains("{household}") {
                 let household: Value = app.get_as("/api/v1/me/household", tokens[1].as_deref().unwrap()).await.json().await.unwrap();
                 path = path.replace("{household}", household["id"].as_str().unwrap());

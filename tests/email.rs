@@ -52,6 +52,11 @@ fn data() -> serde_json::Value {
         "expires_at": "2026-12-04 18:00",
         "start_date": "2027-01-15",
         "seeker_name": "Айгүл <b>Сейітқызы</b>",
+        "course_title": "Кондитер курсы",
+        "period": "2027-02",
+        "attended": 5,
+        "held": 8,
+        "min_percent": 80,
     })
 }
 

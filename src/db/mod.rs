@@ -290,6 +290,27 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
         self.run(run_migrations).await
     }
+
+    /// Refreshes the query planner's statistics. PostgreSQL's autovacuum does this in time, and
+    /// SQLite never does it by itself; without statistics both pick poor plans for the browse
+    /// (a full scan instead of the full-text index: 600 ms instead of 5 ms for 10,000 openings).
+    /// Run after bulk loads and, on SQLite, at start (`PRAGMA optimize` is cheap when little
+    /// changed).
+    pub async fn analyze(&self, full: bool) -> Result<(), DbError> {
+        self.run(move |conn| {
+            match conn {
+                DbConnection::Pg(c) => {
+                    diesel::sql_query("ANALYZE").execute(c)?;
+                }
+                DbConnection::Sqlite(c) => {
+                    diesel::sql_query(if full { "ANALYZE" } else { "PRAGMA optimize" })
+                        .execute(c)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
 }
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

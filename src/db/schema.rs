@@ -321,6 +321,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance (session_id, enrollment_id) {
+        session_id -> Text,
+        enrollment_id -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance_corrections (id) {
+        id -> Text,
+        session_id -> Text,
+        enrollment_id -> Text,
+        before_status -> Text,
+        after_status -> Text,
+        before_note -> Nullable<Text>,
+        after_note -> Nullable<Text>,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    closed_periods (opening_id, period) {
+        opening_id -> Text,
+        period -> Text,
+        closed_at -> Timestamp,
+        closed_by -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, idempotency_key) {
+        account_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -359,4 +404,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     offers,
     placements,
     enrollments,
+    attendance,
+    attendance_corrections,
+    closed_periods,
+    idempotency_keys,
 );

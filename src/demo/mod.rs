@@ -292,6 +292,8 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
     }
     bar.finish();
     let (applications, offers) = seed_round(db, &jobs_programme).await?;
+    // A bulk load leaves the planner without statistics until autovacuum (or, on SQLite, never).
+    db.analyze(true).await?;
     Ok(DemoReport {
         accounts: STAFF_AND_MEMBERS.len() + scale.seekers as usize,
         organisations,

@@ -40,6 +40,8 @@ pub enum Permission {
     Apply,
     /// Start matching rounds and read their results.
     RunMatching,
+    /// Reopen a closed attendance month.
+    ReopenPeriods,
     /// Post and edit openings for one's organisation (employers jobs, providers courses).
     PostOpenings,
     /// See any organisation's draft and closed openings (staff).
@@ -63,6 +65,7 @@ impl Permission {
             Permission::ManageProgrammes => &[Admin],
             Permission::Apply => &[Seeker],
             Permission::RunMatching => &[Caseworker, Admin],
+            Permission::ReopenPeriods => &[Caseworker, Admin],
             Permission::PostOpenings => &[Employer, Provider],
             Permission::ReadAnyOpening => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],

@@ -80,6 +80,13 @@ pub enum Msg {
     NoPlacesLeft,
     PlacementNotAwaitingStart,
     PlacementNotActive,
+    PeriodClosed,
+    PeriodNotOver,
+    PeriodNotClosed,
+    SessionCancelled,
+    SessionNotHeldYet,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -345,6 +352,41 @@ impl Msg {
                 Kk => "Тек басталған жұмысты аяқтауға болады.".into(),
                 Ru => "Завершить можно только начатую работу.".into(),
                 En => "Only a started placement can be ended.".into(),
+            },
+            Msg::PeriodClosed => match l {
+                Kk => "Бұл ай жабылған: өзгерістер үшін оны маман қайта ашуы керек.".into(),
+                Ru => "Этот месяц закрыт: для изменений его должен открыть специалист.".into(),
+                En => "This month is closed: a case worker must reopen it for changes.".into(),
+            },
+            Msg::PeriodNotOver => match l {
+                Kk => "Ай әлі аяқталған жоқ.".into(),
+                Ru => "Месяц ещё не закончился.".into(),
+                En => "The month is not over yet.".into(),
+            },
+            Msg::PeriodNotClosed => match l {
+                Kk => "Бұл ай жабылмаған.".into(),
+                Ru => "Этот месяц не закрыт.".into(),
+                En => "This month is not closed.".into(),
+            },
+            Msg::SessionCancelled => match l {
+                Kk => "Сабақ тоқтатылған.".into(),
+                Ru => "Занятие отменено.".into(),
+                En => "The session was cancelled.".into(),
+            },
+            Msg::SessionNotHeldYet => match l {
+                Kk => "Сабақ әлі өткен жоқ.".into(),
+                Ru => "Занятие ещё не состоялось.".into(),
+                En => "The session has not taken place yet.".into(),
+            },
+            Msg::IdempotencyKeyInvalid => match l {
+                Kk => "Idempotency-Key 1–200 таңба болуы керек.".into(),
+                Ru => "Idempotency-Key должен содержать от 1 до 200 символов.".into(),
+                En => "Idempotency-Key must be 1–200 characters.".into(),
+            },
+            Msg::IdempotencyKeyReused => match l {
+                Kk => "Бұл Idempotency-Key басқа сұраныспен қолданылған.".into(),
+                Ru => "Этот Idempotency-Key уже использован с другим запросом.".into(),
+                En => "This Idempotency-Key was used with a different request.".into(),
             },
             Msg::Field(f) => f.text(l),
         }

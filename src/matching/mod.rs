@@ -3,6 +3,7 @@
 
 pub mod algorithm;
 pub mod applications;
+pub mod enrollments;
 pub mod explain;
 pub mod handlers;
 pub mod offers;

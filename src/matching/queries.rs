@@ -517,3 +517,33 @@ pub fn insert_enrollment(c: &mut DbConnection, row: &EnrollmentRow) -> QueryResu
         .execute(c)
         .map(|_| ())
 }
+
+pub fn enrollment(c: &mut DbConnection, id: &str) -> QueryResult<Option<EnrollmentRow>> {
+    enrollments::table
+        .filter(enrollments::id.eq(id))
+        .select(EnrollmentRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn enrollments_of_opening(
+    c: &mut DbConnection,
+    opening: &str,
+) -> QueryResult<Vec<EnrollmentRow>> {
+    enrollments::table
+        .filter(enrollments::opening_id.eq(opening))
+        .order(enrollments::created_at)
+        .select(EnrollmentRow::as_select())
+        .load(c)
+}
+
+pub fn enrollments_of_seeker(
+    c: &mut DbConnection,
+    seeker: &str,
+) -> QueryResult<Vec<EnrollmentRow>> {
+    enrollments::table
+        .filter(enrollments::seeker_id.eq(seeker))
+        .order(enrollments::created_at)
+        .select(EnrollmentRow::as_select())
+        .load(c)
+}

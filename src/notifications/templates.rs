@@ -26,16 +26,20 @@ pub enum EmailTemplate {
     /// To an organisation: a seeker accepted its place (`seeker_name`, `opening_title`, `kind`,
     /// `start_date`, `link`).
     CandidateAccepted,
+    /// A seeker's attendance this month fell below the programme's minimum (`course_title`,
+    /// `period`, `attended`, `held`, `min_percent`).
+    AttendanceWarning,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 6] = [
+    pub const ALL: [EmailTemplate; 7] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
         EmailTemplate::HouseholdDecision,
         EmailTemplate::OfferUpdate,
         EmailTemplate::CandidateAccepted,
+        EmailTemplate::AttendanceWarning,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +50,7 @@ impl EmailTemplate {
             EmailTemplate::HouseholdDecision => "household_decision",
             EmailTemplate::OfferUpdate => "offer_update",
             EmailTemplate::CandidateAccepted => "candidate_accepted",
+            EmailTemplate::AttendanceWarning => "attendance_warning",
         }
     }
 }
@@ -132,6 +137,11 @@ mod tests {
             "start_date": "2027-01-15",
             "reason": "All 12 places went to applicants of higher priority.",
             "seeker_name": "Айгүл <script>alert(1)</script>",
+            "course_title": "Кондитер курсы",
+            "period": "2027-02",
+            "attended": 5,
+            "held": 8,
+            "min_percent": 80,
         })
     }
 

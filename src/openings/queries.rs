@@ -230,3 +230,41 @@ pub fn published_in(
         .select(OpeningRow::as_select())
         .load(conn)
 }
+
+pub fn session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionRow>> {
+    course_sessions::table
+        .filter(course_sessions::id.eq(id))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_session(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<()> {
+    diesel::insert_into(course_sessions::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_session(
+    conn: &mut DbConnection,
+    id: &str,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    cancelled: Option<(NaiveDateTime, String)>,
+) -> QueryResult<()> {
+    let (cancelled_at, reason) = match cancelled {
+        Some((at, r)) => (Some(at), Some(r)),
+        None => (None, None),
+    };
+    diesel::update(course_sessions::table.filter(course_sessions::id.eq(id)))
+        .set((
+            course_sessions::starts_at.eq(starts_at),
+            course_sessions::ends_at.eq(ends_at),
+            course_sessions::cancelled_at.eq(cancelled_at),
+            course_sessions::cancel_reason.eq(reason),
+            course_sessions::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

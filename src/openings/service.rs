@@ -1128,3 +1128,79 @@ pub fn published_in(
         .map(facts)
         .collect()
 }
+
+/// A course session as other capabilities see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionFacts {
+    pub id: String,
+    pub opening_id: String,
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+    pub cancelled: bool,
+    pub cancel_reason: Option<String>,
+}
+
+fn session_facts(s: SessionRow) -> SessionFacts {
+    SessionFacts {
+        cancelled: s.cancelled_at.is_some(),
+        id: s.id,
+        opening_id: s.opening_id,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        cancel_reason: s.cancel_reason,
+    }
+}
+
+pub fn sessions_of(
+    conn: &mut DbConnection,
+    opening_id: &str,
+) -> Result<Vec<SessionFacts>, AppError> {
+    Ok(queries::sessions(conn, opening_id)?
+        .into_iter()
+        .map(session_facts)
+        .collect())
+}
+
+pub fn session(conn: &mut DbConnection, id: &str) -> Result<Option<SessionFacts>, AppError> {
+    Ok(queries::session(conn, id)?.map(session_facts))
+}
+
+/// Adds a session to a course's calendar (UTC instants).
+pub fn add_session(
+    conn: &mut DbConnection,
+    opening_id: &str,
+    starts_at: chrono::NaiveDateTime,
+    ends_at: chrono::NaiveDateTime,
+) -> Result<SessionFacts, AppError> {
+    let now = crate::db::now();
+    let row = SessionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        opening_id: opening_id.to_owned(),
+        starts_at,
+        ends_at,
+        cancelled_at: None,
+        cancel_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    queries::insert_session(conn, &row)?;
+    Ok(session_facts(row))
+}
+
+/// Moves a session, or cancels it with a reason (`cancel`).
+pub fn change_session(
+    conn: &mut DbConnection,
+    id: &str,
+    starts_at: chrono::NaiveDateTime,
+    ends_at: chrono::NaiveDateTime,
+    cancel: Option<String>,
+) -> Result<(), AppError> {
+    queries::update_session(
+        conn,
+        id,
+        starts_at,
+        ends_at,
+        cancel.map(|r| (crate::db::now(), r)),
+    )?;
+    Ok(())
+}

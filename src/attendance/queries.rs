@@ -1,0 +1,164 @@
+//! The only code that touches `attendance`, `attendance_corrections`, `closed_periods` and
+//! `idempotency_keys`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    DbConnection,
+    schema::{attendance, attendance_corrections, closed_periods, idempotency_keys},
+};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attendance)]
+pub struct AttendanceRow {
+    pub session_id: String,
+    pub enrollment_id: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attendance_corrections)]
+pub struct CorrectionRow {
+    pub id: String,
+    pub session_id: String,
+    pub enrollment_id: String,
+    pub before_status: String,
+    pub after_status: String,
+    pub before_note: Option<String>,
+    pub after_note: Option<String>,
+    pub corrected_by: String,
+    pub corrected_at: NaiveDateTime,
+}
+
+pub fn of_session(c: &mut DbConnection, session: &str) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::session_id.eq(session))
+        .select(AttendanceRow::as_select())
+        .load(c)
+}
+
+pub fn of_enrollment(c: &mut DbConnection, enrollment: &str) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::enrollment_id.eq(enrollment))
+        .select(AttendanceRow::as_select())
+        .load(c)
+}
+
+pub fn insert(c: &mut DbConnection, row: &AttendanceRow) -> QueryResult<()> {
+    diesel::insert_into(attendance::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update(c: &mut DbConnection, row: &AttendanceRow) -> QueryResult<()> {
+    diesel::update(
+        attendance::table
+            .filter(attendance::session_id.eq(&row.session_id))
+            .filter(attendance::enrollment_id.eq(&row.enrollment_id)),
+    )
+    .set((
+        attendance::status.eq(&row.status),
+        attendance::note.eq(&row.note),
+        attendance::recorded_by.eq(&row.recorded_by),
+        attendance::recorded_at.eq(row.recorded_at),
+    ))
+    .execute(c)
+    .map(|_| ())
+}
+
+pub fn insert_correction(c: &mut DbConnection, row: &CorrectionRow) -> QueryResult<()> {
+    diesel::insert_into(attendance_corrections::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn corrections(c: &mut DbConnection, session: &str) -> QueryResult<Vec<CorrectionRow>> {
+    attendance_corrections::table
+        .filter(attendance_corrections::session_id.eq(session))
+        .order(attendance_corrections::corrected_at)
+        .select(CorrectionRow::as_select())
+        .load(c)
+}
+
+pub fn is_closed(c: &mut DbConnection, opening: &str, period: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        closed_periods::table
+            .filter(closed_periods::opening_id.eq(opening))
+            .filter(closed_periods::period.eq(period)),
+    ))
+    .get_result(c)
+}
+
+pub fn close(
+    c: &mut DbConnection,
+    opening: &str,
+    period: &str,
+    by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(closed_periods::table)
+        .values((
+            closed_periods::opening_id.eq(opening),
+            closed_periods::period.eq(period),
+            closed_periods::closed_at.eq(now),
+            closed_periods::closed_by.eq(by),
+        ))
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn reopen(c: &mut DbConnection, opening: &str, period: &str) -> QueryResult<bool> {
+    diesel::delete(
+        closed_periods::table
+            .filter(closed_periods::opening_id.eq(opening))
+            .filter(closed_periods::period.eq(period)),
+    )
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+/// The stored first response to an idempotency key: (request hash, status, body).
+pub fn idempotent_response(
+    c: &mut DbConnection,
+    account: &str,
+    key: &str,
+) -> QueryResult<Option<(String, i32, String)>> {
+    idempotency_keys::table
+        .filter(idempotency_keys::account_id.eq(account))
+        .filter(idempotency_keys::idempotency_key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::response,
+        ))
+        .first(c)
+        .optional()
+}
+
+pub fn store_response(
+    c: &mut DbConnection,
+    account: &str,
+    key: &str,
+    hash: &str,
+    status: i32,
+    response: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::account_id.eq(account),
+            idempotency_keys::idempotency_key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::status.eq(status),
+            idempotency_keys::response.eq(response),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .execute(c)
+        .map(|_| ())
+}

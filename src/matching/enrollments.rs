@@ -1,0 +1,18 @@
+//! Enrollments (course places accepted) as other capabilities see them.
+
+use super::queries::{self, EnrollmentRow};
+use crate::{db::DbConnection, error::AppError};
+
+pub type Enrollment = EnrollmentRow;
+
+pub fn find(c: &mut DbConnection, id: &str) -> Result<Option<Enrollment>, AppError> {
+    Ok(queries::enrollment(c, id)?)
+}
+
+pub fn of_course(c: &mut DbConnection, opening_id: &str) -> Result<Vec<Enrollment>, AppError> {
+    Ok(queries::enrollments_of_opening(c, opening_id)?)
+}
+
+pub fn of_seeker(c: &mut DbConnection, seeker_id: &str) -> Result<Vec<Enrollment>, AppError> {
+    Ok(queries::enrollments_of_seeker(c, seeker_id)?)
+}

@@ -1,0 +1,200 @@
+//! Course sessions, attendance with corrections and Idempotency-Key, closed and reopened months,
+//! low-attendance warnings, and a seeker's view of her enrollments.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{
+    TestApp,
+    api::{course_opening, today},
+    spawn_app,
+};
+use serde_json::{Value, json};
+use social_jobs::config::Settings;
+
+async fn problem(res: reqwest::Response, status: u16) -> Value {
+    let got = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+/// A course with a seeker enrolled through a round: (provider token, course id, seeker token,
+/// enrollment id, admin token).
+async fn enrolled(app: &TestApp) -> (String, String, String, String, String) {
+    let m = app.market().await;
+    let course = app
+        .published(&m.provider, &course_opening(&m.courses_programme))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, mother) = app.eligible_seeker(&m.admin, 1, 4, "zhetysu").await;
+    problem(
+        app.post_json(
+            "/api/v1/me/applications",
+            &json!({ "opening_id": course }),
+            Some(&mother),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let round = problem(
+        app.post_json(
+            "/api/v1/matching-rounds",
+            &json!({ "programme_id": m.courses_programme, "kind": "course" }),
+            Some(&m.admin),
+        )
+        .await,
+        202,
+    )
+    .await;
+    social_jobs::matching::rounds::run(
+        &app.store,
+        &Settings::default(),
+        round["id"].as_str().unwrap(),
+    )
+    .await
+    .unwrap();
+    let offers: Value = app
+        .get_as("/api/v1/me/offers", &mother)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accepted = problem(
+        app.post_json(
+            &format!(
+                "/api/v1/offers/{}/accept",
+                offers[0]["id"].as_str().unwrap()
+            ),
+            &json!({}),
+            Some(&mother),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let enrollment = accepted["enrollment_id"].as_str().unwrap().to_owned();
+    (m.provider, course, mother, enrollment, m.admin)
+}
+
+async fn add_session(app: &TestApp, provider: &str, course: &str, date: &str) -> Value {
+    let res = app
+        .post_json(
+            &format!("/api/v1/courses/{course}/sessions"),
+            &json!({ "action": "add", "date": date, "start_time": "10:00", "end_time": "13:00" }),
+            Some(provider),
+        )
+        .await;
+    problem(res, 200).await
+}
+
+async fn mark(
+    app: &TestApp,
+    provider: &str,
+    session: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .put(app.url(&format!("/api/v1/sessions/{session}/attendance")))
+        .bearer_auth(provider)
+        .json(body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.send().await.unwrap()
+}
+
+backend_tests! {
+    async fn attendance_is_marked_idempotently_and_corrections_keep_history(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, mother, enrollment, _) = enrolled(&app).await;
+        let yesterday = (today() - chrono::Days::new(1)).to_string();
+        let s = add_session(&app, &provider, &course, &yesterday).await;
+        let session = s["id"].as_str().unwrap();
+        let body = json!({ "entries": [{ "enrollment_id": enrollment, "status": "late", "note": "автобус" }] });
+        let first = problem(mark(&app, &provider, session, &body, Some("k-1")).await, 200).await;
+        assert_eq!(first["entries"][0]["status"], "late");
+        // The retry returns the first response, even after the mark changed meanwhile.
+        let changed = json!({ "entries": [{ "enrollment_id": enrollment, "status": "present" }] });
+        let corrected = problem(mark(&app, &provider, session, &changed, Some("k-2")).await, 200).await;
+        assert_eq!(corrected["entries"][0]["status"], "present");
+        let retry = problem(mark(&app, &provider, session, &body, Some("k-1")).await, 200).await;
+        assert_eq!(retry, first);
+        // The same key with another body is refused.
+        problem(mark(&app, &provider, session, &changed, Some("k-1")).await, 422).await;
+        problem(mark(&app, &provider, session, &body, Some("")).await, 400).await;
+        // The correction keeps who, when, before and after.
+        let seen = problem(app.get_as(&format!("/api/v1/sessions/{session}/attendance"), &provider).await, 200).await;
+        let c = &seen["entries"][0]["corrections"];
+        assert_eq!(c.as_array().unwrap().len(), 1);
+        assert_eq!((c[0]["before"].as_str(), c[0]["after"].as_str(), c[0]["before_note"].as_str()), (Some("late"), Some("present"), Some("автобус")));
+        assert_eq!(seen["entries"][0]["seeker_name"], "Айгүл Сейітқызы");
+        // Bad entries, future and cancelled sessions.
+        problem(mark(&app, &provider, session, &json!({ "entries": [{ "enrollment_id": "nobody", "status": "present" }] }), None).await, 422).await;
+        problem(mark(&app, &provider, session, &json!({ "entries": [{ "enrollment_id": enrollment, "status": "asleep" }] }), None).await, 422).await;
+        let future = add_session(&app, &provider, &course, &(today() + chrono::Days::new(3)).to_string()).await;
+        problem(mark(&app, &provider, future["id"].as_str().unwrap(), &changed, None).await, 409).await;
+        let cancelled = problem(app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "cancel", "session_id": future["id"], "reason": "Преподаватель болен" }), Some(&provider)).await, 200).await;
+        assert_eq!(cancelled["cancelled"], true);
+        problem(app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "cancel", "session_id": future["id"], "reason": " " }), Some(&provider)).await, 422).await;
+        // The seeker sees her own.
+        let mine: Value = app.get_as("/api/v1/me/enrollments", &mother).await.json().await.unwrap();
+        assert_eq!((mine[0]["sessions_attended"].as_i64(), mine[0]["id"].as_str()), (Some(1), Some(enrollment.as_str())));
+        let marks: Value = app.get_as(&format!("/api/v1/me/enrollments/{enrollment}/attendance"), &mother).await.json().await.unwrap();
+        assert!(marks.as_array().unwrap().iter().any(|m| m["status"] == "present"));
+        let (_, other, _) = app.verified_account("other@example.kz", "seeker").await;
+        problem(app.get_as(&format!("/api/v1/me/enrollments/{enrollment}/attendance"), &other).await, 404).await;
+    }
+
+    async fn a_closed_month_is_final_until_a_case_worker_reopens_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, admin) = enrolled(&app).await;
+        // A session in a month that is over.
+        let day = today().checked_sub_months(chrono::Months::new(1)).unwrap().with_day0(9).unwrap();
+        use chrono::Datelike;
+        let period = format!("{:04}-{:02}", day.year(), day.month());
+        let s = add_session(&app, &provider, &course, &day.to_string()).await;
+        assert_eq!(s["period"], period.as_str());
+        let session = s["id"].as_str().unwrap().to_owned();
+        let absent = json!({ "entries": [{ "enrollment_id": enrollment, "status": "absent" }] });
+        problem(mark(&app, &provider, &session, &absent, None).await, 200).await;
+        let this_month = format!("{:04}-{:02}", today().year(), today().month());
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{this_month}/close"), &json!({}), Some(&provider)).await, 409).await;
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/2026-13/close"), &json!({}), Some(&provider)).await, 404).await;
+        let closed = problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await, 200).await;
+        assert_eq!(closed["closed"], true);
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await, 409).await;
+        // No changes after closing: marks, new sessions, moves.
+        let present = json!({ "entries": [{ "enrollment_id": enrollment, "status": "present" }] });
+        problem(mark(&app, &provider, &session, &present, None).await, 409).await;
+        problem(app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": day.to_string(), "start_time": "14:00", "end_time": "15:00" }), Some(&provider)).await, 409).await;
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&provider)).await, 403).await;
+        // A case worker reopens it (audited); the late correction goes through and is kept.
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await, 200).await;
+        let fixed = problem(mark(&app, &provider, &session, &present, None).await, 200).await;
+        assert_eq!(fixed["entries"][0]["corrections"][0]["before"], "absent");
+        let c = course.clone();
+        let actions: Vec<String> = app.store.run(move |conn| social_jobs::audit::for_entity(conn, "course", &c).map_err(social_jobs::db::DbError::from)).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["period.closed", "period.reopened"]);
+    }
+
+    async fn low_attendance_is_warned_once_a_month(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, _) = enrolled(&app).await;
+        let absent = json!({ "entries": [{ "enrollment_id": enrollment, "status": "absent" }] });
+        for back in [3u64, 2, 1] {
+            let s = add_session(&app, &provider, &course, &(today() - chrono::Days::new(back)).to_string()).await;
+            problem(mark(&app, &provider, s["id"].as_str().unwrap(), &absent, None).await, 200).await;
+        }
+        let warnings: Vec<Value> = app.emails_to("mother1@example.kz").await.into_iter().filter(|e| e.0 == "attendance_warning").map(|e| e.2).collect();
+        // Sessions three to one days ago may straddle a month end: one warning per month at most.
+        assert!(!warnings.is_empty() && warnings.len() <= 2, "{warnings:?}");
+        assert_eq!(warnings[0]["min_percent"], 80);
+        assert_eq!(warnings[0]["attended"], 0);
+    }
+}
