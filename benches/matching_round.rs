@@ -286,6 +286,8 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
         .transaction(move |c| fixtures(c, &p, &j))
         .await
         .unwrap();
+    // Planner statistics, as after any bulk load.
+    state.db.analyze(true).await.unwrap();
     println!(
         "{backend:?}: seeded {} accounts, {} job openings, {made} seekers × 5 applications in {:.0} s",
         report.accounts,
