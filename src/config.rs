@@ -122,6 +122,9 @@ pub struct Settings {
     pub max_applications_per_programme: u32,
     /// Days a seeker has to answer an offer; a reminder goes a day before it lapses.
     pub offer_ttl_days: u32,
+    /// Days after a month ends before its stipends are scheduled even if the provider has not
+    /// closed it.
+    pub attendance_grace_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +177,8 @@ impl Default for Settings {
                 ("purge_finished_jobs".to_owned(), "0 30 3 * * *".to_owned()),
                 // Offers lapse and reminders go out within ten minutes of their time.
                 ("expire_offers".to_owned(), "0 */10 * * * *".to_owned()),
+                // Stipends of ended months are scheduled each morning.
+                ("schedule_payouts".to_owned(), "0 0 6 * * *".to_owned()),
             ]),
             schedule_catch_up_hours: 72,
             smtp_host: String::new(),
@@ -188,6 +193,7 @@ impl Default for Settings {
             minimum_wage_tiyn: 8_500_000,
             max_applications_per_programme: 5,
             offer_ttl_days: 5,
+            attendance_grace_days: 5,
         }
     }
 }
@@ -254,6 +260,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "minimum_wage_tiyn",
     "max_applications_per_programme",
     "offer_ttl_days",
+    "attendance_grace_days",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -474,6 +474,21 @@ fn rows() -> Vec<Row> {
             expect: [401, 404, 403, 403, 403, 403, 403],
         },
         Row {
+            method: "GET",
+            template: "/api/v1/me/payouts",
+            path: "/api/v1/me/payouts",
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/payouts",
+            path: "/api/v1/payouts?status=scheduled",
+            body: None,
+            // A provider never sees payouts.
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/jobs/{name}/run",
             path: "/api/v1/jobs/purge_finished_jobs/run",

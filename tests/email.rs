@@ -57,6 +57,7 @@ fn data() -> serde_json::Value {
         "attended": 5,
         "held": 8,
         "min_percent": 80,
+        "amount": "25000.00",
     })
 }
 

@@ -697,6 +697,17 @@ pub async fn reopen_period(
         .await
 }
 
+/// An enrollment's marks by session id (for the payout cycle).
+pub fn marks_of(
+    c: &mut DbConnection,
+    enrollment_id: &str,
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(queries::of_enrollment(c, enrollment_id)?
+        .into_iter()
+        .map(|a| (a.session_id, a.status))
+        .collect())
+}
+
 /// Whether a course month is closed (for the payout cycle).
 pub fn is_closed(c: &mut DbConnection, course_id: &str, period: &str) -> Result<bool, AppError> {
     Ok(queries::is_closed(c, course_id, period)?)

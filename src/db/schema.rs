@@ -366,6 +366,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payouts (id) {
+        id -> Text,
+        enrollment_id -> Text,
+        seeker_id -> Text,
+        opening_id -> Text,
+        period -> Text,
+        amount_tiyn -> BigInt,
+        inputs -> Text,
+        status -> Text,
+        batch_id -> Nullable<Text>,
+        bank_reference -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -408,4 +426,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_corrections,
     closed_periods,
     idempotency_keys,
+    payouts,
 );

@@ -40,6 +40,8 @@ pub enum Permission {
     Apply,
     /// Start matching rounds and read their results.
     RunMatching,
+    /// See every seeker's payouts.
+    ViewPayouts,
     /// Reopen a closed attendance month.
     ReopenPeriods,
     /// Post and edit openings for one's organisation (employers jobs, providers courses).
@@ -65,6 +67,7 @@ impl Permission {
             Permission::ManageProgrammes => &[Admin],
             Permission::Apply => &[Seeker],
             Permission::RunMatching => &[Caseworker, Admin],
+            Permission::ViewPayouts => &[Caseworker, Admin],
             Permission::ReopenPeriods => &[Caseworker, Admin],
             Permission::PostOpenings => &[Employer, Provider],
             Permission::ReadAnyOpening => &[Caseworker, Admin],

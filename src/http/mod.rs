@@ -47,6 +47,7 @@ instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are 
         (name = "openings", description = "Social jobs and courses: posting, browsing, search, recommendations"),
         (name = "matching", description = "Applications, matching rounds with explanations, offers, placements"),
         (name = "attendance", description = "Course sessions, attendance, closed months, a seeker's enrollments"),
+        (name = "payouts", description = "Stipend payouts"),
         (name = "jobs", description = "Background jobs (admins only)"),
         (name = "notifications", description = "The email outbox (admins only)"),
     ),
@@ -87,6 +88,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(crate::openings::handlers::routes)
         .configure(crate::matching::handlers::routes)
         .configure(crate::attendance::handlers::routes)
+        .configure(crate::payouts::handlers::routes)
         .configure(crate::jobs::handlers::routes)
         .configure(crate::notifications::handlers::routes);
 }

@@ -112,6 +112,9 @@ impl JobRegistry {
         registry.register(crate::matching::offers::EXPIRE_OFFERS, |ctx, job| {
             Box::pin(crate::matching::offers::expire_job(ctx, job))
         });
+        registry.register(crate::payouts::cycle::SCHEDULE_PAYOUTS, |ctx, job| {
+            Box::pin(crate::payouts::cycle::cycle_job(ctx, job))
+        });
         registry
     }
 

@@ -16,3 +16,8 @@ pub fn of_course(c: &mut DbConnection, opening_id: &str) -> Result<Vec<Enrollmen
 pub fn of_seeker(c: &mut DbConnection, seeker_id: &str) -> Result<Vec<Enrollment>, AppError> {
     Ok(queries::enrollments_of_seeker(c, seeker_id)?)
 }
+
+/// Every enrollment (for the payout cycle).
+pub fn all_courses(c: &mut DbConnection) -> Result<Vec<Enrollment>, AppError> {
+    Ok(queries::all_enrollments(c)?)
+}

@@ -547,3 +547,10 @@ pub fn enrollments_of_seeker(
         .select(EnrollmentRow::as_select())
         .load(c)
 }
+
+pub fn all_enrollments(c: &mut DbConnection) -> QueryResult<Vec<EnrollmentRow>> {
+    enrollments::table
+        .order(enrollments::id)
+        .select(EnrollmentRow::as_select())
+        .load(c)
+}

@@ -29,10 +29,12 @@ pub enum EmailTemplate {
     /// A seeker's attendance this month fell below the programme's minimum (`course_title`,
     /// `period`, `attended`, `held`, `min_percent`).
     AttendanceWarning,
+    /// A stipend was scheduled (`course_title`, `period`, `amount`, `attended`, `held`, `link`).
+    PayoutScheduled,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 7] = [
+    pub const ALL: [EmailTemplate; 8] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -40,6 +42,7 @@ impl EmailTemplate {
         EmailTemplate::OfferUpdate,
         EmailTemplate::CandidateAccepted,
         EmailTemplate::AttendanceWarning,
+        EmailTemplate::PayoutScheduled,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +54,7 @@ impl EmailTemplate {
             EmailTemplate::OfferUpdate => "offer_update",
             EmailTemplate::CandidateAccepted => "candidate_accepted",
             EmailTemplate::AttendanceWarning => "attendance_warning",
+            EmailTemplate::PayoutScheduled => "payout_scheduled",
         }
     }
 }
@@ -142,6 +146,7 @@ mod tests {
             "attended": 5,
             "held": 8,
             "min_percent": 80,
+            "amount": "25000.00",
         })
     }
 
