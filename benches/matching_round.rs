@@ -111,7 +111,8 @@ fn fixtures(c: &mut DbConnection, programme: &str, job_ids: &[String]) -> Result
         let mut apps = Vec::new();
         for (k, id) in chunk.iter().enumerate() {
             let i = (chunk_no * 1000 + k) as u32;
-            let birth = NaiveDate::from_ymd_opt(1975, 1, 1).unwrap()
+            // Born 1960–1979: no IIN can collide with the demo seekers' (1984–1993).
+            let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
                 + chrono::Days::new(u64::from(i % 7000));
             let iin = (0..100u32)
                 .find_map(|x| {

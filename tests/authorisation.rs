@@ -490,6 +490,35 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "POST",
+            template: "/api/v1/payout-batches",
+            path: "/api/v1/payout-batches",
+            body: Some(json!({ "period": "2026-01" })),
+            expect: [401, 403, 403, 403, 409, 409, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/payout-batches/{id}",
+            path: "/api/v1/payout-batches/no-such-batch",
+            body: None,
+            expect: [401, 403, 403, 403, 404, 404, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/payout-batches/{id}/export",
+            path: "/api/v1/payout-batches/no-such-batch/export",
+            body: None,
+            expect: [401, 403, 403, 403, 404, 404, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/payout-batches/{id}/confirmation",
+            path: "/api/v1/payout-batches/no-such-batch/confirmation",
+            body: None,
+            // Staff get past the role check to the body, which is not text/csv.
+            expect: [401, 403, 403, 403, 415, 415, 403],
+        },
+        Row {
+            method: "POST",
             template: "/api/v1/jobs/{name}/run",
             path: "/api/v1/jobs/purge_finished_jobs/run",
             body: None,

@@ -23,6 +23,14 @@ async fn ok(res: reqwest::Response) -> Value {
 /// A course with `n` mothers enrolled, three sessions in the previous month with attendance, and
 /// that month closed. Returns (admin, provider, seekers' tokens, the month).
 async fn a_month_of_attendance(app: &TestApp, n: u32) -> (String, String, Vec<String>, String) {
+    attendance_month(app, n, false).await
+}
+
+async fn attendance_month(
+    app: &TestApp,
+    n: u32,
+    all_present: bool,
+) -> (String, String, Vec<String>, String) {
     let m = app.market().await;
     let mut body = course_opening(&m.courses_programme);
     body["capacity"] = json!(n);
@@ -88,7 +96,7 @@ async fn a_month_of_attendance(app: &TestApp, n: u32) -> (String, String, Vec<St
     for (k, day) in [3u64, 10, 17].into_iter().enumerate() {
         let s = ok(app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": (first + chrono::Days::new(day)).to_string(), "start_time": "10:00", "end_time": "13:00" }), Some(&m.provider)).await).await;
         // The first mother comes every time; the others miss the last session.
-        let entries: Vec<Value> = enrollments.iter().enumerate().map(|(i, e)| json!({ "enrollment_id": e, "status": if i > 0 && k == 2 { "absent" } else { "present" } })).collect();
+        let entries: Vec<Value> = enrollments.iter().enumerate().map(|(i, e)| json!({ "enrollment_id": e, "status": if !all_present && i > 0 && k == 2 { "absent" } else { "present" } })).collect();
         let res = app
             .client
             .put(app.url(&format!(
@@ -122,7 +130,90 @@ async fn payouts_in_db(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+async fn csv(app: &TestApp, admin: &str, batch: &str, body: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/payout-batches/{batch}/confirmation")))
+        .bearer_auth(admin)
+        .header("content-type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
 backend_tests! {
+    async fn a_batch_goes_to_the_bank_and_its_confirmation_settles_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (admin, provider, mothers, period) = attendance_month(&app, 3, true).await;
+        // The third mother has no IBAN: her payout is held, not lost.
+        let mut p = common::api::profile(&common::api::iin(3).0);
+        p["district"] = json!("zhetysu");
+        p["iban"] = Value::Null;
+        ok(app.client.put(app.url("/api/v1/me/profile")).bearer_auth(&mothers[2]).json(&p).send().await.unwrap()).await;
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let scheduled: Value = app.get_as(&format!("/api/v1/payouts?period={period}"), &admin).await.json().await.unwrap();
+        let amount = scheduled[0]["amount_tiyn"].as_i64().unwrap();
+        assert!(amount > 0);
+        assert_eq!(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&provider)).await.status(), 403);
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        let id = batch["id"].as_str().unwrap().to_owned();
+        let r = &batch["reconciliation"];
+        assert_eq!((r["in_batch"]["count"].as_i64(), r["held"]["count"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(r["in_batch"]["amount_tiyn"].as_i64().unwrap() + r["held"]["amount_tiyn"].as_i64().unwrap(), 3 * amount, "scheduled = approved + held");
+        assert_eq!(batch["held"].as_array().unwrap().len(), 1);
+        // Confirmation before export: refused.
+        assert_eq!(csv(&app, &admin, &id, "payout_id,status,amount_kzt,reference,reason\n").await.status(), 409);
+        // The bank file.
+        let res = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let file = res.text().await.unwrap();
+        let lines: Vec<&str> = file.lines().collect();
+        assert_eq!(lines[0], "batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose");
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].contains(&common::api::iin(1).0) || lines[2].contains(&common::api::iin(1).0));
+        assert!(lines[1].contains("KZ86125KZT5004100100") && lines[1].contains(&social_jobs::payouts::tenge(amount)));
+        assert_eq!(app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap(), file, "the same file again");
+        let ids: Vec<String> = lines[1..].iter().map(|l| l.split(',').nth(1).unwrap().to_owned()).collect();
+        let tenge = social_jobs::payouts::tenge(amount);
+        // Bad files change nothing: a payout of no batch of ours, another amount, an unknown status.
+        for bad in [
+            format!("{},paid,{tenge},REF1,\nnot-a-payout,paid,{tenge},REF2,\n", ids[0]),
+            format!("{},paid,1.00,REF1,\n", ids[0]),
+            format!("{},maybe,{tenge},REF1,\n", ids[0]),
+        ] {
+            let res = csv(&app, &admin, &id, &bad).await;
+            assert_eq!(res.status(), 422, "{bad}");
+        }
+        let unchanged = ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await;
+        assert_eq!(unchanged["by_status"]["sent"]["count"], 2);
+        assert_eq!(app.client.post(app.url(&format!("/api/v1/payout-batches/{id}/confirmation"))).bearer_auth(&admin).json(&json!({})).send().await.unwrap().status(), 415);
+        // The real confirmation: one paid, one failed.
+        let good = format!("payout_id,status,amount_kzt,reference,reason\n{},paid,{tenge},HB-001,\n{},failed,{tenge},,account closed\n", ids[0], ids[1]);
+        let settled = ok(csv(&app, &admin, &id, &good).await).await;
+        assert_eq!(settled["status"], "settled");
+        let r = &settled["reconciliation"];
+        assert_eq!((r["exported"]["count"].as_i64(), r["paid"]["count"].as_i64(), r["failed"]["count"].as_i64(), r["pending"]["count"].as_i64()), (Some(2), Some(1), Some(1), Some(0)));
+        assert_eq!(r["balanced"], true);
+        // Importing it again changes nothing; contradicting it is refused.
+        assert_eq!(ok(csv(&app, &admin, &id, &good).await).await["by_status"], settled["by_status"]);
+        assert_eq!(csv(&app, &admin, &id, &format!("{},failed,{tenge},,x\n", ids[0])).await.status(), 422);
+        // Mothers are told.
+        let mut steps = Vec::new();
+        for who in ["mother1@example.kz", "mother2@example.kz", "mother3@example.kz"] {
+            steps.extend(app.emails_to(who).await.into_iter().filter(|e| e.0 == "payout_update").map(|e| e.2["step"].as_str().unwrap().to_owned()));
+        }
+        steps.sort();
+        assert_eq!(steps, ["failed", "paid"]);
+        // The failed payout goes again in a later batch; the held one stays held.
+        let again = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        assert_eq!((again["reconciliation"]["in_batch"]["count"].as_i64(), again["reconciliation"]["held"]["count"].as_i64()), (Some(1), Some(1)));
+        // Every payout change is audited.
+        let p0 = ids[0].clone();
+        let actions: Vec<String> = app.store.run(move |c| social_jobs::audit::for_entity(c, "payout", &p0).map_err(social_jobs::db::DbError::from)).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["payout.scheduled", "payout.status_changed", "payout.status_changed", "payout.status_changed"]);
+    }
+
     async fn the_cycle_creates_each_payout_once_however_it_is_run(backend: Backend) {
         let app = spawn_app(backend).await;
         let (admin, provider, mothers, period) = a_month_of_attendance(&app, 3).await;

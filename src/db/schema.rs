@@ -384,6 +384,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payout_batches (id) {
+        id -> Text,
+        period -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        exported_at -> Nullable<Timestamp>,
+        settled_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -427,4 +439,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     closed_periods,
     idempotency_keys,
     payouts,
+    payout_batches,
 );

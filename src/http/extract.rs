@@ -64,6 +64,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A CSV request body (`text/csv`, UTF-8), for files from banks. Read by the handler after it has
+/// checked who is calling, so an unauthorised caller gets 403 whatever it sent.
+pub fn csv_text(req: &HttpRequest, body: &[u8]) -> Result<String, AppError> {
+    let content_type_ok = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == mime::TEXT && m.subtype() == mime::CSV);
+    if !content_type_ok {
+        return Err(AppError::UnsupportedMediaType {
+            expected: "text/csv",
+        });
+    }
+    String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest(Msg::CsvInvalid))
+}
+
 /// Parses a JSON document, mapping serde's errors to problems without echoing input.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_slice(body);

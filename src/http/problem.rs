@@ -87,6 +87,10 @@ pub enum Msg {
     SessionNotHeldYet,
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
+    CsvInvalid,
+    BankFileRejected,
+    NothingToApprove,
+    BatchNotExported,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -387,6 +391,26 @@ impl Msg {
                 Kk => "Бұл Idempotency-Key басқа сұраныспен қолданылған.".into(),
                 Ru => "Этот Idempotency-Key уже использован с другим запросом.".into(),
                 En => "This Idempotency-Key was used with a different request.".into(),
+            },
+            Msg::CsvInvalid => match l {
+                Kk => "Файл UTF-8 кодтауындағы CSV болуы керек.".into(),
+                Ru => "Файл должен быть CSV в кодировке UTF-8.".into(),
+                En => "The file must be CSV in UTF-8.".into(),
+            },
+            Msg::BankFileRejected => match l {
+                Kk => "Банк файлында қате жолдар бар; ештеңе өзгертілмеді.".into(),
+                Ru => "В файле банка есть ошибочные строки; ничего не изменено.".into(),
+                En => "The bank file has lines in error; nothing was changed.".into(),
+            },
+            Msg::NothingToApprove => match l {
+                Kk => "Бұл айда бекітуге төлем жоқ.".into(),
+                Ru => "За этот месяц нет выплат для утверждения.".into(),
+                En => "There are no payouts of this month to approve.".into(),
+            },
+            Msg::BatchNotExported => match l {
+                Kk => "Алдымен банк файлын жүктеп алыңыз.".into(),
+                Ru => "Сначала выгрузите файл для банка.".into(),
+                En => "Export the bank file first.".into(),
             },
             Msg::Field(f) => f.text(l),
         }

@@ -31,10 +31,12 @@ pub enum EmailTemplate {
     AttendanceWarning,
     /// A stipend was scheduled (`course_title`, `period`, `amount`, `attended`, `held`, `link`).
     PayoutScheduled,
+    /// The bank paid a stipend, or could not (`step`: paid or failed; `period`, `amount`, `link`).
+    PayoutUpdate,
 }
 
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 8] = [
+    pub const ALL: [EmailTemplate; 9] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -43,6 +45,7 @@ impl EmailTemplate {
         EmailTemplate::CandidateAccepted,
         EmailTemplate::AttendanceWarning,
         EmailTemplate::PayoutScheduled,
+        EmailTemplate::PayoutUpdate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +58,7 @@ impl EmailTemplate {
             EmailTemplate::CandidateAccepted => "candidate_accepted",
             EmailTemplate::AttendanceWarning => "attendance_warning",
             EmailTemplate::PayoutScheduled => "payout_scheduled",
+            EmailTemplate::PayoutUpdate => "payout_update",
         }
     }
 }

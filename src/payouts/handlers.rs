@@ -1,13 +1,21 @@
 //! HTTP for payouts.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{self, PayoutStatus, PayoutView};
+use super::{
+    batches::{self, BatchView, NewBatch},
+    service::{self, PayoutStatus, PayoutView},
+};
 use crate::{
     error::AppError,
-    http::{auth::CurrentUser, extract::Query, problem::ProblemBody},
+    http::{
+        auth::CurrentUser,
+        auth::Permission,
+        extract::{Json, Query, csv_text},
+        problem::ProblemBody,
+    },
     startup::AppState,
 };
 
@@ -50,6 +58,97 @@ pub async fn list_payouts(
     ))
 }
 
+/// Approve a month's scheduled payouts into a batch (case workers). Payouts without a valid IBAN
+/// are held and listed; failed and held ones of the month are taken again.
+#[utoipa::path(tag = "payouts", security(("bearer" = [])), request_body = NewBatch, responses(
+    (status = 201, description = "The batch, with held payouts and reconciliation", body = BatchView),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "Nothing to approve for the month", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A period that is not YYYY-MM", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/payout-batches")]
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: Json<NewBatch>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(batches::create(&state, &user, body.0).await?))
+}
+
+/// A batch: totals by status, held payouts, and reconciliation.
+#[utoipa::path(tag = "payouts", security(("bearer" = [])), params(("id" = String, Path, description = "Batch id")), responses(
+    (status = 200, description = "The batch", body = BatchView),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such batch", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/payout-batches/{id}")]
+pub async fn get_batch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<BatchView>, AppError> {
+    Ok(web::Json(
+        batches::get(&state, &user, id.into_inner()).await?,
+    ))
+}
+
+/// The bank file (CSV: batch_id, payout_id, iin, full_name, iban, amount_kzt, purpose). The first
+/// export marks the payouts sent; later exports give the same lines.
+#[utoipa::path(tag = "payouts", security(("bearer" = [])), params(("id" = String, Path, description = "Batch id")), responses(
+    (status = 200, description = "The bank file", body = String, content_type = "text/csv"),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such batch", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/payout-batches/{id}/export")]
+pub async fn export_batch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let file = batches::export(&state, &user, id.clone()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"payout-batch-{id}.csv\""),
+        ))
+        .body(file))
+}
+
+/// Import the bank's result file (CSV: payout_id, status `paid`|`failed`, amount_kzt, reference,
+/// reason). All or nothing; importing the same file again changes nothing.
+#[utoipa::path(tag = "payouts", security(("bearer" = [])), params(("id" = String, Path, description = "Batch id")),
+    request_body(content = String, content_type = "text/csv", description = "The bank's confirmation"),
+    responses(
+    (status = 200, description = "The batch after the confirmation", body = BatchView),
+    (status = 400, description = "Not UTF-8", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such batch", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "The batch has not been exported", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 415, description = "Not text/csv", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "Lines for other batches, other amounts, or unreadable lines; nothing applied", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/payout-batches/{id}/confirmation")]
+pub async fn confirm_batch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<BatchView>, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    let file = csv_text(&req, &body)?;
+    Ok(web::Json(
+        batches::confirm(&state, &user, id.into_inner(), file).await?,
+    ))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(my_payouts).service(list_payouts);
+    cfg.service(my_payouts)
+        .service(list_payouts)
+        .service(create_batch)
+        .service(get_batch)
+        .service(export_batch)
+        .service(confirm_batch);
 }

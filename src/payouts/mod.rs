@@ -1,6 +1,7 @@
 //! Stipend payouts: the stipend rule (pure), the payout cycle that creates each payout once, and
-//! what seekers and case workers see of them. Batches and the bank's files are not built yet.
+//! what seekers and case workers see of them, batches and the bank's files.
 
+pub mod batches;
 pub mod cycle;
 pub mod handlers;
 pub mod service;

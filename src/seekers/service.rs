@@ -765,3 +765,25 @@ pub fn almaty_today() -> NaiveDate {
         .with_timezone(&chrono_tz::Asia::Almaty)
         .date_naive()
 }
+
+/// What a bank needs to pay a seeker: (IIN, full name, IBAN if she gave a valid one).
+pub type BankDetails = (String, String, Option<String>);
+
+/// Bank details by account, only for the payout file; never logged.
+pub fn bank_details(
+    c: &mut DbConnection,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, BankDetails>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in account_ids.chunks(1000) {
+        for p in queries::profiles_of(c, chunk)? {
+            let iban = p
+                .iban
+                .as_deref()
+                .and_then(kz::Iban::parse)
+                .map(|i| i.as_str().to_owned());
+            out.insert(p.account_id.clone(), (p.iin, p.full_name, iban));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,2 @@
+DROP INDEX payouts_batch;
+DROP TABLE payout_batches;

@@ -1,0 +1,542 @@
+//! Payout batches and the bank: a case worker approves a month's scheduled payouts into a batch
+//! (those without a valid IBAN are held and listed, not lost), exports the bank file, and imports
+//! the bank's confirmation. Every state change of a payout and a batch is an audit event.
+//!
+//! Reconciliation, shown on every batch: scheduled = approved + held; exported = paid + failed +
+//! pending.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::web::Data;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cycle::PayoutRow;
+use crate::{
+    audit::{self, Actor, AuditEvent},
+    db::{
+        DbConnection,
+        schema::{payout_batches, payouts},
+    },
+    error::AppError,
+    http::{
+        auth::{CurrentUser, Permission},
+        problem::{FieldMsg, Msg},
+    },
+    notifications::{EmailTemplate, notify},
+    startup::AppState,
+};
+
+#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = payout_batches)]
+pub struct BatchRow {
+    pub id: String,
+    pub period: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub exported_at: Option<chrono::NaiveDateTime>,
+    pub settled_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatch {
+    /// `YYYY-MM`.
+    pub period: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    pub count: i64,
+    pub amount_tiyn: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HeldPayout {
+    pub payout_id: String,
+    pub seeker_id: String,
+    pub amount_tiyn: i64,
+    /// Why it was not approved (no valid IBAN on her profile).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BatchView {
+    pub id: String,
+    pub period: String,
+    /// `open` (approved, not exported), `exported` (sent to the bank), `settled` (every line
+    /// confirmed).
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub exported_at: Option<DateTime<Utc>>,
+    pub settled_at: Option<DateTime<Utc>>,
+    /// Payouts in this batch by status: approved, sent (pending at the bank), paid, failed.
+    pub by_status: BTreeMap<String, Totals>,
+    /// The month's payouts held for want of a valid IBAN.
+    pub held: Vec<HeldPayout>,
+    pub reconciliation: Reconciliation,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reconciliation {
+    /// Payouts of the month that were scheduled when the batch was made = in the batch + held.
+    pub in_batch: Totals,
+    pub held: Totals,
+    /// In the file the bank got = paid + failed + pending.
+    pub exported: Totals,
+    pub paid: Totals,
+    pub failed: Totals,
+    pub pending: Totals,
+    /// Whether both equations hold.
+    pub balanced: bool,
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+fn add(t: &mut Totals, amount: i64) {
+    t.count += 1;
+    t.amount_tiyn += amount;
+}
+
+fn batch_payouts(c: &mut DbConnection, batch: &str) -> QueryResult<Vec<PayoutRow>> {
+    payouts::table
+        .filter(payouts::batch_id.eq(batch))
+        .order(payouts::id)
+        .select(PayoutRow::as_select())
+        .load(c)
+}
+
+fn view(c: &mut DbConnection, b: BatchRow) -> Result<BatchView, AppError> {
+    let rows = batch_payouts(c, &b.id)?;
+    let mut by_status: BTreeMap<String, Totals> = BTreeMap::new();
+    let (mut in_batch, mut paid, mut failed, mut pending, mut exported) = (
+        Totals::default(),
+        Totals::default(),
+        Totals::default(),
+        Totals::default(),
+        Totals::default(),
+    );
+    for r in &rows {
+        add(
+            by_status.entry(r.status.clone()).or_default(),
+            r.amount_tiyn,
+        );
+        add(&mut in_batch, r.amount_tiyn);
+        match r.status.as_str() {
+            "paid" => add(&mut paid, r.amount_tiyn),
+            "failed" => add(&mut failed, r.amount_tiyn),
+            "sent" => add(&mut pending, r.amount_tiyn),
+            _ => {}
+        }
+        if r.status != "approved" {
+            add(&mut exported, r.amount_tiyn);
+        }
+    }
+    let held_rows: Vec<PayoutRow> = payouts::table
+        .filter(payouts::period.eq(&b.period))
+        .filter(payouts::status.eq("held"))
+        .order(payouts::id)
+        .select(PayoutRow::as_select())
+        .load(c)?;
+    let mut held = Totals::default();
+    for r in &held_rows {
+        add(&mut held, r.amount_tiyn);
+    }
+    let balanced = exported.count == paid.count + failed.count + pending.count
+        && exported.amount_tiyn == paid.amount_tiyn + failed.amount_tiyn + pending.amount_tiyn;
+    Ok(BatchView {
+        held: held_rows
+            .into_iter()
+            .map(|r| HeldPayout {
+                payout_id: r.id,
+                seeker_id: r.seeker_id,
+                amount_tiyn: r.amount_tiyn,
+                reason: "no valid IBAN on the seeker's profile".into(),
+            })
+            .collect(),
+        reconciliation: Reconciliation {
+            in_batch,
+            held,
+            exported,
+            paid,
+            failed,
+            pending,
+            balanced,
+        },
+        by_status,
+        id: b.id,
+        period: b.period,
+        status: b.status,
+        created_at: b.created_at.and_utc(),
+        exported_at: b.exported_at.map(|t| t.and_utc()),
+        settled_at: b.settled_at.map(|t| t.and_utc()),
+    })
+}
+
+fn set_status(
+    c: &mut DbConnection,
+    actor: &Actor,
+    p: &PayoutRow,
+    to: &str,
+    batch: Option<&str>,
+    reference: Option<&str>,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    diesel::update(payouts::table.filter(payouts::id.eq(&p.id)))
+        .set((
+            payouts::status.eq(to),
+            payouts::batch_id.eq(batch),
+            payouts::bank_reference.eq(reference),
+            payouts::failure_reason.eq(reason),
+            payouts::updated_at.eq(crate::db::now()),
+        ))
+        .execute(c)?;
+    audit::record(
+        c,
+        actor,
+        AuditEvent {
+            action: "payout.status_changed",
+            entity: "payout",
+            entity_id: &p.id,
+            before: Some(serde_json::json!({ "status": p.status, "batch_id": p.batch_id })),
+            after: Some(
+                serde_json::json!({ "status": to, "batch_id": batch, "reference": reference }),
+            ),
+        },
+    )?;
+    Ok(())
+}
+
+/// Approves a month's scheduled payouts (and failed or held ones, to re-issue) into a new batch;
+/// those without a valid IBAN are held. A payout in an open or exported batch is not taken again.
+pub async fn create(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    input: NewBatch,
+) -> Result<BatchView, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    if crate::attendance::service::parse_period(&input.period).is_none() {
+        return Err(AppError::field("period", FieldMsg::Invalid));
+    }
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let candidates: Vec<PayoutRow> = payouts::table
+                .filter(payouts::period.eq(&input.period))
+                .filter(payouts::status.eq_any(["scheduled", "failed", "held"]))
+                .filter(payouts::amount_tiyn.gt(0))
+                .order(payouts::id)
+                .select(PayoutRow::as_select())
+                .load(c)?;
+            let seekers: Vec<String> = candidates.iter().map(|p| p.seeker_id.clone()).collect();
+            let bank = crate::seekers::service::bank_details(c, &seekers)?;
+            let has_iban = |p: &PayoutRow| {
+                bank.get(&p.seeker_id)
+                    .is_some_and(|(_, _, iban)| iban.is_some())
+            };
+            if !candidates.iter().any(has_iban) {
+                return Err(AppError::Conflict(Msg::NothingToApprove));
+            }
+            let batch = BatchRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                period: input.period.clone(),
+                status: "open".into(),
+                created_by: user.account_id.clone(),
+                created_at: crate::db::now(),
+                exported_at: None,
+                settled_at: None,
+            };
+            diesel::insert_into(payout_batches::table)
+                .values(&batch)
+                .execute(c)?;
+            for p in &candidates {
+                if has_iban(p) {
+                    set_status(c, &user.actor, p, "approved", Some(&batch.id), None, None)?;
+                } else if p.status != "held" {
+                    set_status(c, &user.actor, p, "held", None, None, None)?;
+                }
+            }
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "payout_batch.created",
+                    entity: "payout_batch",
+                    entity_id: &batch.id,
+                    before: None,
+                    after: Some(serde_json::json!({ "period": batch.period })),
+                },
+            )?;
+            view(c, batch)
+        })
+        .await
+}
+
+fn find(c: &mut DbConnection, id: &str) -> Result<BatchRow, AppError> {
+    payout_batches::table
+        .filter(payout_batches::id.eq(id))
+        .select(BatchRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+) -> Result<BatchView, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    state
+        .db
+        .run(move |c| {
+            let b = find(c, &id)?;
+            view(c, b)
+        })
+        .await
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The bank file: `batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose`. Exporting marks the
+/// approved payouts `sent`; exporting again gives the same file.
+pub async fn export(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+) -> Result<String, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let b = find(c, &id)?;
+            let rows: Vec<PayoutRow> = batch_payouts(c, &b.id)?
+                .into_iter()
+                .filter(|p| p.status == "approved" || (b.status != "open" && p.status != "held"))
+                .collect();
+            let seekers: Vec<String> = rows.iter().map(|p| p.seeker_id.clone()).collect();
+            let bank = crate::seekers::service::bank_details(c, &seekers)?;
+            let mut out =
+                String::from("batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose\n");
+            for p in &rows {
+                let (iin, name, iban) = bank
+                    .get(&p.seeker_id)
+                    .cloned()
+                    .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
+                let purpose = format!("Стипендия за {} / Stipend {}", p.period, p.period);
+                out.push_str(
+                    &[
+                        field(&b.id),
+                        field(&p.id),
+                        field(&iin),
+                        field(&name),
+                        field(&iban.unwrap_or_default()),
+                        super::tenge(p.amount_tiyn),
+                        field(&purpose),
+                    ]
+                    .join(","),
+                );
+                out.push('\n');
+                if p.status == "approved" {
+                    set_status(c, &user.actor, p, "sent", Some(&b.id), None, None)?;
+                }
+            }
+            if b.status == "open" {
+                diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
+                    .set((
+                        payout_batches::status.eq("exported"),
+                        payout_batches::exported_at.eq(crate::db::now()),
+                    ))
+                    .execute(c)?;
+                audit::record(
+                    c,
+                    &user.actor,
+                    AuditEvent {
+                        action: "payout_batch.exported",
+                        entity: "payout_batch",
+                        entity_id: &b.id,
+                        before: Some(serde_json::json!({ "status": "open" })),
+                        after: Some(
+                            serde_json::json!({ "status": "exported", "lines": rows.len() }),
+                        ),
+                    },
+                )?;
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// One line of the bank's confirmation file: `payout_id,status,amount_kzt,reference,reason`.
+struct Line {
+    payout_id: String,
+    paid: bool,
+    amount: String,
+    reference: String,
+    reason: String,
+}
+
+fn parse_lines(text: &str) -> Result<Vec<Line>, BTreeMap<String, Msg>> {
+    let mut errors = BTreeMap::new();
+    let mut lines = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || (n == 0 && line.starts_with("payout_id")) {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        let bad = |errors: &mut BTreeMap<String, Msg>| {
+            errors.insert(format!("line {}", n + 1), Msg::Field(FieldMsg::Invalid));
+        };
+        if cols.len() < 3 {
+            bad(&mut errors);
+            continue;
+        }
+        let paid = match cols[1] {
+            "paid" => true,
+            "failed" => false,
+            _ => {
+                bad(&mut errors);
+                continue;
+            }
+        };
+        lines.push(Line {
+            payout_id: cols[0].to_owned(),
+            paid,
+            amount: cols[2].to_owned(),
+            reference: cols.get(3).map(|s| (*s).to_owned()).unwrap_or_default(),
+            reason: cols.get(4).map(|s| (*s).to_owned()).unwrap_or_default(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Imports the bank's confirmation. All or nothing: a line for a payout not in this batch, with
+/// another amount, or contradicting an earlier confirmation rejects the file. Lines already
+/// applied are skipped, so importing the same file again changes nothing.
+pub async fn confirm(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    file: String,
+) -> Result<BatchView, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    let lines = parse_lines(&file).map_err(|errors| AppError::Validation {
+        detail: Msg::BankFileRejected,
+        errors,
+    })?;
+    let (user, public_url) = (user.clone(), state.settings.public_url.clone());
+    state
+        .db
+        .transaction(move |c| {
+            let b = find(c, &id)?;
+            if b.status == "open" {
+                return Err(AppError::Conflict(Msg::BatchNotExported));
+            }
+            let rows: HashMap<String, PayoutRow> = batch_payouts(c, &b.id)?
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect();
+            let mut errors = BTreeMap::new();
+            for (i, l) in lines.iter().enumerate() {
+                let key = format!("line {}", i + 1);
+                match rows.get(&l.payout_id) {
+                    None => {
+                        errors.insert(key, Msg::Field(FieldMsg::Unknown));
+                    }
+                    Some(p) if super::tenge(p.amount_tiyn) != l.amount => {
+                        errors.insert(key, Msg::Field(FieldMsg::Invalid));
+                    }
+                    Some(p)
+                        if (p.status == "paid" && !l.paid) || (p.status == "failed" && l.paid) =>
+                    {
+                        errors.insert(key, Msg::Field(FieldMsg::Invalid));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !errors.is_empty() {
+                return Err(AppError::Validation {
+                    detail: Msg::BankFileRejected,
+                    errors,
+                });
+            }
+            for l in &lines {
+                let Some(p) = rows.get(&l.payout_id) else {
+                    continue;
+                };
+                if p.status != "sent" {
+                    continue; // applied before
+                }
+                let (to, reason) = if l.paid {
+                    ("paid", None)
+                } else {
+                    ("failed", Some(l.reason.as_str()))
+                };
+                set_status(
+                    c,
+                    &user.actor,
+                    p,
+                    to,
+                    Some(&b.id),
+                    Some(&l.reference),
+                    reason,
+                )?;
+                if let Some((address, locale)) = crate::accounts::service::contact(c, &p.seeker_id)?
+                {
+                    let data = serde_json::json!({
+                        "step": to, "period": p.period, "amount": super::tenge(p.amount_tiyn),
+                        "link": format!("{}/payouts", public_url.trim_end_matches('/')),
+                    });
+                    notify(
+                        c,
+                        &address,
+                        EmailTemplate::PayoutUpdate,
+                        locale,
+                        data,
+                        &format!("payout_{to}:{}", p.id),
+                    )?;
+                }
+            }
+            let still_sent = batch_payouts(c, &b.id)?.iter().any(|p| p.status == "sent");
+            if !still_sent && b.status != "settled" {
+                diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
+                    .set((
+                        payout_batches::status.eq("settled"),
+                        payout_batches::settled_at.eq(crate::db::now()),
+                    ))
+                    .execute(c)?;
+                audit::record(
+                    c,
+                    &user.actor,
+                    AuditEvent {
+                        action: "payout_batch.settled",
+                        entity: "payout_batch",
+                        entity_id: &b.id,
+                        before: Some(serde_json::json!({ "status": b.status })),
+                        after: Some(serde_json::json!({ "status": "settled" })),
+                    },
+                )?;
+            }
+            let b = find(c, &b.id)?;
+            view(c, b)
+        })
+        .await
+}
