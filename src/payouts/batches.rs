@@ -392,33 +392,39 @@ struct Line {
 fn parse_lines(text: &str) -> Result<Vec<Line>, BTreeMap<String, Msg>> {
     let mut errors = BTreeMap::new();
     let mut lines = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || (n == 0 && line.starts_with("payout_id")) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    for (n, record) in reader.records().enumerate() {
+        let key = format!("line {}", n + 1);
+        let Ok(record) = record else {
+            errors.insert(key, Msg::Field(FieldMsg::Invalid));
             continue;
-        }
-        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-        let bad = |errors: &mut BTreeMap<String, Msg>| {
-            errors.insert(format!("line {}", n + 1), Msg::Field(FieldMsg::Invalid));
         };
-        if cols.len() < 3 {
-            bad(&mut errors);
+        let col = |i: usize| record.get(i).unwrap_or("").to_owned();
+        if record.iter().all(str::is_empty) || (n == 0 && col(0) == "payout_id") {
             continue;
         }
-        let paid = match cols[1] {
+        let paid = match col(1).as_str() {
             "paid" => true,
             "failed" => false,
             _ => {
-                bad(&mut errors);
+                errors.insert(key, Msg::Field(FieldMsg::Invalid));
                 continue;
             }
         };
+        if record.len() < 3 {
+            errors.insert(key, Msg::Field(FieldMsg::Invalid));
+            continue;
+        }
         lines.push(Line {
-            payout_id: cols[0].to_owned(),
+            payout_id: col(0),
             paid,
-            amount: cols[2].to_owned(),
-            reference: cols.get(3).map(|s| (*s).to_owned()).unwrap_or_default(),
-            reason: cols.get(4).map(|s| (*s).to_owned()).unwrap_or_default(),
+            amount: col(2),
+            reference: col(3),
+            reason: col(4),
         });
     }
     if errors.is_empty() {
@@ -539,4 +545,22 @@ pub async fn confirm(
             view(c, b)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bank_lines_are_read_with_quotes_and_header() {
+        let lines = parse_lines(
+            "payout_id,status,amount_kzt,reference,reason\np1,paid,25000.00,HB-1,\np2,failed,100.00,,\"closed, moved\"\n\n",
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].paid && !lines[1].paid);
+        assert_eq!(lines[1].reason, "closed, moved");
+        assert!(parse_lines("p1,maybe,1.00\n").is_err());
+        assert!(parse_lines("p1\n").is_err());
+    }
 }
