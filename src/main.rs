@@ -154,13 +154,15 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers (password for all: {})",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers, {} course enrollments with a month of attendance and {} stipends paid in a settled batch (password for all: {})",
                     report.accounts,
                     report.organisations,
                     report.households,
                     report.openings,
                     report.applications,
                     report.offers,
+                    report.enrollments,
+                    report.payouts,
                     demo::DEMO_PASSWORD
                 );
             }

@@ -329,7 +329,14 @@ backend_tests! {
         // Applications and a completed round: seeker1 sees her offer or why not, at once.
         assert!(report.applications >= 9 && report.offers >= 1, "{report:?}");
         let mine: Value = app.get_as("/api/v1/me/applications", &first).await.json().await.unwrap();
-        assert_eq!(mine.as_array().unwrap().len(), 3);
+        // Three jobs and one course, each decided by its round.
+        assert_eq!(mine.as_array().unwrap().len(), 4);
         assert!(mine.as_array().unwrap().iter().all(|a| a["last_round"]["text"].is_string()), "{mine}");
+        // Course places with a month of attendance, its stipends, and a settled batch.
+        assert!(report.enrollments >= 1 && report.payouts == report.enrollments, "{report:?}");
+        let (admin, _) = app.sign_in(&format!("admin@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
+        let paid: Value = app.get_as("/api/v1/payouts?status=paid", &admin).await.json().await.unwrap();
+        assert_eq!(paid.as_array().unwrap().len(), report.payouts, "{paid}");
+        assert!(paid.as_array().unwrap().iter().all(|p| p["amount_tiyn"].as_i64().unwrap() > 0));
     }
 }

@@ -4,7 +4,7 @@
 
 pub mod openings;
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use diesel::{QueryDsl, RunQueryDsl};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -54,6 +54,10 @@ pub struct DemoReport {
     pub applications: usize,
     /// Offers made by the demo's completed matching round.
     pub offers: usize,
+    /// Course enrollments with last month's attendance, and the stipend payouts made for it (in
+    /// one settled batch).
+    pub enrollments: usize,
+    pub payouts: usize,
     /// True when demo data was there already and nothing was added.
     pub already_seeded: bool,
 }
@@ -292,6 +296,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
     }
     bar.finish();
     let (applications, offers) = seed_round(db, &jobs_programme).await?;
+    let (enrollments, payouts) = seed_stipends(db, &courses_programme).await?;
     // A bulk load leaves the planner without statistics until autovacuum (or, on SQLite, never).
     db.analyze(true).await?;
     Ok(DemoReport {
@@ -301,6 +306,8 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         openings: openings_made,
         applications,
         offers,
+        enrollments,
+        payouts,
         already_seeded: false,
     })
 }
@@ -376,6 +383,190 @@ async fn seed_round(db: &Db, jobs_programme: &str) -> Result<(usize, usize), App
         })
         .await?;
     Ok((applied, offers))
+}
+
+/// A valid KZ IBAN (ISO 13616 mod-97) for demo account `n`.
+fn demo_iban(n: u32) -> String {
+    let bban = format!("125KZT{:010}", 5_004_100_000u64 + u64::from(n));
+    // Move "KZ00" to the end, letters to numbers (A = 10 … Z = 35), and take the remainder.
+    let digits: String = format!("{bban}KZ00")
+        .chars()
+        .map(|c| c.to_digit(36).map_or(String::new(), |d| d.to_string()))
+        .collect();
+    let rem = digits
+        .bytes()
+        .fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
+    format!("KZ{:02}{bban}", 98 - rem)
+}
+
+/// Course stipends end to end: eligible demo mothers get course places through a round, a month
+/// of attendance is recorded and closed, the payout cycle runs, and the month's batch is exported
+/// and settled by a bank confirmation. Rows are written directly where a person would act.
+async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize), AppError> {
+    use crate::{
+        attendance::queries as marks,
+        matching::{applications, queries as m, queries::RoundRow, rounds},
+        openings::{model::OpeningKind, service as openings},
+    };
+    let programme = courses_programme.to_owned();
+    let round = db
+        .transaction(move |c| {
+            let courses = openings::published_in(c, &programme, OpeningKind::Course)?;
+            let Some(course) = courses.first() else {
+                return Ok::<_, AppError>(None);
+            };
+            let today = crate::seekers::service::almaty_today();
+            let seekers: Vec<String> = accounts_table::table
+                .filter(diesel::ExpressionMethods::eq(
+                    accounts_table::role,
+                    "seeker",
+                ))
+                .order(accounts_table::created_at)
+                .select(accounts_table::id)
+                .limit(30)
+                .load(c)?;
+            for seeker in &seekers {
+                let eligible = crate::seekers::service::decisions(c, seeker, today)?
+                    .iter()
+                    .any(|d| d.programme_id == programme && d.eligible);
+                if eligible {
+                    let _ = applications::submit(c, seeker, &course.id, None, 5);
+                }
+            }
+            let version = crate::programmes::service::find(c, &programme)?.map_or(1, |p| p.version);
+            let round = RoundRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                programme_id: programme.clone(),
+                kind: "course".into(),
+                status: "running".into(),
+                seed: 20_261_130,
+                rules_version: version,
+                algorithm: rounds::ALGORITHM.into(),
+                snapshot: None,
+                progress: 0,
+                seekers: 0,
+                applications: 0,
+                offers: 0,
+                error: None,
+                started_by: "seed-demo".into(),
+                created_at: crate::db::now(),
+                finished_at: None,
+            };
+            rounds::start_in(c, &round)?;
+            Ok(Some(round.id))
+        })
+        .await?;
+    let Some(round) = round else {
+        return Ok((0, 0));
+    };
+    let settings = crate::config::Settings::default();
+    rounds::run(db, &settings, &round).await?;
+    let enrolled = db
+        .transaction(move |c| {
+            let now = crate::db::now();
+            // Last month: three sessions; the mothers come to all but some miss one.
+            let today = crate::seekers::service::almaty_today();
+            let first = today
+                .checked_sub_months(chrono::Months::new(1))
+                .and_then(|d| d.with_day(1))
+                .unwrap_or(today);
+            let period = format!("{:04}-{:02}", first.year(), first.month());
+            let offers: Vec<m::OfferRow> = crate::db::schema::offers::table
+                .filter(diesel::ExpressionMethods::eq(
+                    crate::db::schema::offers::round_id,
+                    &round,
+                ))
+                .select(diesel::SelectableHelper::as_select())
+                .load(c)?;
+            let mut sessions = Vec::new();
+            let mut enrolled = 0;
+            for (k, o) in offers.iter().enumerate() {
+                if !openings::take_place(c, &o.opening_id)? {
+                    continue;
+                }
+                m::decide_offer(c, &o.id, "accepted", now)?;
+                m::set_status(c, &o.application_id, &["offered"], "accepted", now)?;
+                let e = m::EnrollmentRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    offer_id: o.id.clone(),
+                    seeker_id: o.seeker_id.clone(),
+                    opening_id: o.opening_id.clone(),
+                    status: "active".into(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                m::insert_enrollment(c, &e)?;
+                if sessions.is_empty() {
+                    for day in [2u64, 9, 16] {
+                        let date = first + chrono::Days::new(day);
+                        let (Some(s), Some(t)) = (
+                            crate::openings::calendar::almaty_to_utc(
+                                date,
+                                chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+                            ),
+                            crate::openings::calendar::almaty_to_utc(
+                                date,
+                                chrono::NaiveTime::from_hms_opt(13, 0, 0).unwrap_or_default(),
+                            ),
+                        ) else {
+                            continue;
+                        };
+                        sessions.push(openings::add_session(c, &o.opening_id, s, t)?.id);
+                    }
+                }
+                for (j, session) in sessions.iter().enumerate() {
+                    let status = if k % 3 == 1 && j == 2 {
+                        "late"
+                    } else {
+                        "present"
+                    };
+                    marks::insert(
+                        c,
+                        &marks::AttendanceRow {
+                            session_id: session.clone(),
+                            enrollment_id: e.id.clone(),
+                            status: status.into(),
+                            note: None,
+                            recorded_by: "seed-demo".into(),
+                            recorded_at: now,
+                        },
+                    )?;
+                }
+                enrolled += 1;
+            }
+            if let Some(o) = offers.first() {
+                marks::close(c, &o.opening_id, &period, "seed-demo", now)?;
+            }
+            Ok::<_, AppError>((enrolled, period))
+        })
+        .await?;
+    let (enrolled, period) = enrolled;
+    let run = crate::payouts::cycle::run(db, &settings, None).await?;
+    // The month's batch goes to the bank and comes back paid.
+    db.transaction(move |c| {
+        let actor = crate::audit::Actor::default();
+        let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &period) else {
+            return Ok::<_, AppError>(());
+        };
+        let file = crate::payouts::batches::export_in(c, &actor, &batch.id)?;
+        let mut confirmation = String::from("payout_id,status,amount_kzt,reference,reason\n");
+        for (n, line) in file.lines().skip(1).enumerate() {
+            let cols: Vec<&str> = line.split(',').collect();
+            if let (Some(id), Some(amount)) = (cols.get(1), cols.get(5)) {
+                confirmation.push_str(&format!("{id},paid,{amount},DEMO-{n:04},\n"));
+            }
+        }
+        crate::payouts::batches::confirm_text_in(
+            c,
+            &actor,
+            &batch.id,
+            &confirmation,
+            &settings.public_url,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok((enrolled, run.created))
 }
 
 /// The example programme pair, and profiles with households for the first seekers, spread across the
@@ -492,7 +683,8 @@ fn seed_programmes_and_households(
                 employment: "part_time".into(),
                 hours_per_week: 20 + (i % 3) as i32 * 10,
                 needs_childcare: children > 2,
-                iban: None,
+                // Every demo mother can be paid: a valid KZ IBAN of her own.
+                iban: Some(demo_iban(i as u32)),
                 created_at: now,
                 updated_at: now,
             },

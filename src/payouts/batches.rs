@@ -225,56 +225,64 @@ pub async fn create(
     let user = user.clone();
     state
         .db
-        .transaction(move |c| {
-            let candidates: Vec<PayoutRow> = payouts::table
-                .filter(payouts::period.eq(&input.period))
-                .filter(payouts::status.eq_any(["scheduled", "failed", "held"]))
-                .filter(payouts::amount_tiyn.gt(0))
-                .order(payouts::id)
-                .select(PayoutRow::as_select())
-                .load(c)?;
-            let seekers: Vec<String> = candidates.iter().map(|p| p.seeker_id.clone()).collect();
-            let bank = crate::seekers::service::bank_details(c, &seekers)?;
-            let has_iban = |p: &PayoutRow| {
-                bank.get(&p.seeker_id)
-                    .is_some_and(|(_, _, iban)| iban.is_some())
-            };
-            if !candidates.iter().any(has_iban) {
-                return Err(AppError::Conflict(Msg::NothingToApprove));
-            }
-            let batch = BatchRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                period: input.period.clone(),
-                status: "open".into(),
-                created_by: user.account_id.clone(),
-                created_at: crate::db::now(),
-                exported_at: None,
-                settled_at: None,
-            };
-            diesel::insert_into(payout_batches::table)
-                .values(&batch)
-                .execute(c)?;
-            for p in &candidates {
-                if has_iban(p) {
-                    set_status(c, &user.actor, p, "approved", Some(&batch.id), None, None)?;
-                } else if p.status != "held" {
-                    set_status(c, &user.actor, p, "held", None, None, None)?;
-                }
-            }
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "payout_batch.created",
-                    entity: "payout_batch",
-                    entity_id: &batch.id,
-                    before: None,
-                    after: Some(serde_json::json!({ "period": batch.period })),
-                },
-            )?;
-            view(c, batch)
-        })
+        .transaction(move |c| create_in(c, &user.actor, &user.account_id, &input.period))
         .await
+}
+
+/// [`create`] inside the caller's transaction (also `seed-demo`'s).
+pub fn create_in(
+    c: &mut DbConnection,
+    actor: &Actor,
+    account_id: &str,
+    period: &str,
+) -> Result<BatchView, AppError> {
+    let candidates: Vec<PayoutRow> = payouts::table
+        .filter(payouts::period.eq(period))
+        .filter(payouts::status.eq_any(["scheduled", "failed", "held"]))
+        .filter(payouts::amount_tiyn.gt(0))
+        .order(payouts::id)
+        .select(PayoutRow::as_select())
+        .load(c)?;
+    let seekers: Vec<String> = candidates.iter().map(|p| p.seeker_id.clone()).collect();
+    let bank = crate::seekers::service::bank_details(c, &seekers)?;
+    let has_iban = |p: &PayoutRow| {
+        bank.get(&p.seeker_id)
+            .is_some_and(|(_, _, iban)| iban.is_some())
+    };
+    if !candidates.iter().any(has_iban) {
+        return Err(AppError::Conflict(Msg::NothingToApprove));
+    }
+    let batch = BatchRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        period: period.to_owned(),
+        status: "open".into(),
+        created_by: account_id.to_owned(),
+        created_at: crate::db::now(),
+        exported_at: None,
+        settled_at: None,
+    };
+    diesel::insert_into(payout_batches::table)
+        .values(&batch)
+        .execute(c)?;
+    for p in &candidates {
+        if has_iban(p) {
+            set_status(c, actor, p, "approved", Some(&batch.id), None, None)?;
+        } else if p.status != "held" {
+            set_status(c, actor, p, "held", None, None, None)?;
+        }
+    }
+    audit::record(
+        c,
+        actor,
+        AuditEvent {
+            action: "payout_batch.created",
+            entity: "payout_batch",
+            entity_id: &batch.id,
+            before: None,
+            after: Some(serde_json::json!({ "period": batch.period })),
+        },
+    )?;
+    view(c, batch)
 }
 
 fn find(c: &mut DbConnection, id: &str) -> Result<BatchRow, AppError> {
@@ -321,63 +329,63 @@ pub async fn export(
     let user = user.clone();
     state
         .db
-        .transaction(move |c| {
-            let b = find(c, &id)?;
-            let rows: Vec<PayoutRow> = batch_payouts(c, &b.id)?
-                .into_iter()
-                .filter(|p| p.status == "approved" || (b.status != "open" && p.status != "held"))
-                .collect();
-            let seekers: Vec<String> = rows.iter().map(|p| p.seeker_id.clone()).collect();
-            let bank = crate::seekers::service::bank_details(c, &seekers)?;
-            let mut out =
-                String::from("batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose\n");
-            for p in &rows {
-                let (iin, name, iban) = bank
-                    .get(&p.seeker_id)
-                    .cloned()
-                    .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
-                let purpose = format!("Стипендия за {} / Stipend {}", p.period, p.period);
-                out.push_str(
-                    &[
-                        field(&b.id),
-                        field(&p.id),
-                        field(&iin),
-                        field(&name),
-                        field(&iban.unwrap_or_default()),
-                        super::tenge(p.amount_tiyn),
-                        field(&purpose),
-                    ]
-                    .join(","),
-                );
-                out.push('\n');
-                if p.status == "approved" {
-                    set_status(c, &user.actor, p, "sent", Some(&b.id), None, None)?;
-                }
-            }
-            if b.status == "open" {
-                diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
-                    .set((
-                        payout_batches::status.eq("exported"),
-                        payout_batches::exported_at.eq(crate::db::now()),
-                    ))
-                    .execute(c)?;
-                audit::record(
-                    c,
-                    &user.actor,
-                    AuditEvent {
-                        action: "payout_batch.exported",
-                        entity: "payout_batch",
-                        entity_id: &b.id,
-                        before: Some(serde_json::json!({ "status": "open" })),
-                        after: Some(
-                            serde_json::json!({ "status": "exported", "lines": rows.len() }),
-                        ),
-                    },
-                )?;
-            }
-            Ok(out)
-        })
+        .transaction(move |c| export_in(c, &user.actor, &id))
         .await
+}
+
+/// [`export`] inside the caller's transaction.
+pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String, AppError> {
+    let b = find(c, id)?;
+    let rows: Vec<PayoutRow> = batch_payouts(c, &b.id)?
+        .into_iter()
+        .filter(|p| p.status == "approved" || (b.status != "open" && p.status != "held"))
+        .collect();
+    let seekers: Vec<String> = rows.iter().map(|p| p.seeker_id.clone()).collect();
+    let bank = crate::seekers::service::bank_details(c, &seekers)?;
+    let mut out = String::from("batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose\n");
+    for p in &rows {
+        let (iin, name, iban) = bank
+            .get(&p.seeker_id)
+            .cloned()
+            .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
+        let purpose = format!("Стипендия за {} / Stipend {}", p.period, p.period);
+        out.push_str(
+            &[
+                field(&b.id),
+                field(&p.id),
+                field(&iin),
+                field(&name),
+                field(&iban.unwrap_or_default()),
+                super::tenge(p.amount_tiyn),
+                field(&purpose),
+            ]
+            .join(","),
+        );
+        out.push('\n');
+        if p.status == "approved" {
+            set_status(c, actor, p, "sent", Some(&b.id), None, None)?;
+        }
+    }
+    if b.status == "open" {
+        diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
+            .set((
+                payout_batches::status.eq("exported"),
+                payout_batches::exported_at.eq(crate::db::now()),
+            ))
+            .execute(c)?;
+        audit::record(
+            c,
+            actor,
+            AuditEvent {
+                action: "payout_batch.exported",
+                entity: "payout_batch",
+                entity_id: &b.id,
+                before: Some(serde_json::json!({ "status": "open" })),
+                after: Some(serde_json::json!({ "status": "exported", "lines": rows.len() })),
+            },
+        )?;
+    }
+    Ok(out)
 }
 
 /// One line of the bank's confirmation file: `payout_id,status,amount_kzt,reference,reason`.
@@ -451,100 +459,113 @@ pub async fn confirm(
     let (user, public_url) = (user.clone(), state.settings.public_url.clone());
     state
         .db
-        .transaction(move |c| {
-            let b = find(c, &id)?;
-            if b.status == "open" {
-                return Err(AppError::Conflict(Msg::BatchNotExported));
-            }
-            let rows: HashMap<String, PayoutRow> = batch_payouts(c, &b.id)?
-                .into_iter()
-                .map(|p| (p.id.clone(), p))
-                .collect();
-            let mut errors = BTreeMap::new();
-            for (i, l) in lines.iter().enumerate() {
-                let key = format!("line {}", i + 1);
-                match rows.get(&l.payout_id) {
-                    None => {
-                        errors.insert(key, Msg::Field(FieldMsg::Unknown));
-                    }
-                    Some(p) if super::tenge(p.amount_tiyn) != l.amount => {
-                        errors.insert(key, Msg::Field(FieldMsg::Invalid));
-                    }
-                    Some(p)
-                        if (p.status == "paid" && !l.paid) || (p.status == "failed" && l.paid) =>
-                    {
-                        errors.insert(key, Msg::Field(FieldMsg::Invalid));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if !errors.is_empty() {
-                return Err(AppError::Validation {
-                    detail: Msg::BankFileRejected,
-                    errors,
-                });
-            }
-            for l in &lines {
-                let Some(p) = rows.get(&l.payout_id) else {
-                    continue;
-                };
-                if p.status != "sent" {
-                    continue; // applied before
-                }
-                let (to, reason) = if l.paid {
-                    ("paid", None)
-                } else {
-                    ("failed", Some(l.reason.as_str()))
-                };
-                set_status(
-                    c,
-                    &user.actor,
-                    p,
-                    to,
-                    Some(&b.id),
-                    Some(&l.reference),
-                    reason,
-                )?;
-                if let Some((address, locale)) = crate::accounts::service::contact(c, &p.seeker_id)?
-                {
-                    let data = serde_json::json!({
-                        "step": to, "period": p.period, "amount": super::tenge(p.amount_tiyn),
-                        "link": format!("{}/payouts", public_url.trim_end_matches('/')),
-                    });
-                    notify(
-                        c,
-                        &address,
-                        EmailTemplate::PayoutUpdate,
-                        locale,
-                        data,
-                        &format!("payout_{to}:{}", p.id),
-                    )?;
-                }
-            }
-            let still_sent = batch_payouts(c, &b.id)?.iter().any(|p| p.status == "sent");
-            if !still_sent && b.status != "settled" {
-                diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
-                    .set((
-                        payout_batches::status.eq("settled"),
-                        payout_batches::settled_at.eq(crate::db::now()),
-                    ))
-                    .execute(c)?;
-                audit::record(
-                    c,
-                    &user.actor,
-                    AuditEvent {
-                        action: "payout_batch.settled",
-                        entity: "payout_batch",
-                        entity_id: &b.id,
-                        before: Some(serde_json::json!({ "status": b.status })),
-                        after: Some(serde_json::json!({ "status": "settled" })),
-                    },
-                )?;
-            }
-            let b = find(c, &b.id)?;
-            view(c, b)
-        })
+        .transaction(move |c| confirm_in(c, &user.actor, &id, &lines, &public_url))
         .await
+}
+
+/// Imports a confirmation file inside the caller's transaction (`seed-demo` settles its batch so).
+pub fn confirm_text_in(
+    c: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    file: &str,
+    public_url: &str,
+) -> Result<BatchView, AppError> {
+    let lines = parse_lines(file).map_err(|errors| AppError::Validation {
+        detail: Msg::BankFileRejected,
+        errors,
+    })?;
+    confirm_in(c, actor, id, &lines, public_url)
+}
+
+/// [`confirm`] inside the caller's transaction, with the file already parsed.
+fn confirm_in(
+    c: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    lines: &[Line],
+    public_url: &str,
+) -> Result<BatchView, AppError> {
+    let b = find(c, id)?;
+    if b.status == "open" {
+        return Err(AppError::Conflict(Msg::BatchNotExported));
+    }
+    let rows: HashMap<String, PayoutRow> = batch_payouts(c, &b.id)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let mut errors = BTreeMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        let key = format!("line {}", i + 1);
+        match rows.get(&l.payout_id) {
+            None => {
+                errors.insert(key, Msg::Field(FieldMsg::Unknown));
+            }
+            Some(p) if super::tenge(p.amount_tiyn) != l.amount => {
+                errors.insert(key, Msg::Field(FieldMsg::Invalid));
+            }
+            Some(p) if (p.status == "paid" && !l.paid) || (p.status == "failed" && l.paid) => {
+                errors.insert(key, Msg::Field(FieldMsg::Invalid));
+            }
+            Some(_) => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation {
+            detail: Msg::BankFileRejected,
+            errors,
+        });
+    }
+    for l in lines {
+        let Some(p) = rows.get(&l.payout_id) else {
+            continue;
+        };
+        if p.status != "sent" {
+            continue; // applied before
+        }
+        let (to, reason) = if l.paid {
+            ("paid", None)
+        } else {
+            ("failed", Some(l.reason.as_str()))
+        };
+        set_status(c, actor, p, to, Some(&b.id), Some(&l.reference), reason)?;
+        if let Some((address, locale)) = crate::accounts::service::contact(c, &p.seeker_id)? {
+            let data = serde_json::json!({
+                "step": to, "period": p.period, "amount": super::tenge(p.amount_tiyn),
+                "link": format!("{}/payouts", public_url.trim_end_matches('/')),
+            });
+            notify(
+                c,
+                &address,
+                EmailTemplate::PayoutUpdate,
+                locale,
+                data,
+                &format!("payout_{to}:{}", p.id),
+            )?;
+        }
+    }
+    let still_sent = batch_payouts(c, &b.id)?.iter().any(|p| p.status == "sent");
+    if !still_sent && b.status != "settled" {
+        diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
+            .set((
+                payout_batches::status.eq("settled"),
+                payout_batches::settled_at.eq(crate::db::now()),
+            ))
+            .execute(c)?;
+        audit::record(
+            c,
+            actor,
+            AuditEvent {
+                action: "payout_batch.settled",
+                entity: "payout_batch",
+                entity_id: &b.id,
+                before: Some(serde_json::json!({ "status": b.status })),
+                after: Some(serde_json::json!({ "status": "settled" })),
+            },
+        )?;
+    }
+    let b = find(c, &b.id)?;
+    view(c, b)
 }
 
 #[cfg(test)]
