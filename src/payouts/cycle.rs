@@ -75,8 +75,81 @@ pub struct CycleRun {
     pub created: usize,
 }
 
-/// Runs the cycle for every course enrollment. `stop_after` (tests) ends the run after that
-/// many enrollments, as a worker killed halfway would.
+/// What the cycle needs of a course, loaded once for all its enrollments.
+struct Course {
+    facts: crate::openings::service::OpeningFacts,
+    rules: crate::programmes::rules::StipendRules,
+    /// Months due for payment: ended, and closed or past the grace period; with their sessions.
+    due: Vec<(String, Vec<String>)>,
+    /// Sessions in the course's busiest month.
+    full: i64,
+}
+
+fn course(
+    c: &mut DbConnection,
+    opening_id: &str,
+    today: NaiveDate,
+    grace_days: i64,
+) -> Result<Option<Course>, AppError> {
+    let Some(facts) = openings::facts_of(c, opening_id)? else {
+        return Ok(None);
+    };
+    if facts.kind != OpeningKind::Course {
+        return Ok(None);
+    }
+    let Some(rules) =
+        crate::programmes::service::find(c, &facts.programme_id)?.and_then(|p| p.rules.stipend)
+    else {
+        return Ok(None);
+    };
+    let sessions: Vec<_> = openings::sessions_of(c, &facts.id)?
+        .into_iter()
+        .filter(|s| !s.cancelled)
+        .collect();
+    let (Some(first), Some(last)) = (
+        sessions.iter().map(|s| s.starts_at).min(),
+        sessions.iter().map(|s| s.starts_at).max(),
+    ) else {
+        return Ok(None);
+    };
+    let in_period = |period: &str| -> Vec<String> {
+        sessions
+            .iter()
+            .filter(|s| crate::attendance::service::period_of(s.starts_at) == period)
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    let all = months(
+        crate::openings::calendar::almaty_date(first),
+        crate::openings::calendar::almaty_date(last),
+    );
+    let full = all
+        .iter()
+        .map(|(p, _, _)| in_period(p).len() as i64)
+        .max()
+        .unwrap_or(0);
+    let mut due = Vec::new();
+    for (period, _, last_day) in all {
+        if last_day >= today {
+            continue; // not over yet
+        }
+        let closed = crate::attendance::service::is_closed(c, &facts.id, &period)?;
+        if !closed && last_day + chrono::Duration::days(grace_days) >= today {
+            continue; // waiting for the provider to close it
+        }
+        let held = in_period(&period);
+        due.push((period, held));
+    }
+    Ok(Some(Course {
+        facts,
+        rules,
+        due,
+        full,
+    }))
+}
+
+/// Runs the cycle for every course enrollment, course by course. `stop_after` (tests) ends the
+/// run after that many enrollments, as a worker killed halfway would.
 pub async fn run(
     db: &Db,
     settings: &Settings,
@@ -86,16 +159,33 @@ pub async fn run(
     let grace = i64::from(settings.attendance_grace_days);
     let enrollments: Vec<crate::matching::enrollments::Enrollment> =
         db.run(crate::matching::enrollments::all_courses).await?;
-    let mut run = CycleRun::default();
+    let mut by_course: std::collections::BTreeMap<
+        String,
+        Vec<crate::matching::enrollments::Enrollment>,
+    > = std::collections::BTreeMap::new();
     for e in enrollments {
-        if stop_after.is_some_and(|n| run.enrollments >= n) {
-            break;
+        by_course.entry(e.opening_id.clone()).or_default().push(e);
+    }
+    let link = format!("{}/payouts", settings.public_url.trim_end_matches('/'));
+    let mut run = CycleRun::default();
+    for (opening, list) in by_course {
+        let ctx = db.run(move |c| course(c, &opening, today, grace)).await?;
+        let Some(ctx) = ctx.map(std::sync::Arc::new) else {
+            continue;
+        };
+        for e in list {
+            if stop_after.is_some_and(|n| run.enrollments >= n) {
+                return Ok(run);
+            }
+            run.enrollments += 1;
+            if ctx.due.is_empty() {
+                continue;
+            }
+            let (ctx, link) = (ctx.clone(), link.clone());
+            run.created += db
+                .transaction(move |c| payouts_for(c, &e, &ctx, &link))
+                .await?;
         }
-        run.enrollments += 1;
-        let link = format!("{}/payouts", settings.public_url.trim_end_matches('/'));
-        run.created += db
-            .transaction(move |c| payouts_for(c, &e, today, grace, &link))
-            .await?;
     }
     Ok(run)
 }
@@ -104,77 +194,36 @@ pub async fn run(
 fn payouts_for(
     c: &mut DbConnection,
     e: &crate::matching::enrollments::Enrollment,
-    today: NaiveDate,
-    grace_days: i64,
+    ctx: &Course,
     link: &str,
 ) -> Result<usize, AppError> {
-    let Some(course) = openings::facts_of(c, &e.opening_id)? else {
-        return Ok(0);
-    };
-    if course.kind != OpeningKind::Course {
-        return Ok(0);
-    }
-    let Some(rules) =
-        crate::programmes::service::find(c, &course.programme_id)?.and_then(|p| p.rules.stipend)
-    else {
-        return Ok(0);
-    };
-    let sessions: Vec<_> = openings::sessions_of(c, &course.id)?
+    let existing: std::collections::HashSet<String> = payouts::table
+        .filter(payouts::enrollment_id.eq(&e.id))
+        .select(payouts::period)
+        .load::<String>(c)?
         .into_iter()
-        .filter(|s| !s.cancelled)
         .collect();
-    let Some(last_session) = sessions.iter().map(|s| s.starts_at).max() else {
-        return Ok(0);
-    };
-    let per_month = |period: &str| {
-        sessions
-            .iter()
-            .filter(|s| crate::attendance::service::period_of(s.starts_at) == period)
-            .count() as i64
-    };
-    let first = crate::openings::calendar::almaty_date(
-        sessions
-            .iter()
-            .map(|s| s.starts_at)
-            .min()
-            .unwrap_or(last_session),
-    );
-    let all_months = months(first, crate::openings::calendar::almaty_date(last_session));
-    let full = all_months
-        .iter()
-        .map(|(p, _, _)| per_month(p))
-        .max()
-        .unwrap_or(0);
+    if ctx.due.iter().all(|(p, _)| existing.contains(p)) {
+        return Ok(0); // a re-run: one query and done
+    }
     let marks = crate::attendance::service::marks_of(c, &e.id)?;
     let mut created = 0;
-    for (period, _, last_day) in all_months {
-        if last_day >= today {
-            continue; // not over yet
-        }
-        let closed = crate::attendance::service::is_closed(c, &course.id, &period)?;
-        if !closed && last_day + chrono::Duration::days(grace_days) >= today {
-            continue; // waiting for the provider to close it
-        }
-        let held: Vec<&String> = sessions
-            .iter()
-            .filter(|s| crate::attendance::service::period_of(s.starts_at) == period)
-            .map(|s| &s.id)
-            .collect();
+    for (period, held) in ctx.due.iter().filter(|(p, _)| !existing.contains(p)) {
         let attended = held
             .iter()
             .filter(|id| {
                 marks
                     .get(id.as_str())
-                    .is_some_and(|st| rules.attended_statuses.contains(st))
+                    .is_some_and(|st| ctx.rules.attended_statuses.contains(st))
             })
             .count() as i64;
-        let s = stipend::stipend(&rules, held.len() as i64, attended, full);
+        let s = stipend::stipend(&ctx.rules, held.len() as i64, attended, ctx.full);
         let now = crate::db::now();
         let row = PayoutRow {
             id: uuid::Uuid::now_v7().to_string(),
             enrollment_id: e.id.clone(),
             seeker_id: e.seeker_id.clone(),
-            opening_id: course.id.clone(),
+            opening_id: ctx.facts.id.clone(),
             period: period.clone(),
             amount_tiyn: s.amount_tiyn,
             inputs: serde_json::to_string(&s.inputs).map_err(|e| AppError::Internal(e.into()))?,
@@ -185,37 +234,38 @@ fn payouts_for(
             created_at: now,
             updated_at: now,
         };
-        if insert_once(c, &row)? {
-            created += 1;
-            crate::audit::record(
+        if !insert_once(c, &row)? {
+            continue; // another worker made it a moment ago
+        }
+        created += 1;
+        crate::audit::record(
+            c,
+            &crate::audit::Actor::default(),
+            crate::audit::AuditEvent {
+                action: "payout.scheduled",
+                entity: "payout",
+                entity_id: &row.id,
+                before: None,
+                after: Some(serde_json::json!({
+                    "enrollment_id": row.enrollment_id, "period": row.period,
+                    "amount_tiyn": row.amount_tiyn,
+                })),
+            },
+        )?;
+        if let Some((to, locale)) = crate::accounts::service::contact(c, &e.seeker_id)? {
+            let data = serde_json::json!({
+                "course_title": openings::title_in(&ctx.facts, locale), "period": period,
+                "amount": crate::payouts::tenge(row.amount_tiyn), "attended": attended,
+                "held": held.len(), "link": link,
+            });
+            notify(
                 c,
-                &crate::audit::Actor::default(),
-                crate::audit::AuditEvent {
-                    action: "payout.scheduled",
-                    entity: "payout",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "enrollment_id": row.enrollment_id, "period": row.period,
-                        "amount_tiyn": row.amount_tiyn,
-                    })),
-                },
+                &to,
+                EmailTemplate::PayoutScheduled,
+                locale,
+                data,
+                &format!("payout_scheduled:{}:{period}", e.id),
             )?;
-            if let Some((to, locale)) = crate::accounts::service::contact(c, &e.seeker_id)? {
-                let data = serde_json::json!({
-                    "course_title": openings::title_in(&course, locale), "period": period,
-                    "amount": crate::payouts::tenge(row.amount_tiyn), "attended": attended,
-                    "held": held.len(), "link": link,
-                });
-                notify(
-                    c,
-                    &to,
-                    EmailTemplate::PayoutScheduled,
-                    locale,
-                    data,
-                    &format!("payout_scheduled:{}:{period}", e.id),
-                )?;
-            }
         }
     }
     Ok(created)
