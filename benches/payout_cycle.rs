@@ -1,0 +1,246 @@
+//! The payout cycle at scale: ENROLLMENTS course enrollments (default `10000,100000`, each size in
+//! turn) with 20 sessions last month, every one marked, the month closed; the time of the cycle
+//! (creating every payout) and of a re-run (creating none), on SQLite and PostgreSQL (BACKENDS).
+//!
+//! `cargo bench --bench payout_cycle`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use chrono::{Datelike, NaiveTime};
+use common::{Backend, TestDatabase, test_settings};
+use diesel::prelude::*;
+use social_jobs::{
+    attendance::queries::AttendanceRow,
+    db::{
+        DbError,
+        schema::{
+            accounts, applications, attendance, closed_periods, enrollments, matching_rounds,
+            offers, openings,
+        },
+    },
+    demo::{self, DemoScale},
+    dispatch,
+    matching::queries::{ApplicationRow, EnrollmentRow, OfferRow},
+    openings::calendar,
+    payouts::cycle,
+    startup::AppState,
+};
+
+fn sizes() -> Vec<u32> {
+    std::env::var("ENROLLMENTS")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .map(|s| s.trim().parse().unwrap())
+        .collect()
+}
+
+async fn time_cycle(backend: Backend, n: u32) {
+    let db = TestDatabase::migrated(backend).await;
+    let mut settings = test_settings(&db);
+    settings.log_level = "error".into();
+    let (state, _) = AppState::build(settings.clone()).await.unwrap();
+    let t = Instant::now();
+    demo::seed(
+        &state.db,
+        &DemoScale {
+            seekers: n,
+            openings: 1000,
+            ..DemoScale::default()
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    let today = social_jobs::seekers::service::almaty_today();
+    let first = today
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap()
+        .with_day(1)
+        .unwrap();
+    let period = format!("{:04}-{:02}", first.year(), first.month());
+    let p = period.clone();
+    let made = state
+        .db
+        .transaction(move |c| {
+            let now = social_jobs::db::now();
+            let courses: Vec<(String, String)> = openings::table
+                .filter(openings::kind.eq("course"))
+                .select((openings::id, openings::programme_id))
+                .load(c)?;
+            let seekers: Vec<String> = accounts::table
+                .filter(accounts::role.eq("seeker"))
+                .order(accounts::created_at)
+                .select(accounts::id)
+                .load(c)?;
+            // Twenty sessions last month in every course, and the month closed.
+            let mut sessions: Vec<Vec<String>> = Vec::new();
+            for (course, _) in &courses {
+                let mut ids = Vec::new();
+                for d in 0..20u64 {
+                    let date = first + chrono::Days::new(d);
+                    let s =
+                        calendar::almaty_to_utc(date, NaiveTime::from_hms_opt(10, 0, 0).unwrap())
+                            .unwrap();
+                    let e =
+                        calendar::almaty_to_utc(date, NaiveTime::from_hms_opt(13, 0, 0).unwrap())
+                            .unwrap();
+                    ids.push(
+                        social_jobs::openings::service::add_session(c, course, s, e)
+                            .map_err(|e| DbError::Worker(format!("{e:?}")))?
+                            .id,
+                    );
+                }
+                sessions.push(ids);
+                diesel::insert_into(closed_periods::table)
+                    .values((
+                        closed_periods::opening_id.eq(course),
+                        closed_periods::period.eq(&p),
+                        closed_periods::closed_at.eq(now),
+                        closed_periods::closed_by.eq("bench"),
+                    ))
+                    .execute(c)?;
+            }
+            let round = uuid::Uuid::now_v7().to_string();
+            diesel::insert_into(matching_rounds::table)
+                .values((
+                    matching_rounds::id.eq(&round),
+                    matching_rounds::programme_id.eq(&courses[0].1),
+                    matching_rounds::kind.eq("course"),
+                    matching_rounds::status.eq("completed"),
+                    matching_rounds::seed.eq(1i64),
+                    matching_rounds::rules_version.eq(1),
+                    matching_rounds::algorithm.eq("bench"),
+                    matching_rounds::started_by.eq("bench"),
+                    matching_rounds::created_at.eq(now),
+                ))
+                .execute(c)?;
+            let mut made = 0usize;
+            for (chunk_no, chunk) in seekers.chunks(1000).enumerate() {
+                let (mut apps, mut offs, mut enrs, mut marks) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for (k, seeker) in chunk.iter().enumerate() {
+                    let i = chunk_no * 1000 + k;
+                    let ci = i % courses.len();
+                    let (course, programme) = &courses[ci];
+                    let a = ApplicationRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        seeker_id: seeker.clone(),
+                        opening_id: course.clone(),
+                        programme_id: programme.clone(),
+                        rank: 1,
+                        status: "accepted".into(),
+                        last_round_id: None,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    let o = OfferRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        round_id: round.clone(),
+                        application_id: a.id.clone(),
+                        seeker_id: seeker.clone(),
+                        opening_id: course.clone(),
+                        status: "accepted".into(),
+                        expires_at: now,
+                        reminded_at: None,
+                        decided_at: Some(now),
+                        created_at: now,
+                    };
+                    let e = EnrollmentRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        offer_id: o.id.clone(),
+                        seeker_id: seeker.clone(),
+                        opening_id: course.clone(),
+                        status: "active".into(),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    for (j, s) in sessions[ci].iter().enumerate() {
+                        marks.push(AttendanceRow {
+                            session_id: s.clone(),
+                            enrollment_id: e.id.clone(),
+                            status: if (i + j) % 7 == 0 {
+                                "absent".into()
+                            } else {
+                                "present".into()
+                            },
+                            note: None,
+                            recorded_by: "bench".into(),
+                            recorded_at: now,
+                        });
+                    }
+                    apps.push(a);
+                    offs.push(o);
+                    enrs.push(e);
+                    made += 1;
+                }
+                dispatch!(c, |c| {
+                    diesel::insert_into(applications::table)
+                        .values(&apps)
+                        .execute(c)?;
+                    diesel::insert_into(offers::table)
+                        .values(&offs)
+                        .execute(c)?;
+                    diesel::insert_into(enrollments::table)
+                        .values(&enrs)
+                        .execute(c)?;
+                    for part in marks.chunks(2000) {
+                        diesel::insert_into(attendance::table)
+                            .values(part)
+                            .execute(c)?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })?;
+            }
+            Ok::<_, DbError>(made)
+        })
+        .await
+        .unwrap();
+    state.db.analyze(true).await.unwrap();
+    println!(
+        "{backend:?}: seeded {made} enrollments × 20 sessions (+ attendance) in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let first_run = cycle::run(&state.db, &state.settings, None).await.unwrap();
+    let cycle_time = t.elapsed();
+    let t = Instant::now();
+    let rerun = cycle::run(&state.db, &state.settings, None).await.unwrap();
+    let rerun_time = t.elapsed();
+    println!(
+        "{:<8} cycle {n:>7} enrollments: {:>7.1} s, {} payouts created ({:.0}/s); re-run {:>6.1} s, {} created",
+        format!("{backend:?}"),
+        cycle_time.as_secs_f64(),
+        first_run.created,
+        first_run.created as f64 / cycle_time.as_secs_f64(),
+        rerun_time.as_secs_f64(),
+        rerun.created,
+    );
+    drop(db);
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for b in std::env::var("BACKENDS")
+            .unwrap_or_else(|_| "sqlite,postgres".into())
+            .split(',')
+        {
+            let backend = if b.trim() == "postgres" {
+                Backend::Postgres
+            } else {
+                Backend::Sqlite
+            };
+            for n in sizes() {
+                time_cycle(backend, n).await;
+            }
+        }
+    });
+}
