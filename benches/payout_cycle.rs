@@ -18,8 +18,7 @@ use social_jobs::{
     db::{
         DbError,
         schema::{
-            accounts, applications, attendance, closed_periods, enrollments, matching_rounds,
-            offers, openings,
+            accounts, applications, attendance, enrollments, matching_rounds, offers, openings,
         },
     },
     demo::{self, DemoScale},
@@ -95,14 +94,10 @@ async fn time_cycle(backend: Backend, n: u32) {
                     );
                 }
                 sessions.push(ids);
-                diesel::insert_into(closed_periods::table)
-                    .values((
-                        closed_periods::opening_id.eq(course),
-                        closed_periods::period.eq(&p),
-                        closed_periods::closed_at.eq(now),
-                        closed_periods::closed_by.eq("bench"),
-                    ))
-                    .execute(c)?;
+                // The demo data closed its own course's month already.
+                if !social_jobs::attendance::queries::is_closed(c, course, &p)? {
+                    social_jobs::attendance::queries::close(c, course, &p, "bench", now)?;
+                }
             }
             let round = uuid::Uuid::now_v7().to_string();
             diesel::insert_into(matching_rounds::table)
