@@ -50,6 +50,11 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Any unexpected failure as an opaque 500 (the cause is logged, never sent).
+pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
 impl AppError {
     /// A 422 with one field error.
     pub fn field(field: impl Into<String>, msg: FieldMsg) -> AppError {

@@ -13,7 +13,7 @@ use super::queries::{self, AttendanceRow, CorrectionRow};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         locale::Locale,
@@ -73,10 +73,6 @@ pub fn parse_period(s: &str) -> Option<(NaiveDate, NaiveDate)> {
         .checked_add_months(chrono::Months::new(1))?
         .pred_opt()?;
     Some((first, last))
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 /// A course the caller's organisation runs (404 for anything that is not a course).

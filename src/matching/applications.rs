@@ -13,7 +13,7 @@ use super::{
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         locale::Locale,
@@ -91,10 +91,6 @@ pub struct ApplicationView {
     /// What the last matching round decided, and why.
     pub last_round: Option<RoundResult>,
     pub created_at: DateTime<Utc>,
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 fn views(

@@ -12,7 +12,7 @@ use crate::{
     audit::{self, Actor, AuditEvent},
     config::Settings,
     db::DbConnection,
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         locale::Locale,
@@ -57,10 +57,6 @@ pub struct OfferView {
     pub placement_id: Option<String>,
     pub enrollment_id: Option<String>,
     pub created_at: DateTime<Utc>,
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 fn status(s: &str) -> OfferStatus {

@@ -18,7 +18,7 @@ use crate::{
     audit::{self, AuditEvent},
     config::Settings,
     db::{Db, DbConnection},
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         locale::Locale,
@@ -71,10 +71,6 @@ pub struct RoundView {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 fn view(r: RoundRow) -> Result<RoundView, AppError> {

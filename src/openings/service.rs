@@ -20,7 +20,7 @@ use super::{
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         locale::Locale,
@@ -91,10 +91,6 @@ pub struct OpeningView {
     pub sessions: Vec<SessionView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 fn texts(row: &OpeningRow) -> Result<(LocalisedText, LocalisedText), AppError> {

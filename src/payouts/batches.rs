@@ -19,7 +19,7 @@ use crate::{
         DbConnection,
         schema::{payout_batches, payouts},
     },
-    error::AppError,
+    error::{AppError, internal},
     http::{
         auth::{CurrentUser, Permission},
         problem::{FieldMsg, Msg},
@@ -91,10 +91,6 @@ pub struct Reconciliation {
     pub pending: Totals,
     /// Whether both equations hold.
     pub balanced: bool,
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::Internal(e.into())
 }
 
 fn add(t: &mut Totals, amount: i64) {
