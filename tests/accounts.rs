@@ -332,11 +332,17 @@ backend_tests! {
         // Three jobs and one course, each decided by its round.
         assert_eq!(mine.as_array().unwrap().len(), 4);
         assert!(mine.as_array().unwrap().iter().all(|a| a["last_round"]["text"].is_string()), "{mine}");
-        // Course places with a month of attendance, its stipends, and a settled batch.
-        assert!(report.enrollments >= 1 && report.payouts == report.enrollments, "{report:?}");
+        // Course places with two months of attendance: the older month paid through a settled
+        // batch, last month's stipends still scheduled.
+        assert!(report.enrollments >= 1 && report.payouts == 2 * report.enrollments, "{report:?}");
         let (admin, _) = app.sign_in(&format!("admin@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
         let paid: Value = app.get_as("/api/v1/payouts?status=paid", &admin).await.json().await.unwrap();
-        assert_eq!(paid.as_array().unwrap().len(), report.payouts, "{paid}");
+        let scheduled: Value = app.get_as("/api/v1/payouts?status=scheduled", &admin).await.json().await.unwrap();
+        assert_eq!((paid.as_array().unwrap().len(), scheduled.as_array().unwrap().len()), (report.enrollments, report.enrollments), "{paid} {scheduled}");
+        let periods = |v: &Value| v.as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap().to_owned()).collect::<std::collections::BTreeSet<_>>();
+        let (older, last) = (periods(&paid), periods(&scheduled));
+        assert!(older.len() == 1 && last.len() == 1 && older.first() < last.first(), "{older:?} {last:?}");
+        assert!(scheduled.as_array().unwrap().iter().all(|p| p["amount_tiyn"].as_i64().unwrap() > 0));
         assert!(paid.as_array().unwrap().iter().all(|p| p["amount_tiyn"].as_i64().unwrap() > 0));
     }
 }

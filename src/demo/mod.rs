@@ -399,9 +399,10 @@ fn demo_iban(n: u32) -> String {
     format!("KZ{:02}{bban}", 98 - rem)
 }
 
-/// Course stipends end to end: eligible demo mothers get course places through a round, a month
-/// of attendance is recorded and closed, the payout cycle runs, and the month's batch is exported
-/// and settled by a bank confirmation. Rows are written directly where a person would act.
+/// Course stipends end to end: eligible demo mothers get course places through a round, two
+/// months of attendance are recorded and closed, the payout cycle runs, the older month's batch is
+/// exported and settled by a bank confirmation, and last month's payouts wait `scheduled`. Rows
+/// are written directly where a person would act.
 async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize), AppError> {
     use crate::{
         attendance::queries as marks,
@@ -464,13 +465,19 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
     let enrolled = db
         .transaction(move |c| {
             let now = crate::db::now();
-            // Last month: three sessions; the mothers come to all but some miss one.
+            // The last two months, three sessions each; the mothers come to all but some are late
+            // once. Both months are closed: the older one is paid through the bank below, last
+            // month's payouts stay `scheduled`, so the demo shows both.
             let today = crate::seekers::service::almaty_today();
-            let first = today
-                .checked_sub_months(chrono::Months::new(1))
-                .and_then(|d| d.with_day(1))
-                .unwrap_or(today);
-            let period = format!("{:04}-{:02}", first.year(), first.month());
+            let month = |back: u32| {
+                today
+                    .checked_sub_months(chrono::Months::new(back))
+                    .and_then(|d| d.with_day(1))
+                    .unwrap_or(today)
+            };
+            let months = [month(2), month(1)];
+            let period =
+                |first: chrono::NaiveDate| format!("{:04}-{:02}", first.year(), first.month());
             let offers: Vec<m::OfferRow> = crate::db::schema::offers::table
                 .filter(diesel::ExpressionMethods::eq(
                     crate::db::schema::offers::round_id,
@@ -497,25 +504,24 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
                 };
                 m::insert_enrollment(c, &e)?;
                 if sessions.is_empty() {
-                    for day in [2u64, 9, 16] {
-                        let date = first + chrono::Days::new(day);
-                        let (Some(s), Some(t)) = (
-                            crate::openings::calendar::almaty_to_utc(
-                                date,
-                                chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
-                            ),
-                            crate::openings::calendar::almaty_to_utc(
-                                date,
-                                chrono::NaiveTime::from_hms_opt(13, 0, 0).unwrap_or_default(),
-                            ),
-                        ) else {
-                            continue;
-                        };
-                        sessions.push(openings::add_session(c, &o.opening_id, s, t)?.id);
+                    for first in months {
+                        for day in [2u64, 9, 16] {
+                            let date = first + chrono::Days::new(day);
+                            let at = |h| {
+                                crate::openings::calendar::almaty_to_utc(
+                                    date,
+                                    chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default(),
+                                )
+                            };
+                            let (Some(s), Some(t)) = (at(10), at(13)) else {
+                                continue;
+                            };
+                            sessions.push(openings::add_session(c, &o.opening_id, s, t)?.id);
+                        }
                     }
                 }
                 for (j, session) in sessions.iter().enumerate() {
-                    let status = if k % 3 == 1 && j == 2 {
+                    let status = if k % 3 == 1 && j % 3 == 2 {
                         "late"
                     } else {
                         "present"
@@ -535,14 +541,16 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
                 enrolled += 1;
             }
             if let Some(o) = offers.first() {
-                marks::close(c, &o.opening_id, &period, "seed-demo", now)?;
+                for first in months {
+                    marks::close(c, &o.opening_id, &period(first), "seed-demo", now)?;
+                }
             }
-            Ok::<_, AppError>((enrolled, period))
+            Ok::<_, AppError>((enrolled, period(months[0])))
         })
         .await?;
     let (enrolled, period) = enrolled;
     let run = crate::payouts::cycle::run(db, &settings, None).await?;
-    // The month's batch goes to the bank and comes back paid.
+    // The older month's batch goes to the bank and comes back paid.
     db.transaction(move |c| {
         let actor = crate::audit::Actor::default();
         let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &period) else {
