@@ -218,6 +218,16 @@ backend_tests! {
         let app = spawn_app(backend).await;
         let (admin, provider, mothers, period) = a_month_of_attendance(&app, 3).await;
         let settings = Settings::default();
+        // Two workers at once from nothing: each payout is made by exactly one of them.
+        let (a, b) = tokio::join!(
+            social_jobs::payouts::cycle::run(&app.store, &settings, None),
+            social_jobs::payouts::cycle::run(&app.store, &settings, None),
+        );
+        assert_eq!(a.unwrap().created + b.unwrap().created, 3);
+        assert_eq!(payouts_in_db(&app).await, 3);
+        // Start again from nothing (the emails' dedup keys are kept, so none is sent twice).
+        app.store.run(|c| { use diesel::RunQueryDsl; diesel::delete(social_jobs::db::schema::payouts::table).execute(c).map_err(social_jobs::db::DbError::from) }).await.unwrap();
+        assert_eq!(payouts_in_db(&app).await, 0);
         // A worker stops after one enrollment; the next run completes the rest.
         let first = social_jobs::payouts::cycle::run(&app.store, &settings, Some(1)).await.unwrap();
         assert_eq!(first.created, 1);

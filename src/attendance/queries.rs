@@ -48,6 +48,17 @@ pub fn of_enrollment(c: &mut DbConnection, enrollment: &str) -> QueryResult<Vec<
         .load(c)
 }
 
+/// The marks of many enrollments at once (callers chunk the ids to stay under bind limits).
+pub fn of_enrollments(
+    c: &mut DbConnection,
+    enrollment_ids: &[String],
+) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::enrollment_id.eq_any(enrollment_ids))
+        .select(AttendanceRow::as_select())
+        .load(c)
+}
+
 pub fn insert(c: &mut DbConnection, row: &AttendanceRow) -> QueryResult<()> {
     diesel::insert_into(attendance::table)
         .values(row)
