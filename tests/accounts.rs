@@ -338,9 +338,10 @@ backend_tests! {
         let (admin, _) = app.sign_in(&format!("admin@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
         let paid: Value = app.get_as("/api/v1/payouts?status=paid", &admin).await.json().await.unwrap();
         let scheduled: Value = app.get_as("/api/v1/payouts?status=scheduled", &admin).await.json().await.unwrap();
+        let (paid, scheduled) = (&paid["items"], &scheduled["items"]);
         assert_eq!((paid.as_array().unwrap().len(), scheduled.as_array().unwrap().len()), (report.enrollments, report.enrollments), "{paid} {scheduled}");
         let periods = |v: &Value| v.as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap().to_owned()).collect::<std::collections::BTreeSet<_>>();
-        let (older, last) = (periods(&paid), periods(&scheduled));
+        let (older, last) = (periods(paid), periods(scheduled));
         assert!(older.len() == 1 && last.len() == 1 && older.first() < last.first(), "{older:?} {last:?}");
         assert!(scheduled.as_array().unwrap().iter().all(|p| p["amount_tiyn"].as_i64().unwrap() > 0));
         assert!(paid.as_array().unwrap().iter().all(|p| p["amount_tiyn"].as_i64().unwrap() > 0));

@@ -152,7 +152,7 @@ backend_tests! {
         ok(app.client.put(app.url("/api/v1/me/profile")).bearer_auth(&mothers[2]).json(&p).send().await.unwrap()).await;
         social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
         let scheduled: Value = app.get_as(&format!("/api/v1/payouts?period={period}"), &admin).await.json().await.unwrap();
-        let amount = scheduled[0]["amount_tiyn"].as_i64().unwrap();
+        let amount = scheduled["items"][0]["amount_tiyn"].as_i64().unwrap();
         assert!(amount > 0);
         assert_eq!(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&provider)).await.status(), 403);
         let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
@@ -259,7 +259,17 @@ backend_tests! {
         assert_eq!(mails[0]["amount"], social_jobs::payouts::tenge(3_000_000 * 3 / full));
         // Case workers list by month and status; a provider never sees payouts; a seeker only hers.
         let all: Value = app.get_as(&format!("/api/v1/payouts?period={period}&status=scheduled"), &admin).await.json().await.unwrap();
-        assert_eq!(all.as_array().unwrap().len(), 3);
+        assert_eq!((all["items"].as_array().unwrap().len(), &all["next_cursor"]), (3, &Value::Null));
+        // A page at a time: two, then the last one, each payout once.
+        let first: Value = app.get_as(&format!("/api/v1/payouts?period={period}&limit=2"), &admin).await.json().await.unwrap();
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        let rest: Value = app.get_as(&format!("/api/v1/payouts?period={period}&limit=2&cursor={cursor}"), &admin).await.json().await.unwrap();
+        assert_eq!((first["items"].as_array().unwrap().len(), rest["items"].as_array().unwrap().len(), &rest["next_cursor"]), (2, 1, &Value::Null));
+        let paged: Vec<&Value> = first["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).map(|p| &p["id"]).collect();
+        let whole: Vec<&Value> = all["items"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+        assert_eq!(paged, whole);
+        let forged = app.get_as("/api/v1/payouts?cursor=forged", &admin).await;
+        assert_eq!((forged.status().as_u16(), forged.headers()["content-type"].to_str().unwrap()), (422, "application/problem+json"));
         assert_eq!(app.get_as("/api/v1/payouts", &provider).await.status(), 403);
         assert_eq!(app.get_as("/api/v1/payouts?period=2027-13", &admin).await.status(), 422);
         assert_eq!(app.get_as("/api/v1/payouts", &mothers[0]).await.status(), 403);

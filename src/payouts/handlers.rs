@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
     batches::{self, BatchView, NewBatch},
-    service::{self, PayoutStatus, PayoutView},
+    service::{self, PayoutPage, PayoutStatus, PayoutView},
 };
 use crate::{
     error::AppError,
@@ -38,23 +38,35 @@ pub struct PayoutQuery {
     /// `YYYY-MM`.
     pub period: Option<String>,
     pub status: Option<PayoutStatus>,
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-/// Payouts by month and status (case workers; at most 1,000).
+/// Payouts by month and status, newest month first, a page at a time (case workers).
 #[utoipa::path(tag = "payouts", security(("bearer" = [])), params(PayoutQuery), responses(
-    (status = 200, description = "Payouts", body = Vec<PayoutView>),
+    (status = 200, description = "A page of payouts", body = PayoutPage),
     (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
-    (status = 422, description = "A period that is not YYYY-MM", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A period that is not YYYY-MM, or a cursor this list did not give", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/payouts")]
 pub async fn list_payouts(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: Query<PayoutQuery>,
-) -> Result<web::Json<Vec<PayoutView>>, AppError> {
+) -> Result<web::Json<PayoutPage>, AppError> {
     let q = query.0;
     Ok(web::Json(
-        service::list(&state, &user, q.period, q.status).await?,
+        service::list(
+            &state,
+            &user,
+            q.period,
+            q.status,
+            q.cursor,
+            q.limit.unwrap_or(100),
+        )
+        .await?,
     ))
 }
 

@@ -74,11 +74,39 @@ fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
     })
 }
 
+/// Where a page of payouts ends: the last row's (period, id) in the list's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutCursor {
+    pub period: String,
+    pub id: String,
+}
+
+impl PayoutCursor {
+    pub fn encode(&self) -> String {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.period, self.id))
+    }
+
+    pub fn decode(cursor: &str) -> Option<PayoutCursor> {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+        let (period, id) = text.split_once('|')?;
+        crate::attendance::service::parse_period(period)?;
+        Some(PayoutCursor {
+            period: period.to_owned(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// Payouts newest month first, then by id; `after` continues a page, `limit` rows at most.
 fn load(
     c: &mut DbConnection,
     seeker: Option<&str>,
     period: Option<&str>,
     status: Option<PayoutStatus>,
+    after: Option<&PayoutCursor>,
+    limit: i64,
 ) -> Result<Vec<PayoutView>, AppError> {
     let mut q = payouts::table.into_boxed();
     if let Some(s) = seeker {
@@ -90,8 +118,15 @@ fn load(
     if let Some(s) = status {
         q = q.filter(payouts::status.eq(s.as_str()));
     }
+    if let Some(a) = after {
+        q = q.filter(
+            payouts::period.lt(a.period.clone()).or(payouts::period
+                .eq(a.period.clone())
+                .and(payouts::id.gt(a.id.clone()))),
+        );
+    }
     q.order((payouts::period.desc(), payouts::id))
-        .limit(1000)
+        .limit(limit)
         .select(PayoutRow::as_select())
         .load(c)?
         .into_iter()
@@ -99,20 +134,36 @@ fn load(
         .collect()
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PayoutPage {
+    pub items: Vec<PayoutView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// Her payouts, newest month first: the schedule and the history.
 pub async fn mine(state: &Data<AppState>, user: &CurrentUser) -> Result<Vec<PayoutView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
-    state.db.run(move |c| load(c, Some(&id), None, None)).await
+    // One a month per course: a short list, so it is not paged.
+    state
+        .db
+        .run(move |c| load(c, Some(&id), None, None, None, MINE_LIMIT))
+        .await
 }
 
-/// Payouts by month and status (case workers; at most 1,000).
+/// More than a seeker's payouts could be in years of courses.
+const MINE_LIMIT: i64 = 1000;
+
+/// Payouts by month and status, a page at a time (case workers).
 pub async fn list(
     state: &Data<AppState>,
     user: &CurrentUser,
     period: Option<String>,
     status: Option<PayoutStatus>,
-) -> Result<Vec<PayoutView>, AppError> {
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<PayoutPage, AppError> {
     user.require(Permission::ViewPayouts)?;
     if let Some(p) = &period
         && crate::attendance::service::parse_period(p).is_none()
@@ -122,8 +173,65 @@ pub async fn list(
             crate::http::problem::FieldMsg::Invalid,
         ));
     }
-    state
+    let after =
+        match cursor {
+            Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(|| {
+                AppError::field("cursor", crate::http::problem::FieldMsg::Invalid)
+            })?),
+            None => None,
+        };
+    let limit = limit.clamp(1, 500);
+    let mut items = state
         .db
-        .run(move |c| load(c, None, period.as_deref(), status))
-        .await
+        .run(move |c| {
+            load(
+                c,
+                None,
+                period.as_deref(),
+                status,
+                after.as_ref(),
+                limit + 1,
+            )
+        })
+        .await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            items.last().map(|p| {
+                PayoutCursor {
+                    period: p.period.clone(),
+                    id: p.id.clone(),
+                }
+                .encode()
+            })
+        })
+        .flatten();
+    Ok(PayoutPage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::PayoutCursor;
+
+    proptest! {
+        #[test]
+        fn a_cursor_reads_back_as_written(y in 2000u32..2100, m in 1u32..=12, id in "[0-9a-f-]{1,40}") {
+            let c = PayoutCursor { period: format!("{y:04}-{m:02}"), id };
+            prop_assert_eq!(PayoutCursor::decode(&c.encode()), Some(c));
+        }
+    }
+
+    #[test]
+    fn a_forged_cursor_is_refused() {
+        assert_eq!(PayoutCursor::decode("not base64!"), None);
+        let bad = PayoutCursor {
+            period: "2026-13".into(),
+            id: "x".into(),
+        }
+        .encode();
+        assert_eq!(PayoutCursor::decode(&bad), None);
+    }
 }
