@@ -275,6 +275,67 @@ backend_tests! {
         assert_eq!(app.get_as("/api/v1/payouts", &mothers[0]).await.status(), 403);
     }
 
+    async fn a_late_correction_reaches_the_payouts_no_money_has_moved_for(backend: Backend) {
+        let app = spawn_app(backend).await;
+        // Mother 1 came to all three sessions; mother 2 missed the last (2 of 3 < 80 %: nothing).
+        let (admin, provider, mothers, period) = a_month_of_attendance(&app, 2).await;
+        let settings = Settings::default(); // a 5-day grace period
+        assert_eq!(social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap().created, 2);
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        assert_eq!(batch["reconciliation"]["in_batch"]["count"], 1, "{batch}");
+        let amount = |v: &Value, mother: usize| v.as_array().unwrap()[mother]["amount_tiyn"].as_i64().unwrap();
+        let hers = |m: usize| { let app = &app; let t = mothers[m].clone(); async move { app.get_as("/api/v1/me/payouts", &t).await.json::<Value>().await.unwrap() } };
+        let full = amount(&hers(0).await, 0);
+        assert!(full > 0 && amount(&hers(1).await, 0) == 0);
+        // The case worker reopens the month: both payouts are taken back, the approved one out of
+        // its open batch too, and nothing is paid while it is open.
+        let courses: Value = app.get("/api/v1/openings?kind=course").await.json().await.unwrap();
+        let course = courses["items"][0]["id"].as_str().unwrap().to_owned();
+        let reopened = ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await;
+        assert_eq!(reopened["payouts"], json!({ "withdrawn": 2, "unchanged": 0 }));
+        let batch = ok(app.get_as(&format!("/api/v1/payout-batches/{}", batch["id"].as_str().unwrap()), &admin).await).await;
+        assert_eq!(batch["reconciliation"]["in_batch"]["count"], 0);
+        assert_eq!(hers(0).await[0]["status"], "cancelled");
+        let run = social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap();
+        assert_eq!((run.created, run.reissued), (0, 0), "it waits for the corrections");
+        assert_eq!(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await.status(), 409);
+        // The provider corrects mother 2's last session (she was there after all) and closes it.
+        let sessions: Value = app.get_as(&format!("/api/v1/courses/{course}/sessions"), &provider).await.json().await.unwrap();
+        let last = sessions.as_array().unwrap().iter().rfind(|s| s["starts_at"].as_str().unwrap() < today().to_string().as_str()).unwrap()["id"].as_str().unwrap().to_owned();
+        let enrollments: Value = app.get_as("/api/v1/me/enrollments", &mothers[1]).await.json().await.unwrap();
+        let res = app.client.put(app.url(&format!("/api/v1/sessions/{last}/attendance"))).bearer_auth(&provider).json(&json!({ "entries": [{ "enrollment_id": enrollments[0]["id"], "status": "present", "note": "signed the paper register" }] })).send().await.unwrap();
+        ok(res).await;
+        ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await).await;
+        // The same payouts are computed again: one per person and month still, hers now paid in full.
+        let run = social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap();
+        assert_eq!((run.created, run.reissued), (0, 2));
+        assert_eq!(payouts_in_db(&app).await, 2);
+        let (first, second) = (hers(0).await, hers(1).await);
+        assert_eq!((amount(&first, 0), amount(&second, 0)), (full, full));
+        assert_eq!((first[0]["status"].as_str(), second[0]["status"].as_str()), (Some("scheduled"), Some("scheduled")));
+        assert_eq!(second[0]["inputs"]["sessions_attended"], 3);
+        let audit_id = second[0]["id"].as_str().unwrap().to_owned();
+        let events = app.store.run(move |c| social_jobs::audit::for_entity(c, "payout", &audit_id).map_err(social_jobs::db::DbError::from)).await.unwrap();
+        let recomputed = events.iter().find(|e| e.action == "payout.recomputed").unwrap();
+        assert!(recomputed.before_json.as_deref().unwrap().contains("\"amount_tiyn\":0") && recomputed.after_json.as_deref().unwrap().contains(&format!("\"amount_tiyn\":{full}")));
+        // Mother 2 is told the new amount; mother 1, whose amount did not change, is not told twice.
+        let told = |to: &'static str| { let app = &app; async move { app.emails_to(to).await.into_iter().filter(|e| e.0 == "payout_scheduled").map(|e| e.2["amount"].as_str().unwrap().to_owned()).collect::<Vec<_>>() } };
+        assert_eq!(told("mother1@example.kz").await, [social_jobs::payouts::tenge(full)]);
+        assert_eq!(told("mother2@example.kz").await, [social_jobs::payouts::tenge(0), social_jobs::payouts::tenge(full)]);
+        assert_eq!(social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap(), social_jobs::payouts::cycle::CycleRun { enrollments: 2, ..Default::default() });
+        // Reopened and left open: once the grace period has passed since the reopening, the
+        // payouts are computed again anyway, so none is forgotten.
+        assert_eq!(ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await["payouts"]["withdrawn"], 2);
+        app.store.run(|c| { use diesel::{ExpressionMethods, RunQueryDsl}; use social_jobs::db::schema::payouts; diesel::update(payouts::table).set(payouts::updated_at.eq(social_jobs::db::now() - chrono::Duration::days(6))).execute(c).map_err(social_jobs::db::DbError::from) }).await.unwrap();
+        assert_eq!(social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap().reissued, 2);
+        // Once money is at the bank, a reopening leaves the amounts alone and says so.
+        ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await).await;
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        assert_eq!(app.get_as(&format!("/api/v1/payout-batches/{}/export", batch["id"].as_str().unwrap()), &admin).await.status(), 200);
+        let reopened = ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await;
+        assert_eq!(reopened["payouts"], json!({ "withdrawn": 0, "unchanged": 2 }));
+    }
+
     async fn an_open_month_waits_for_closing_or_its_grace_period(backend: Backend) {
         let app = spawn_app(backend).await;
         let (admin, _, _, period) = a_month_of_attendance(&app, 1).await;

@@ -122,12 +122,14 @@ pub async fn close_period(
     ))
 }
 
-/// Reopen a closed month for late corrections (case workers; audited).
+/// Reopen a closed month for late corrections (case workers; audited). Its payouts no money has
+/// moved for (scheduled, held, approved in an unexported batch) are withdrawn and computed again
+/// once the month is closed anew; those at the bank or paid keep their amounts.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])), params(
     ("id" = String, Path, description = "Course (opening) id"),
     ("period" = String, Path, description = "`YYYY-MM`"),
 ), responses(
-    (status = 200, description = "Reopened", body = PeriodView),
+    (status = 200, description = "Reopened, with what happened to the month's payouts", body = PeriodView),
     (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, description = "No such course or month", body = ProblemBody, content_type = "application/problem+json"),
     (status = 409, description = "The month is not closed", body = ProblemBody, content_type = "application/problem+json"),

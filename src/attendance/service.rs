@@ -607,6 +607,9 @@ pub struct PeriodView {
     pub course_id: String,
     pub period: String,
     pub closed: bool,
+    /// On reopening: what happened to the month's stipend payouts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payouts: Option<crate::payouts::service::ReopenedPayouts>,
 }
 
 fn checked_period(period: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
@@ -649,6 +652,7 @@ pub async fn close_period(
                 course_id: course.id,
                 period,
                 closed: true,
+                payouts: None,
             })
         })
         .await
@@ -684,10 +688,17 @@ pub async fn reopen_period(
                     after: Some(serde_json::json!({ "period": period, "closed": false })),
                 },
             )?;
+            let payouts = crate::payouts::service::withdraw_for_correction(
+                c,
+                &user.actor,
+                &course.id,
+                &period,
+            )?;
             Ok(PeriodView {
                 course_id: course.id,
                 period,
                 closed: false,
+                payouts: Some(payouts),
             })
         })
         .await

@@ -173,7 +173,7 @@ fn view(c: &mut DbConnection, b: BatchRow) -> Result<BatchView, AppError> {
     })
 }
 
-fn set_status(
+pub(super) fn set_status(
     c: &mut DbConnection,
     actor: &Actor,
     p: &PayoutRow,

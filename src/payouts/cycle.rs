@@ -22,6 +22,7 @@ use crate::{
     matching::enrollments::Enrollment,
     notifications::{EmailTemplate, notify},
     openings::{model::OpeningKind, service as openings},
+    payouts::service::WITHDRAWN_FOR_CORRECTION,
 };
 
 /// The job kind of the cycle.
@@ -79,14 +80,25 @@ fn insert_once(c: &mut DbConnection, row: &PayoutRow) -> QueryResult<bool> {
 pub struct CycleRun {
     pub enrollments: usize,
     pub created: usize,
+    /// Payouts withdrawn for corrections and computed again.
+    pub reissued: usize,
+}
+
+/// A month of a course that has ended and may be paid.
+struct DueMonth {
+    period: String,
+    /// Its sessions (not cancelled).
+    sessions: Vec<String>,
+    /// Closed by the provider (not merely past the grace period).
+    closed: bool,
 }
 
 /// What the cycle needs of a course, loaded once for all its enrollments.
 struct Course {
     facts: crate::openings::service::OpeningFacts,
     rules: crate::programmes::rules::StipendRules,
-    /// Months due for payment: ended, and closed or past the grace period; with their sessions.
-    due: Vec<(String, Vec<String>)>,
+    /// Months due for payment: ended, and closed or past the grace period.
+    due: Vec<DueMonth>,
     /// Sessions in the course's busiest month.
     full: i64,
 }
@@ -143,8 +155,12 @@ fn course(
         if !closed && last_day + chrono::Duration::days(grace_days) >= today {
             continue; // waiting for the provider to close it
         }
-        let held = in_period(&period);
-        due.push((period, held));
+        let sessions = in_period(&period);
+        due.push(DueMonth {
+            period,
+            sessions,
+            closed,
+        });
     }
     Ok(Some(Course {
         facts,
@@ -195,67 +211,168 @@ pub async fn run(
     let link = format!("{}/payouts", settings.public_url.trim_end_matches('/'));
     let mut run = CycleRun {
         enrollments: work.len(),
-        created: 0,
+        ..CycleRun::default()
     };
     // Every worker walks enrollments in the same (id) order, so two running at once take the
     // unique index's row locks in the same order and cannot deadlock.
     for chunk in work.chunks(CHUNK) {
         let (chunk, link) = (chunk.to_vec(), link.clone());
-        run.created += db
-            .transaction(move |c| payouts_for(c, &chunk, &link))
+        let (created, reissued) = db
+            .transaction(move |c| payouts_for(c, &chunk, &link, today, grace))
             .await?;
+        run.created += created;
+        run.reissued += reissued;
     }
     Ok(run)
 }
 
-/// Creates the due payouts of a chunk of one course's enrollments; returns how many this call
-/// created.
+/// A payout withdrawn when its month was reopened, waiting to be computed again.
+struct Withdrawn {
+    id: String,
+    amount_tiyn: i64,
+    withdrawn_on: NaiveDate,
+}
+
+/// What an enrollment is owed for a due month.
+enum Owed<'a> {
+    /// No payout yet.
+    New(&'a DueMonth),
+    /// Its payout was withdrawn for corrections, and the month is final again: closed anew, or
+    /// the grace period has passed since the reopening (so a month left open is not forgotten).
+    Again(&'a DueMonth, &'a Withdrawn),
+}
+
+/// Payouts already made for a chunk of enrollments: those that stand, by enrollment → periods;
+/// and those withdrawn for corrections, by (enrollment, period).
+type Made = (
+    HashMap<String, HashSet<String>>,
+    HashMap<(String, String), Withdrawn>,
+);
+
+fn made_for(c: &mut DbConnection, ids: &[String]) -> Result<Made, AppError> {
+    let (mut stands, mut withdrawn) = (HashMap::new(), HashMap::new());
+    for part in ids.chunks(1000) {
+        let rows = payouts::table
+            .filter(payouts::enrollment_id.eq_any(part))
+            .select((
+                payouts::id,
+                payouts::enrollment_id,
+                payouts::period,
+                payouts::status,
+                payouts::failure_reason,
+                payouts::amount_tiyn,
+                payouts::updated_at,
+            ))
+            .load::<(
+                String,
+                String,
+                String,
+                String,
+                Option<String>,
+                i64,
+                chrono::NaiveDateTime,
+            )>(c)?;
+        for (id, enrollment, period, status, reason, amount_tiyn, at) in rows {
+            if status == "cancelled" && reason.as_deref() == Some(WITHDRAWN_FOR_CORRECTION) {
+                let withdrawn_on = crate::openings::calendar::almaty_date(at);
+                withdrawn.insert(
+                    (enrollment, period),
+                    Withdrawn {
+                        id,
+                        amount_tiyn,
+                        withdrawn_on,
+                    },
+                );
+            } else {
+                stands
+                    .entry(enrollment)
+                    .or_insert_with(HashSet::new)
+                    .insert(period);
+            }
+        }
+    }
+    Ok((stands, withdrawn))
+}
+
+/// Puts a withdrawn payout back on the schedule with its new amount; false if another worker
+/// did it a moment ago.
+fn reissue(c: &mut DbConnection, id: &str, amount_tiyn: i64, inputs: &str) -> QueryResult<bool> {
+    diesel::update(
+        payouts::table
+            .filter(payouts::id.eq(id))
+            .filter(payouts::status.eq("cancelled"))
+            .filter(payouts::failure_reason.eq(WITHDRAWN_FOR_CORRECTION)),
+    )
+    .set((
+        payouts::status.eq("scheduled"),
+        payouts::amount_tiyn.eq(amount_tiyn),
+        payouts::inputs.eq(inputs),
+        payouts::failure_reason.eq(None::<String>),
+        payouts::batch_id.eq(None::<String>),
+        payouts::updated_at.eq(crate::db::now()),
+    ))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+/// What an enrollment is owed of its course's due months.
+fn owed<'a>(
+    stands: &HashMap<String, HashSet<String>>,
+    withdrawn: &'a HashMap<(String, String), Withdrawn>,
+    e: &Enrollment,
+    ctx: &'a Course,
+    today: NaiveDate,
+    grace_days: i64,
+) -> Vec<Owed<'a>> {
+    let have = stands.get(&e.id);
+    let mut out = Vec::new();
+    for m in &ctx.due {
+        if have.is_some_and(|h| h.contains(&m.period)) {
+            continue;
+        }
+        match withdrawn.get(&(e.id.clone(), m.period.clone())) {
+            None => out.push(Owed::New(m)),
+            Some(w) if m.closed || w.withdrawn_on + chrono::Duration::days(grace_days) < today => {
+                out.push(Owed::Again(m, w))
+            }
+            Some(_) => {} // reopened for corrections: wait
+        }
+    }
+    out
+}
+
+/// Creates the due payouts of a chunk of enrollments, and computes again those withdrawn for
+/// corrections whose month is final again; returns (created, reissued) by this call.
 fn payouts_for(
     c: &mut DbConnection,
     chunk: &[(Enrollment, Arc<Course>)],
     link: &str,
-) -> Result<usize, AppError> {
+    today: NaiveDate,
+    grace_days: i64,
+) -> Result<(usize, usize), AppError> {
     let ids: Vec<String> = chunk.iter().map(|(e, _)| e.id.clone()).collect();
-    // enrollment id → the periods it already has a payout for
-    let mut existing: HashMap<String, HashSet<String>> = HashMap::new();
-    for part in ids.chunks(1000) {
-        for (enrollment, period) in payouts::table
-            .filter(payouts::enrollment_id.eq_any(part))
-            .select((payouts::enrollment_id, payouts::period))
-            .load::<(String, String)>(c)?
-        {
-            existing.entry(enrollment).or_default().insert(period);
-        }
-    }
-    // The due months an enrollment has no payout for yet.
-    fn owed<'a>(
-        existing: &HashMap<String, HashSet<String>>,
-        e: &Enrollment,
-        ctx: &'a Course,
-    ) -> Vec<&'a (String, Vec<String>)> {
-        let paid = existing.get(&e.id);
-        ctx.due
-            .iter()
-            .filter(|(p, _)| !paid.is_some_and(|have| have.contains(p)))
-            .collect()
-    }
+    let (stands, withdrawn) = made_for(c, &ids)?;
     let pending: Vec<&(Enrollment, Arc<Course>)> = chunk
         .iter()
-        .filter(|(e, ctx)| !owed(&existing, e, ctx).is_empty())
+        .filter(|(e, ctx)| !owed(&stands, &withdrawn, e, ctx, today, grace_days).is_empty())
         .collect();
     if pending.is_empty() {
-        return Ok(0); // a re-run: one query per chunk and done
+        return Ok((0, 0)); // a re-run: one query per chunk and done
     }
     let pending_ids: Vec<String> = pending.iter().map(|(e, _)| e.id.clone()).collect();
     let marks = crate::attendance::service::marks_of_many(c, &pending_ids)?;
     let seekers: Vec<String> = pending.iter().map(|(e, _)| e.seeker_id.clone()).collect();
     let contacts = crate::accounts::service::contacts(c, &seekers)?;
     let none = HashMap::new();
-    let mut created = 0;
+    let (mut created, mut reissued) = (0, 0);
     for (e, ctx) in pending {
         let marks = marks.get(&e.id).unwrap_or(&none);
-        for (period, held) in owed(&existing, e, ctx) {
-            let attended = held
+        for owed in owed(&stands, &withdrawn, e, ctx, today, grace_days) {
+            let m = match owed {
+                Owed::New(m) | Owed::Again(m, _) => m,
+            };
+            let attended = m
+                .sessions
                 .iter()
                 .filter(|id| {
                     marks
@@ -263,46 +380,66 @@ fn payouts_for(
                         .is_some_and(|st| ctx.rules.attended_statuses.contains(st))
                 })
                 .count() as i64;
-            let s = stipend::stipend(&ctx.rules, held.len() as i64, attended, ctx.full);
-            let now = crate::db::now();
-            let row = PayoutRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                enrollment_id: e.id.clone(),
-                seeker_id: e.seeker_id.clone(),
-                opening_id: ctx.facts.id.clone(),
-                period: period.clone(),
-                amount_tiyn: s.amount_tiyn,
-                inputs: serde_json::to_string(&s.inputs).map_err(crate::error::internal)?,
-                status: "scheduled".into(),
-                batch_id: None,
-                bank_reference: None,
-                failure_reason: None,
-                created_at: now,
-                updated_at: now,
+            let held = m.sessions.len() as i64;
+            let s = stipend::stipend(&ctx.rules, held, attended, ctx.full);
+            let inputs = serde_json::to_string(&s.inputs).map_err(crate::error::internal)?;
+            let dedup_key = match owed {
+                Owed::New(_) => {
+                    let now = crate::db::now();
+                    let row = PayoutRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        enrollment_id: e.id.clone(),
+                        seeker_id: e.seeker_id.clone(),
+                        opening_id: ctx.facts.id.clone(),
+                        period: m.period.clone(),
+                        amount_tiyn: s.amount_tiyn,
+                        inputs,
+                        status: "scheduled".into(),
+                        batch_id: None,
+                        bank_reference: None,
+                        failure_reason: None,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    if !insert_once(c, &row)? {
+                        continue; // another worker made it a moment ago
+                    }
+                    created += 1;
+                    audit_scheduled(
+                        c,
+                        "payout.scheduled",
+                        &row.id,
+                        None,
+                        &m.period,
+                        s.amount_tiyn,
+                    )?;
+                    format!("payout_scheduled:{}:{}", e.id, m.period)
+                }
+                Owed::Again(_, w) => {
+                    if !reissue(c, &w.id, s.amount_tiyn, &inputs)? {
+                        continue; // another worker did it a moment ago
+                    }
+                    reissued += 1;
+                    audit_scheduled(
+                        c,
+                        "payout.recomputed",
+                        &w.id,
+                        Some(w.amount_tiyn),
+                        &m.period,
+                        s.amount_tiyn,
+                    )?;
+                    if w.amount_tiyn == s.amount_tiyn {
+                        continue; // she was told this amount already
+                    }
+                    // A new amount is a new message: she is told each amount once.
+                    format!("payout_scheduled:{}:{}:{}", e.id, m.period, s.amount_tiyn)
+                }
             };
-            if !insert_once(c, &row)? {
-                continue; // another worker made it a moment ago
-            }
-            created += 1;
-            crate::audit::record(
-                c,
-                &crate::audit::Actor::default(),
-                crate::audit::AuditEvent {
-                    action: "payout.scheduled",
-                    entity: "payout",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "enrollment_id": row.enrollment_id, "period": row.period,
-                        "amount_tiyn": row.amount_tiyn,
-                    })),
-                },
-            )?;
             if let Some((to, locale)) = contacts.get(&e.seeker_id) {
                 let data = serde_json::json!({
-                    "course_title": openings::title_in(&ctx.facts, *locale), "period": period,
-                    "amount": crate::payouts::tenge(row.amount_tiyn), "attended": attended,
-                    "held": held.len(), "link": link,
+                    "course_title": openings::title_in(&ctx.facts, *locale), "period": m.period,
+                    "amount": crate::payouts::tenge(s.amount_tiyn), "attended": attended,
+                    "held": held, "link": link,
                 });
                 notify(
                     c,
@@ -310,12 +447,38 @@ fn payouts_for(
                     EmailTemplate::PayoutScheduled,
                     *locale,
                     data,
-                    &format!("payout_scheduled:{}:{period}", e.id),
+                    &dedup_key,
                 )?;
             }
         }
     }
-    Ok(created)
+    Ok((created, reissued))
+}
+
+fn audit_scheduled(
+    c: &mut DbConnection,
+    action: &'static str,
+    payout_id: &str,
+    before_amount: Option<i64>,
+    period: &str,
+    amount_tiyn: i64,
+) -> Result<(), AppError> {
+    crate::audit::record(
+        c,
+        &crate::audit::Actor::default(),
+        crate::audit::AuditEvent {
+            action,
+            entity: "payout",
+            entity_id: payout_id,
+            before: before_amount.map(|a| {
+                serde_json::json!({ "status": "cancelled", "period": period, "amount_tiyn": a })
+            }),
+            after: Some(serde_json::json!({
+                "status": "scheduled", "period": period, "amount_tiyn": amount_tiyn,
+            })),
+        },
+    )?;
+    Ok(())
 }
 
 pub async fn cycle_job(ctx: JobContext, _job: Job) -> Result<(), JobError> {
@@ -325,6 +488,7 @@ pub async fn cycle_job(ctx: JobContext, _job: Job) -> Result<(), JobError> {
     tracing::info!(
         enrollments = run.enrollments,
         created = run.created,
+        reissued = run.reissued,
         "payout cycle"
     );
     Ok(())

@@ -74,6 +74,58 @@ fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
     })
 }
 
+/// Why a payout was withdrawn (kept as the cancelled payout's reason): its month was reopened for
+/// attendance corrections. The cycle computes it again, in place, once the month is closed anew
+/// or the grace period has passed since the reopening; unique (enrollment, period) still holds.
+pub const WITHDRAWN_FOR_CORRECTION: &str = "month reopened for attendance corrections";
+
+/// What reopening a month did to its payouts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReopenedPayouts {
+    /// Taken back to be computed again after the corrections: scheduled, held, or approved
+    /// in a batch not yet exported.
+    pub withdrawn: i64,
+    /// Already at the bank, paid or failed: they keep their amounts, and a correction that changes
+    /// one needs a case worker's manual adjustment.
+    pub unchanged: i64,
+}
+
+/// Withdraws the payouts of a course month that no money has moved for yet, so that corrections
+/// made while the month is reopened reach the amounts (called by the reopening, in its
+/// transaction). Each withdrawal is audited.
+pub fn withdraw_for_correction(
+    c: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    course_id: &str,
+    period: &str,
+) -> Result<ReopenedPayouts, AppError> {
+    let rows: Vec<PayoutRow> = payouts::table
+        .filter(payouts::opening_id.eq(course_id))
+        .filter(payouts::period.eq(period))
+        .filter(payouts::status.ne("cancelled"))
+        .order(payouts::id)
+        .select(PayoutRow::as_select())
+        .load(c)?;
+    let mut out = ReopenedPayouts::default();
+    for p in &rows {
+        if ["scheduled", "held", "approved"].contains(&p.status.as_str()) {
+            super::batches::set_status(
+                c,
+                actor,
+                p,
+                "cancelled",
+                None,
+                None,
+                Some(WITHDRAWN_FOR_CORRECTION),
+            )?;
+            out.withdrawn += 1;
+        } else {
+            out.unchanged += 1;
+        }
+    }
+    Ok(out)
+}
+
 /// Where a page of payouts ends: the last row's (period, id) in the list's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayoutCursor {
