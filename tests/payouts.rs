@@ -208,6 +208,24 @@ backend_tests! {
         // The failed payout goes again in a later batch; the held one stays held.
         let again = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
         assert_eq!((again["reconciliation"]["in_batch"]["count"].as_i64(), again["reconciliation"]["held"]["count"].as_i64()), (Some(1), Some(1)));
+        // The first batch stays as it went to the bank: its file, its totals, its confirmation.
+        let first = ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await;
+        assert_eq!((&first["reconciliation"], &first["by_status"]), (&settled["reconciliation"], &settled["by_status"]));
+        assert_eq!(app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap(), file);
+        assert_eq!(ok(csv(&app, &admin, &id, &good).await).await["by_status"], settled["by_status"]);
+        // The re-issued payout goes to the bank again in the new batch; failing again, she is told again.
+        let again_id = again["id"].as_str().unwrap();
+        let second_file = app.get_as(&format!("/api/v1/payout-batches/{again_id}/export"), &admin).await.text().await.unwrap();
+        assert!(second_file.contains(&ids[1]) && !second_file.contains(&ids[0]), "{second_file}");
+        ok(csv(&app, &admin, again_id, &format!("{},failed,{tenge},,account still closed\n", ids[1])).await).await;
+        let mut steps = Vec::new();
+        for who in ["mother1@example.kz", "mother2@example.kz", "mother3@example.kz"] {
+            steps.extend(app.emails_to(who).await.into_iter().filter(|e| e.0 == "payout_update").map(|e| e.2["step"].as_str().unwrap().to_owned()));
+        }
+        steps.sort();
+        assert_eq!(steps, ["failed", "failed", "paid"]);
+        let first = ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await;
+        assert_eq!(first["reconciliation"], settled["reconciliation"]);
         // Every payout change is audited.
         let p0 = ids[0].clone();
         let actions: Vec<String> = app.store.run(move |c| social_jobs::audit::for_entity(c, "payout", &p0).map_err(social_jobs::db::DbError::from)).await.unwrap().into_iter().map(|e| e.action).collect();

@@ -396,6 +396,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payout_batch_lines (batch_id, payout_id) {
+        batch_id -> Text,
+        payout_id -> Text,
+        amount_tiyn -> BigInt,
+        status -> Text,
+        bank_reference -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -440,4 +452,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     payouts,
     payout_batches,
+    payout_batch_lines,
 );

@@ -3,7 +3,8 @@
 //! the bank's confirmation. Every state change of a payout and a batch is an audit event.
 //!
 //! Reconciliation, shown on every batch: scheduled = approved + held; exported = paid + failed +
-//! pending.
+//! pending. A batch's figures come from its own lines, which keep what was sent and what the bank
+//! said, so a failed payout re-issued into a later batch does not change the earlier one.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +18,7 @@ use crate::{
     audit::{self, Actor, AuditEvent},
     db::{
         DbConnection,
-        schema::{payout_batches, payouts},
+        schema::{payout_batch_lines, payout_batches, payouts},
     },
     error::{AppError, internal},
     http::{
@@ -38,6 +39,19 @@ pub struct BatchRow {
     pub created_at: chrono::NaiveDateTime,
     pub exported_at: Option<chrono::NaiveDateTime>,
     pub settled_at: Option<chrono::NaiveDateTime>,
+}
+
+/// A payout as a batch holds it: what was approved and sent, and what the bank said of it.
+#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = payout_batch_lines)]
+pub struct LineRow {
+    pub batch_id: String,
+    pub payout_id: String,
+    pub amount_tiyn: i64,
+    pub status: String,
+    pub bank_reference: Option<String>,
+    pub failure_reason: Option<String>,
+    pub updated_at: chrono::NaiveDateTime,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -98,16 +112,64 @@ fn add(t: &mut Totals, amount: i64) {
     t.amount_tiyn += amount;
 }
 
-fn batch_payouts(c: &mut DbConnection, batch: &str) -> QueryResult<Vec<PayoutRow>> {
-    payouts::table
-        .filter(payouts::batch_id.eq(batch))
-        .order(payouts::id)
-        .select(PayoutRow::as_select())
+fn lines_of(c: &mut DbConnection, batch: &str) -> QueryResult<Vec<LineRow>> {
+    payout_batch_lines::table
+        .filter(payout_batch_lines::batch_id.eq(batch))
+        .order(payout_batch_lines::payout_id)
+        .select(LineRow::as_select())
         .load(c)
 }
 
+fn set_line(
+    c: &mut DbConnection,
+    line: &LineRow,
+    to: &str,
+    reference: Option<&str>,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(
+        payout_batch_lines::table
+            .filter(payout_batch_lines::batch_id.eq(&line.batch_id))
+            .filter(payout_batch_lines::payout_id.eq(&line.payout_id)),
+    )
+    .set((
+        payout_batch_lines::status.eq(to),
+        payout_batch_lines::bank_reference.eq(reference),
+        payout_batch_lines::failure_reason.eq(reason),
+        payout_batch_lines::updated_at.eq(crate::db::now()),
+    ))
+    .execute(c)
+    .map(|_| ())
+}
+
+/// Takes an approved payout out of its open batch (nothing has gone to the bank yet).
+pub(super) fn withdraw_line(c: &mut DbConnection, batch: &str, payout: &str) -> QueryResult<()> {
+    diesel::delete(
+        payout_batch_lines::table
+            .filter(payout_batch_lines::batch_id.eq(batch))
+            .filter(payout_batch_lines::payout_id.eq(payout))
+            .filter(payout_batch_lines::status.eq("approved")),
+    )
+    .execute(c)
+    .map(|_| ())
+}
+
+fn payouts_by_id(c: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, PayoutRow>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for part in ids.chunks(1000) {
+        for p in payouts::table
+            .filter(payouts::id.eq_any(part))
+            .select(PayoutRow::as_select())
+            .load(c)?
+        {
+            out.insert(p.id.clone(), p);
+        }
+    }
+    Ok(out)
+}
+
 fn view(c: &mut DbConnection, b: BatchRow) -> Result<BatchView, AppError> {
-    let rows = batch_payouts(c, &b.id)?;
+    let lines = lines_of(c, &b.id)?;
     let mut by_status: BTreeMap<String, Totals> = BTreeMap::new();
     let (mut in_batch, mut paid, mut failed, mut pending, mut exported) = (
         Totals::default(),
@@ -116,7 +178,7 @@ fn view(c: &mut DbConnection, b: BatchRow) -> Result<BatchView, AppError> {
         Totals::default(),
         Totals::default(),
     );
-    for r in &rows {
+    for r in &lines {
         add(
             by_status.entry(r.status.clone()).or_default(),
             r.amount_tiyn,
@@ -263,6 +325,17 @@ pub fn create_in(
     for p in &candidates {
         if has_iban(p) {
             set_status(c, actor, p, "approved", Some(&batch.id), None, None)?;
+            diesel::insert_into(payout_batch_lines::table)
+                .values(LineRow {
+                    batch_id: batch.id.clone(),
+                    payout_id: p.id.clone(),
+                    amount_tiyn: p.amount_tiyn,
+                    status: "approved".into(),
+                    bank_reference: None,
+                    failure_reason: None,
+                    updated_at: crate::db::now(),
+                })
+                .execute(c)?;
         } else if p.status != "held" {
             set_status(c, actor, p, "held", None, None, None)?;
         }
@@ -332,14 +405,18 @@ pub async fn export(
 /// [`export`] inside the caller's transaction.
 pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String, AppError> {
     let b = find(c, id)?;
-    let rows: Vec<PayoutRow> = batch_payouts(c, &b.id)?
-        .into_iter()
-        .filter(|p| p.status == "approved" || (b.status != "open" && p.status != "held"))
-        .collect();
-    let seekers: Vec<String> = rows.iter().map(|p| p.seeker_id.clone()).collect();
+    // The batch's own lines, so exporting again gives the same lines even after a failed payout
+    // has gone on to a later batch.
+    let lines = lines_of(c, &b.id)?;
+    let ids: Vec<String> = lines.iter().map(|l| l.payout_id.clone()).collect();
+    let rows = payouts_by_id(c, &ids)?;
+    let seekers: Vec<String> = rows.values().map(|p| p.seeker_id.clone()).collect();
     let bank = crate::seekers::service::bank_details(c, &seekers)?;
     let mut out = String::from("batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose\n");
-    for p in &rows {
+    for l in &lines {
+        let p = rows
+            .get(&l.payout_id)
+            .ok_or_else(|| internal(anyhow::anyhow!("batch line without its payout")))?;
         let (iin, name, iban) = bank
             .get(&p.seeker_id)
             .cloned()
@@ -352,13 +429,14 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
                 field(&iin),
                 field(&name),
                 field(&iban.unwrap_or_default()),
-                super::tenge(p.amount_tiyn),
+                super::tenge(l.amount_tiyn),
                 field(&purpose),
             ]
             .join(","),
         );
         out.push('\n');
-        if p.status == "approved" {
+        if l.status == "approved" {
+            set_line(c, l, "sent", None, None)?;
             set_status(c, actor, p, "sent", Some(&b.id), None, None)?;
         }
     }
@@ -377,7 +455,7 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
                 entity: "payout_batch",
                 entity_id: &b.id,
                 before: Some(serde_json::json!({ "status": "open" })),
-                after: Some(serde_json::json!({ "status": "exported", "lines": rows.len() })),
+                after: Some(serde_json::json!({ "status": "exported", "lines": lines.len() })),
             },
         )?;
     }
@@ -486,21 +564,23 @@ fn confirm_in(
     if b.status == "open" {
         return Err(AppError::Conflict(Msg::BatchNotExported));
     }
-    let rows: HashMap<String, PayoutRow> = batch_payouts(c, &b.id)?
+    let held: HashMap<String, LineRow> = lines_of(c, &b.id)?
         .into_iter()
-        .map(|p| (p.id.clone(), p))
+        .map(|l| (l.payout_id.clone(), l))
         .collect();
     let mut errors = BTreeMap::new();
     for (i, l) in lines.iter().enumerate() {
         let key = format!("line {}", i + 1);
-        match rows.get(&l.payout_id) {
+        match held.get(&l.payout_id) {
             None => {
                 errors.insert(key, Msg::Field(FieldMsg::Unknown));
             }
-            Some(p) if super::tenge(p.amount_tiyn) != l.amount => {
+            Some(line) if super::tenge(line.amount_tiyn) != l.amount => {
                 errors.insert(key, Msg::Field(FieldMsg::Invalid));
             }
-            Some(p) if (p.status == "paid" && !l.paid) || (p.status == "failed" && l.paid) => {
+            Some(line)
+                if (line.status == "paid" && !l.paid) || (line.status == "failed" && l.paid) =>
+            {
                 errors.insert(key, Msg::Field(FieldMsg::Invalid));
             }
             Some(_) => {}
@@ -512,11 +592,13 @@ fn confirm_in(
             errors,
         });
     }
+    let ids: Vec<String> = lines.iter().map(|l| l.payout_id.clone()).collect();
+    let payouts = payouts_by_id(c, &ids)?;
     for l in lines {
-        let Some(p) = rows.get(&l.payout_id) else {
+        let (Some(line), Some(p)) = (held.get(&l.payout_id), payouts.get(&l.payout_id)) else {
             continue;
         };
-        if p.status != "sent" {
+        if line.status != "sent" {
             continue; // applied before
         }
         let (to, reason) = if l.paid {
@@ -524,10 +606,11 @@ fn confirm_in(
         } else {
             ("failed", Some(l.reason.as_str()))
         };
+        set_line(c, line, to, Some(&l.reference), reason)?;
         set_status(c, actor, p, to, Some(&b.id), Some(&l.reference), reason)?;
         if let Some((address, locale)) = crate::accounts::service::contact(c, &p.seeker_id)? {
             let data = serde_json::json!({
-                "step": to, "period": p.period, "amount": super::tenge(p.amount_tiyn),
+                "step": to, "period": p.period, "amount": super::tenge(line.amount_tiyn),
                 "link": format!("{}/payouts", public_url.trim_end_matches('/')),
             });
             notify(
@@ -536,11 +619,11 @@ fn confirm_in(
                 EmailTemplate::PayoutUpdate,
                 locale,
                 data,
-                &format!("payout_{to}:{}", p.id),
+                &format!("payout_{to}:{}:{}", p.id, b.id),
             )?;
         }
     }
-    let still_sent = batch_payouts(c, &b.id)?.iter().any(|p| p.status == "sent");
+    let still_sent = lines_of(c, &b.id)?.iter().any(|l| l.status == "sent");
     if !still_sent && b.status != "settled" {
         diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
             .set((

@@ -109,6 +109,9 @@ pub fn withdraw_for_correction(
     let mut out = ReopenedPayouts::default();
     for p in &rows {
         if ["scheduled", "held", "approved"].contains(&p.status.as_str()) {
+            if let (Some(batch), "approved") = (&p.batch_id, p.status.as_str()) {
+                super::batches::withdraw_line(c, batch, &p.id)?;
+            }
             super::batches::set_status(
                 c,
                 actor,

@@ -1,0 +1,2 @@
+DROP INDEX payout_batch_lines_payout;
+DROP TABLE payout_batch_lines;
