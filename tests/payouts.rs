@@ -163,6 +163,12 @@ backend_tests! {
         assert_eq!(batch["held"].as_array().unwrap().len(), 1);
         // Confirmation before export: refused.
         assert_eq!(csv(&app, &admin, &id, "payout_id,status,amount_kzt,reference,reason\n").await.status(), 409);
+        // She empties her IBAN after the approval: the bank file keeps the account approved.
+        let mut p1 = common::api::profile(&common::api::iin(1).0);
+        p1["district"] = json!("zhetysu");
+        let approved_iban = p1["iban"].clone();
+        p1["iban"] = Value::Null;
+        ok(app.client.put(app.url("/api/v1/me/profile")).bearer_auth(&mothers[0]).json(&p1).send().await.unwrap()).await;
         // The bank file.
         let res = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await;
         assert_eq!(res.status(), 200);
@@ -173,6 +179,9 @@ backend_tests! {
         assert_eq!(lines.len(), 3);
         assert!(lines[1].contains(&common::api::iin(1).0) || lines[2].contains(&common::api::iin(1).0));
         assert!(lines[1].contains("KZ86125KZT5004100100") && lines[1].contains(&social_jobs::payouts::tenge(amount)));
+        assert!(lines[2].contains("KZ86125KZT5004100100"), "{file}");
+        p1["iban"] = approved_iban;
+        ok(app.client.put(app.url("/api/v1/me/profile")).bearer_auth(&mothers[0]).json(&p1).send().await.unwrap()).await;
         assert_eq!(app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap(), file, "the same file again");
         let ids: Vec<String> = lines[1..].iter().map(|l| l.split(',').nth(1).unwrap().to_owned()).collect();
         let tenge = social_jobs::payouts::tenge(amount);

@@ -401,6 +401,7 @@ diesel::table! {
         batch_id -> Text,
         payout_id -> Text,
         amount_tiyn -> BigInt,
+        iban -> Text,
         status -> Text,
         bank_reference -> Nullable<Text>,
         failure_reason -> Nullable<Text>,

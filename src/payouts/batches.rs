@@ -48,6 +48,8 @@ pub struct LineRow {
     pub batch_id: String,
     pub payout_id: String,
     pub amount_tiyn: i64,
+    /// As approved.
+    pub iban: String,
     pub status: String,
     pub bank_reference: Option<String>,
     pub failure_reason: Option<String>,
@@ -303,10 +305,8 @@ pub fn create_in(
         .load(c)?;
     let seekers: Vec<String> = candidates.iter().map(|p| p.seeker_id.clone()).collect();
     let bank = crate::seekers::service::bank_details(c, &seekers)?;
-    let has_iban = |p: &PayoutRow| {
-        bank.get(&p.seeker_id)
-            .is_some_and(|(_, _, iban)| iban.is_some())
-    };
+    let iban_of = |p: &PayoutRow| bank.get(&p.seeker_id).and_then(|(_, _, iban)| iban.clone());
+    let has_iban = |p: &PayoutRow| iban_of(p).is_some();
     if !candidates.iter().any(has_iban) {
         return Err(AppError::Conflict(Msg::NothingToApprove));
     }
@@ -323,13 +323,14 @@ pub fn create_in(
         .values(&batch)
         .execute(c)?;
     for p in &candidates {
-        if has_iban(p) {
+        if let Some(iban) = iban_of(p) {
             set_status(c, actor, p, "approved", Some(&batch.id), None, None)?;
             diesel::insert_into(payout_batch_lines::table)
                 .values(LineRow {
                     batch_id: batch.id.clone(),
                     payout_id: p.id.clone(),
                     amount_tiyn: p.amount_tiyn,
+                    iban,
                     status: "approved".into(),
                     bank_reference: None,
                     failure_reason: None,
@@ -417,7 +418,7 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
         let p = rows
             .get(&l.payout_id)
             .ok_or_else(|| internal(anyhow::anyhow!("batch line without its payout")))?;
-        let (iin, name, iban) = bank
+        let (iin, name, _) = bank
             .get(&p.seeker_id)
             .cloned()
             .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
@@ -428,7 +429,7 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
                 field(&p.id),
                 field(&iin),
                 field(&name),
-                field(&iban.unwrap_or_default()),
+                field(&l.iban),
                 super::tenge(l.amount_tiyn),
                 field(&purpose),
             ]
