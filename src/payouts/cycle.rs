@@ -188,7 +188,7 @@ pub async fn run(
     let grace = i64::from(settings.attendance_grace_days);
     // Each course is loaded once (its rules, its sessions by month, which months are due) for
     // all its enrollments.
-    let work: Vec<(Enrollment, Arc<Course>)> = db
+    let work = db
         .run(move |c| {
             let mut courses: HashMap<String, Option<Arc<Course>>> = HashMap::new();
             let mut work = Vec::new();
@@ -201,9 +201,16 @@ pub async fn run(
                     work.push((e, ctx.clone()));
                 }
             }
-            Ok::<_, AppError>(work)
+            let periods: HashSet<String> = courses
+                .values()
+                .flatten()
+                .flat_map(|ctx| ctx.due.iter().map(|m| m.period.clone()))
+                .collect();
+            let withdrawn = Arc::new(withdrawn_in(c, &periods)?);
+            Ok::<_, AppError>((work, withdrawn))
         })
         .await?;
+    let (work, withdrawn) = work;
     let work = match stop_after {
         Some(n) => work.into_iter().take(n).collect(),
         None => work,
@@ -216,9 +223,9 @@ pub async fn run(
     // Every worker walks enrollments in the same (id) order, so two running at once take the
     // unique index's row locks in the same order and cannot deadlock.
     for chunk in work.chunks(CHUNK) {
-        let (chunk, link) = (chunk.to_vec(), link.clone());
+        let (chunk, link, withdrawn) = (chunk.to_vec(), link.clone(), withdrawn.clone());
         let (created, reissued) = db
-            .transaction(move |c| payouts_for(c, &chunk, &link, today, grace))
+            .transaction(move |c| payouts_for(c, &chunk, &withdrawn, &link, today, grace))
             .await?;
         run.created += created;
         run.reissued += reissued;
@@ -242,56 +249,60 @@ enum Owed<'a> {
     Again(&'a DueMonth, &'a Withdrawn),
 }
 
-/// Payouts already made for a chunk of enrollments: those that stand, by enrollment → periods;
-/// and those withdrawn for corrections, by (enrollment, period).
-type Made = (
-    HashMap<String, HashSet<String>>,
-    HashMap<(String, String), Withdrawn>,
-);
-
-fn made_for(c: &mut DbConnection, ids: &[String]) -> Result<Made, AppError> {
-    let (mut stands, mut withdrawn) = (HashMap::new(), HashMap::new());
-    for part in ids.chunks(1000) {
+/// Payouts withdrawn for corrections in the given months, by (enrollment, period). They are few,
+/// so the whole run loads them once, through the (period, status) index; a payout withdrawn while
+/// the run goes on is seen by the next run.
+fn withdrawn_in(
+    c: &mut DbConnection,
+    periods: &HashSet<String>,
+) -> Result<HashMap<(String, String), Withdrawn>, AppError> {
+    let periods: Vec<&String> = periods.iter().collect();
+    let mut out = HashMap::new();
+    for part in periods.chunks(500) {
         let rows = payouts::table
-            .filter(payouts::enrollment_id.eq_any(part))
+            .filter(payouts::period.eq_any(part))
+            .filter(payouts::status.eq("cancelled"))
+            .filter(payouts::failure_reason.eq(WITHDRAWN_FOR_CORRECTION))
             .select((
                 payouts::id,
                 payouts::enrollment_id,
                 payouts::period,
-                payouts::status,
-                payouts::failure_reason,
                 payouts::amount_tiyn,
                 payouts::updated_at,
             ))
-            .load::<(
-                String,
-                String,
-                String,
-                String,
-                Option<String>,
-                i64,
-                chrono::NaiveDateTime,
-            )>(c)?;
-        for (id, enrollment, period, status, reason, amount_tiyn, at) in rows {
-            if status == "cancelled" && reason.as_deref() == Some(WITHDRAWN_FOR_CORRECTION) {
-                let withdrawn_on = crate::openings::calendar::almaty_date(at);
-                withdrawn.insert(
-                    (enrollment, period),
-                    Withdrawn {
-                        id,
-                        amount_tiyn,
-                        withdrawn_on,
-                    },
-                );
-            } else {
-                stands
-                    .entry(enrollment)
-                    .or_insert_with(HashSet::new)
-                    .insert(period);
-            }
+            .load::<(String, String, String, i64, chrono::NaiveDateTime)>(c)?;
+        for (id, enrollment, period, amount_tiyn, at) in rows {
+            let withdrawn_on = crate::openings::calendar::almaty_date(at);
+            out.insert(
+                (enrollment, period),
+                Withdrawn {
+                    id,
+                    amount_tiyn,
+                    withdrawn_on,
+                },
+            );
         }
     }
-    Ok((stands, withdrawn))
+    Ok(out)
+}
+
+/// The periods each enrollment of a chunk has a payout for (withdrawn ones too). Only the
+/// unique (enrollment, period) index is read: a re-run is one index scan per chunk.
+fn made_for(
+    c: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, HashSet<String>>, AppError> {
+    let mut made: HashMap<String, HashSet<String>> = HashMap::new();
+    for part in ids.chunks(1000) {
+        for (enrollment, period) in payouts::table
+            .filter(payouts::enrollment_id.eq_any(part))
+            .select((payouts::enrollment_id, payouts::period))
+            .load::<(String, String)>(c)?
+        {
+            made.entry(enrollment).or_default().insert(period);
+        }
+    }
+    Ok(made)
 }
 
 /// Puts a withdrawn payout back on the schedule with its new amount; false if another worker
@@ -317,25 +328,25 @@ fn reissue(c: &mut DbConnection, id: &str, amount_tiyn: i64, inputs: &str) -> Qu
 
 /// What an enrollment is owed of its course's due months.
 fn owed<'a>(
-    stands: &HashMap<String, HashSet<String>>,
+    made: &HashMap<String, HashSet<String>>,
     withdrawn: &'a HashMap<(String, String), Withdrawn>,
     e: &Enrollment,
     ctx: &'a Course,
     today: NaiveDate,
     grace_days: i64,
 ) -> Vec<Owed<'a>> {
-    let have = stands.get(&e.id);
+    let have = made.get(&e.id);
     let mut out = Vec::new();
     for m in &ctx.due {
-        if have.is_some_and(|h| h.contains(&m.period)) {
-            continue;
-        }
-        match withdrawn.get(&(e.id.clone(), m.period.clone())) {
-            None => out.push(Owed::New(m)),
-            Some(w) if m.closed || w.withdrawn_on + chrono::Duration::days(grace_days) < today => {
+        let exists = have.is_some_and(|h| h.contains(&m.period));
+        match (exists, withdrawn.get(&(e.id.clone(), m.period.clone()))) {
+            (false, _) => out.push(Owed::New(m)),
+            (true, Some(w))
+                if m.closed || w.withdrawn_on + chrono::Duration::days(grace_days) < today =>
+            {
                 out.push(Owed::Again(m, w))
             }
-            Some(_) => {} // reopened for corrections: wait
+            (true, _) => {} // made and standing, or reopened for corrections: wait
         }
     }
     out
@@ -346,15 +357,16 @@ fn owed<'a>(
 fn payouts_for(
     c: &mut DbConnection,
     chunk: &[(Enrollment, Arc<Course>)],
+    withdrawn: &HashMap<(String, String), Withdrawn>,
     link: &str,
     today: NaiveDate,
     grace_days: i64,
 ) -> Result<(usize, usize), AppError> {
     let ids: Vec<String> = chunk.iter().map(|(e, _)| e.id.clone()).collect();
-    let (stands, withdrawn) = made_for(c, &ids)?;
+    let made = made_for(c, &ids)?;
     let pending: Vec<&(Enrollment, Arc<Course>)> = chunk
         .iter()
-        .filter(|(e, ctx)| !owed(&stands, &withdrawn, e, ctx, today, grace_days).is_empty())
+        .filter(|(e, ctx)| !owed(&made, withdrawn, e, ctx, today, grace_days).is_empty())
         .collect();
     if pending.is_empty() {
         return Ok((0, 0)); // a re-run: one query per chunk and done
@@ -367,7 +379,7 @@ fn payouts_for(
     let (mut created, mut reissued) = (0, 0);
     for (e, ctx) in pending {
         let marks = marks.get(&e.id).unwrap_or(&none);
-        for owed in owed(&stands, &withdrawn, e, ctx, today, grace_days) {
+        for owed in owed(&made, withdrawn, e, ctx, today, grace_days) {
             let m = match owed {
                 Owed::New(m) | Owed::Again(m, _) => m,
             };
