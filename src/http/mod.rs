@@ -1,6 +1,7 @@
 //! The HTTP layer: the app factory, middleware, problems, extractors.
 
 pub mod auth;
+pub mod cursor;
 pub mod extract;
 pub mod health;
 pub mod locale;

@@ -13,7 +13,6 @@
 //! - `distance` (needs `near`): nearest first, by the equirectangular approximation (under 0.1 %
 //!   off at city scale).
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use super::model::{OpeningKind, WorkTime};
@@ -124,11 +123,11 @@ impl Cursor {
             } => format!("r|{score}|{}|{id}", micros(published_at)),
             Cursor::Distance { d2, id } => format!("g|{}|{id}", d2.to_bits()),
         };
-        URL_SAFE_NO_PAD.encode(text)
+        crate::http::cursor::wrap(&text)
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
-        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        let text = crate::http::cursor::unwrap_text(s)?;
         let parts: Vec<&str> = text.split('|').collect();
         let at = |m: &str| Some(DateTime::from_timestamp_micros(m.parse().ok()?)?.naive_utc());
         let id = |s: &str| (!s.is_empty() && s.len() <= 64).then(|| s.to_owned());

@@ -138,13 +138,11 @@ pub struct PayoutCursor {
 
 impl PayoutCursor {
     pub fn encode(&self) -> String {
-        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.period, self.id))
+        crate::http::cursor::wrap(&format!("{}|{}", self.period, self.id))
     }
 
     pub fn decode(cursor: &str) -> Option<PayoutCursor> {
-        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+        let text = crate::http::cursor::unwrap_text(cursor)?;
         let (period, id) = text.split_once('|')?;
         crate::attendance::service::parse_period(period)?;
         Some(PayoutCursor {

@@ -405,13 +405,11 @@ pub struct HouseholdPage {
 }
 
 fn encode_cursor(at: chrono::NaiveDateTime, id: &str) -> String {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
+    crate::http::cursor::wrap(&format!("{}|{id}", at.and_utc().timestamp_micros()))
 }
 
 fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    let text = crate::http::cursor::unwrap_text(cursor)?;
     let (micros, id) = text.split_once('|')?;
     let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
     Some((at, id.to_owned()))
