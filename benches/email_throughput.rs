@@ -42,7 +42,9 @@ async fn run(backend: Backend, emails: usize, workers: usize) {
     settings.smtp_pool_size = workers as u32;
     settings.db_pool_size = (workers + 2) as u32;
     settings.job_poll_interval_ms = 20;
-    let (state, _) = AppState::build(settings).await.unwrap();
+    let (state, _) = AppState::build(settings, social_jobs::clock::Clock::system())
+        .await
+        .unwrap();
 
     let started = Instant::now();
     state

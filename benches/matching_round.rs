@@ -242,7 +242,9 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
     let db = TestDatabase::migrated(backend).await;
     let mut settings = test_settings(&db);
     settings.log_level = "error".into();
-    let (state, _) = AppState::build(settings.clone()).await.unwrap();
+    let (state, _) = AppState::build(settings.clone(), social_jobs::clock::Clock::system())
+        .await
+        .unwrap();
     let t = Instant::now();
     // 3 of every 5 demo openings are jobs.
     let report = demo::seed(

@@ -152,7 +152,9 @@ async fn run(backend: Backend, openings: u32, seekers: u32, seconds: usize, conn
     let mut settings = test_settings(&db);
     settings.log_level = "error".into();
     settings.http_workers = 2;
-    let (state, _) = AppState::build(settings.clone()).await.unwrap();
+    let (state, _) = AppState::build(settings.clone(), social_jobs::clock::Clock::system())
+        .await
+        .unwrap();
     let started = Instant::now();
     let report = demo::seed(
         &state.db,
@@ -172,7 +174,9 @@ async fn run(backend: Backend, openings: u32, seekers: u32, seconds: usize, conn
         started.elapsed().as_secs_f64()
     );
 
-    let app = Application::build(settings).await.unwrap();
+    let app = Application::build(settings, social_jobs::clock::Clock::system())
+        .await
+        .unwrap();
     let full_port = app.port();
     tokio::spawn(app.run_until_stopped());
     // AppState::build hands out the state already wrapped for actix.

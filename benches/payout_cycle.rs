@@ -41,7 +41,9 @@ async fn time_cycle(backend: Backend, n: u32) {
     let db = TestDatabase::migrated(backend).await;
     let mut settings = test_settings(&db);
     settings.log_level = "error".into();
-    let (state, _) = AppState::build(settings.clone()).await.unwrap();
+    let (state, _) = AppState::build(settings.clone(), social_jobs::clock::Clock::system())
+        .await
+        .unwrap();
     let t = Instant::now();
     demo::seed(
         &state.db,

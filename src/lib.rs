@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -4,6 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use social_jobs::{
+    clock::Clock,
     config::Settings,
     demo::{self, DemoScale},
     http,
@@ -91,7 +92,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
     match command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             let settings_wage = settings.minimum_wage_tiyn;
-            let app = Application::build(settings).await?;
+            let app = Application::build(settings, Clock::system()).await?;
             if demo && demo::is_empty(app.db()).await? {
                 let scale = DemoScale {
                     minimum_wage_tiyn: settings_wage,
@@ -109,7 +110,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let db = startup::connect(&settings)?;
+            let db = startup::connect(&settings, Clock::system())?;
             let applied = db.migrate().await?;
             println!(
                 "applied {} migration(s) on {}",
@@ -119,7 +120,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         }
         Command::Openapi => unreachable_openapi(),
         Command::RunJob { name } => {
-            let db = startup::connect(&settings)?;
+            let db = startup::connect(&settings, Clock::system())?;
             db.migrate().await?;
             let schedule: Vec<String> = settings.schedule.keys().cloned().collect();
             match social_jobs::jobs::service::run_now(&db, &schedule, &name).await {
@@ -136,7 +137,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let db = startup::connect(&settings)?;
+            let db = startup::connect(&settings, Clock::system())?;
             db.migrate().await?;
             match social_jobs::accounts::service::create_first_admin(&db, email, password).await {
                 Ok(admin) => println!("created admin {} ({})", admin.email, admin.id),
@@ -145,7 +146,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         }
         Command::SeedDemo { mut scale } => {
             scale.minimum_wage_tiyn = settings.minimum_wage_tiyn;
-            let db = startup::connect(&settings)?;
+            let db = startup::connect(&settings, Clock::system())?;
             db.migrate().await?;
             let report = demo::seed(&db, &scale, true)
                 .await

@@ -6,6 +6,7 @@ use actix_web::{HttpServer, dev::Server, web};
 use anyhow::Context;
 
 use crate::{
+    clock::Clock,
     config::Settings,
     db::{Db, DbOptions, DbUrl},
     http::{self, metrics::Metrics},
@@ -26,8 +27,11 @@ pub struct AppState {
 
 impl AppState {
     /// Connects and migrates; returns the state and the migrations this call applied.
-    pub async fn build(settings: Settings) -> anyhow::Result<(web::Data<AppState>, Vec<String>)> {
-        let db = connect(&settings)?;
+    pub async fn build(
+        settings: Settings,
+        clock: Clock,
+    ) -> anyhow::Result<(web::Data<AppState>, Vec<String>)> {
+        let db = connect(&settings, clock.clone())?;
         let applied = db.migrate().await.context("running database migrations")?;
         if db.backend() == crate::db::Backend::Sqlite {
             db.analyze(false)
@@ -49,7 +53,7 @@ impl AppState {
         let settings_for_auth = settings.clone();
         // Building the keys hashes a dummy password: CPU work, kept off the async threads.
         let auth = tokio::task::spawn_blocking(move || {
-            crate::accounts::AuthKeys::from_settings(&settings_for_auth)
+            crate::accounts::AuthKeys::from_settings(&settings_for_auth, clock)
         })
         .await
         .context("building authentication keys")??;
@@ -94,7 +98,8 @@ impl Background {
     async fn start(state: &AppState) -> anyhow::Result<Background> {
         let plan = state.schedule();
         let horizon = chrono::Duration::hours(i64::from(state.settings.schedule_catch_up_hours));
-        let caught_up = schedule::catch_up(&state.db, &plan, chrono::Utc::now(), horizon).await?;
+        let caught_up =
+            schedule::catch_up(&state.db, &plan, state.db.clock().now(), horizon).await?;
         if caught_up > 0 {
             tracing::info!(
                 caught_up,
@@ -130,8 +135,9 @@ pub struct Application {
     background: Option<Background>,
 }
 
-/// Opens the pool for `settings` (without connecting yet).
-pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
+/// Opens the pool for `settings` (without connecting yet); everything done through it reads time
+/// from `clock`.
+pub fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Db> {
     let url = DbUrl::parse(
         &settings.effective_database_url(),
         settings.db_connect_timeout(),
@@ -141,13 +147,14 @@ pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
         acquire_timeout: settings.db_acquire_timeout(),
         connect_timeout: settings.db_connect_timeout(),
     };
-    Ok(Db::new(url, &opts)?)
+    Ok(Db::new(url, &opts, clock)?)
 }
 
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run_until_stopped`] is
     /// awaited.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    /// `clock` is [`Clock::system`] in production; tests start it where they need it.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -155,7 +162,7 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        let (state, applied_migrations) = AppState::build(settings).await?;
+        let (state, applied_migrations) = AppState::build(settings, clock).await?;
         let db = state.db.clone();
         let background = if state.settings.workers > 0 {
             Some(Background::start(&state).await?)

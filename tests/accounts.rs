@@ -23,7 +23,7 @@ async fn problem(res: reqwest::Response, status: u16) -> Value {
 }
 
 fn claims(sub: &str, exp_in: i64, typ: &str) -> AccessClaims {
-    let now = chrono::Utc::now();
+    let now = common::clock().now();
     AccessClaims {
         iss: "social-jobs-almaty".into(),
         aud: "social-jobs-api".into(),
@@ -70,7 +70,7 @@ backend_tests! {
             let pair: Value = res.json().await.unwrap();
             let refresh2 = pair["refresh_token"].as_str().unwrap();
             assert_ne!(refresh2, refresh);
-            assert_eq!(pair["expires_in"], 900);
+            assert_eq!(pair["expires_in"], common::TEST_ACCESS_TOKEN_TTL_SECS);
             assert_eq!(app.get_as("/api/v1/me", pair["access_token"].as_str().unwrap()).await.status(), 200);
             let res = app.post_json("/api/v1/auth/logout", &json!({ "refresh_token": refresh2 }), None).await;
             assert_eq!(res.status(), 204);

@@ -35,10 +35,10 @@ fn both_backends_ship_the_same_migration_versions() {
 backend_tests! {
     async fn a_restart_applies_no_migration_twice(backend: Backend) {
         let db = TestDatabase::empty(backend).await;
-        let first = Application::build(test_settings(&db)).await.unwrap();
+        let first = Application::build(test_settings(&db), common::clock().clone()).await.unwrap();
         let kind = match backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
         assert_eq!(first.applied_migrations().len(), migration_count(kind));
-        let second = Application::build(test_settings(&db)).await.unwrap();
+        let second = Application::build(test_settings(&db), common::clock().clone()).await.unwrap();
         assert!(second.applied_migrations().is_empty());
     }
 }
@@ -53,7 +53,9 @@ async fn sqlite_database_file_is_created_under_the_data_dir_on_first_start() {
         http_workers: 1,
         ..Default::default()
     };
-    let app = Application::build(settings).await.unwrap();
+    let app = Application::build(settings, common::clock().clone())
+        .await
+        .unwrap();
     assert!(data_dir.join("social-jobs.db").is_file());
     assert_eq!(app.db().backend().name(), "sqlite");
 }
@@ -62,8 +64,8 @@ async fn sqlite_database_file_is_created_under_the_data_dir_on_first_start() {
 async fn postgres_two_instances_starting_together_migrate_once() {
     let db = TestDatabase::empty(Backend::Postgres).await;
     let (a, b) = tokio::join!(
-        Application::build(test_settings(&db)),
-        Application::build(test_settings(&db))
+        Application::build(test_settings(&db), common::clock().clone()),
+        Application::build(test_settings(&db), common::clock().clone())
     );
     let (a, b) = (
         a.expect("first instance failed"),
@@ -139,7 +141,7 @@ async fn sqlite_read_then_write_transactions_queue_instead_of_failing() {
     let mut settings = test_settings(&db);
     settings.db_pool_size = 4;
     settings.db_acquire_timeout_ms = 10_000;
-    let (state, _) = social_jobs::startup::AppState::build(settings)
+    let (state, _) = social_jobs::startup::AppState::build(settings, common::clock().clone())
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -157,7 +159,7 @@ async fn sqlite_read_then_write_transactions_queue_instead_of_failing() {
                             .values((
                                 events::id.eq(format!("{t}-{i}")),
                                 events::bucket.eq(format!("seen:{seen}")),
-                                events::occurred_at.eq(chrono::Utc::now().naive_utc()),
+                                events::occurred_at.eq(common::clock().now().naive_utc()),
                             ))
                             .execute(c)?;
                         Ok(())

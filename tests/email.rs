@@ -33,7 +33,9 @@ async fn state_with_smtp(
     settings.smtp_tls = SmtpTls::None;
     settings.smtp_timeout_secs = 3;
     tune(&mut settings);
-    let (state, _) = AppState::build(settings).await.unwrap();
+    let (state, _) = AppState::build(settings, common::clock().clone())
+        .await
+        .unwrap();
     (state, db)
 }
 
@@ -232,7 +234,7 @@ backend_tests! {
         let db = TestDatabase::migrated(backend).await;
         let settings = test_settings(&db);
         let mail_dir = settings.data_dir.join("mail");
-        let (state, _) = AppState::build(settings).await.unwrap();
+        let (state, _) = AppState::build(settings, common::clock().clone()).await.unwrap();
         queue_email(&state, "dev@example.kz", EmailTemplate::VerifyEmail, Locale::En, "dev").await;
         assert_eq!(worker(&state).run_once().await.unwrap().unwrap().1, Outcome::Done);
         let files: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().flatten().collect();

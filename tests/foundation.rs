@@ -62,7 +62,9 @@ macro_rules! probe_app {
         let db = TestDatabase::migrated($backend).await;
         let mut settings = test_settings(&db);
         $settings(&mut settings);
-        let (state, _) = AppState::build(settings).await.unwrap();
+        let (state, _) = AppState::build(settings, common::clock().clone())
+            .await
+            .unwrap();
         (atest::init_service(app_with(state, probes)).await, db)
     }};
 }

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use chrono::{Duration as ChronoDuration, SubsecRound, Timelike, Utc};
+use chrono::{Duration as ChronoDuration, SubsecRound, Timelike};
 use common::{Backend, TestDatabase, test_settings};
 use diesel::prelude::*;
 use social_jobs::{
@@ -52,7 +52,9 @@ async fn state_for(
     let db = TestDatabase::migrated(backend).await;
     let mut settings = test_settings(&db);
     tune(&mut settings);
-    let (state, _) = AppState::build(settings).await.unwrap();
+    let (state, _) = AppState::build(settings, common::clock().clone())
+        .await
+        .unwrap();
     (state, db)
 }
 
@@ -180,7 +182,7 @@ backend_tests! {
         }).await;
         state.db.run(|c| enqueue(c, &request("fail", "doomed")).map_err(DbError::from)).await.unwrap();
         let w = worker(&state, test_registry(Runs::default()));
-        let before = Utc::now().naive_utc();
+        let before = common::clock().now().naive_utc();
         let (_, outcome) = w.run_once().await.unwrap().unwrap();
         assert_eq!(outcome, Outcome::Retrying { attempt: 1 });
         let job = all_jobs(&state).await.remove(0);
@@ -192,7 +194,7 @@ backend_tests! {
         assert!(w.run_once().await.unwrap().is_none());
         tokio::time::sleep(Duration::from_millis(260)).await;
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Retrying { attempt: 2 });
-        let second_wait = all_jobs(&state).await[0].run_at - Utc::now().naive_utc();
+        let second_wait = all_jobs(&state).await[0].run_at - common::clock().now().naive_utc();
         assert!(second_wait >= ChronoDuration::milliseconds(250), "backoff did not grow: {second_wait}");
         tokio::time::sleep(Duration::from_millis(520)).await;
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
@@ -204,7 +206,7 @@ backend_tests! {
     async fn the_same_occurrence_from_three_schedulers_gives_one_job(backend: Backend) {
         let (state, _db) = state_for(backend, |_| {}).await;
         let cron = schedule::parse_cron("0 * * * * *").unwrap();
-        let occurrence = (Utc::now() - ChronoDuration::minutes(2)).trunc_subsecs(0).with_second(0).unwrap();
+        let occurrence = (common::clock().now() - ChronoDuration::minutes(2)).trunc_subsecs(0).with_second(0).unwrap();
         // Three instances' ticks for the same occurrence, each with its own clock skew and delay.
         let tick = |ms: i64| occurrence + ChronoDuration::milliseconds(ms);
         let (a, b, c) = tokio::join!(
@@ -224,7 +226,7 @@ backend_tests! {
         let (state, _db) = state_for(backend, |_| {}).await;
         let cron = schedule::parse_cron("0 0 6 * * *").unwrap();
         let plan = vec![("nightly".to_owned(), cron.clone())];
-        let now = Utc::now();
+        let now = common::clock().now();
         // The last run the service saw was five days ago; it was down since.
         let last = schedule::latest_occurrence(&cron, now - ChronoDuration::days(5), ChronoDuration::days(2)).unwrap();
         schedule::enqueue_occurrence(&state.db, "nightly", last).await.unwrap();
@@ -245,14 +247,14 @@ backend_tests! {
             enqueue(c, &request("count", "old-done"))?;
             enqueue(c, &request("fail", "old-dead"))?;
             diesel::update(jobs::table.filter(jobs::dedup_key.eq("old-done")))
-                .set((jobs::state.eq("done"), jobs::finished_at.eq(Some(Utc::now().naive_utc() - ChronoDuration::hours(1)))))
+                .set((jobs::state.eq("done"), jobs::finished_at.eq(Some(common::clock().now().naive_utc() - ChronoDuration::hours(1)))))
                 .execute(c)?;
             diesel::update(jobs::table.filter(jobs::dedup_key.eq("old-dead")))
-                .set((jobs::state.eq("dead"), jobs::finished_at.eq(Some(Utc::now().naive_utc() - ChronoDuration::hours(1)))))
+                .set((jobs::state.eq("dead"), jobs::finished_at.eq(Some(common::clock().now().naive_utc() - ChronoDuration::hours(1)))))
                 .execute(c)?;
             Ok::<_, DbError>(())
         }).await.unwrap();
-        let cutoff = Utc::now().naive_utc();
+        let cutoff = common::clock().now().naive_utc();
         let removed = state.db.run(move |c| queries::purge_done(c, cutoff).map_err(DbError::from)).await.unwrap();
         assert_eq!(removed, 1);
         let left = all_jobs(&state).await;

@@ -281,7 +281,7 @@ backend_tests! {
         let settings = Settings::default();
         let run = social_jobs::matching::offers::expire_and_remind(&app.store, &settings).await.unwrap();
         assert_eq!((run.expired, run.reminded), (0, 0), "five days left: nothing to do");
-        let soon = (chrono::Utc::now() + chrono::Duration::hours(12)).naive_utc().format("%Y-%m-%d %H:%M:%S");
+        let soon = (common::clock().now() + chrono::Duration::hours(12)).naive_utc().format("%Y-%m-%d %H:%M:%S");
         sql(&app, format!("UPDATE offers SET expires_at = '{soon}' WHERE id = '{id}'")).await;
         let run = social_jobs::matching::offers::expire_and_remind(&app.store, &settings).await.unwrap();
         assert_eq!((run.expired, run.reminded), (0, 1));

@@ -31,9 +31,45 @@ async fn attendance_month(
     n: u32,
     all_present: bool,
 ) -> (String, String, Vec<String>, String) {
+    attendance_month_then(app, n, all_present, true).await
+}
+
+/// As [`attendance_month`], leaving the month open unless `close`.
+async fn attendance_month_then(
+    app: &TestApp,
+    n: u32,
+    all_present: bool,
+    close: bool,
+) -> (String, String, Vec<String>, String) {
+    // The month that has just ended, lived through on the clock: the course is posted and filled
+    // three weeks before it, its three sessions are marked as they happen, and the test goes on
+    // at the instant it started at.
+    let clock = common::clock();
+    let started = clock.now();
+    let first = clock
+        .today()
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap()
+        .with_day(1)
+        .unwrap();
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    let period = format!("{:04}-{:02}", first.year(), first.month());
+    clock.set(at_almaty(first - chrono::Days::new(21), 11));
     let m = app.market().await;
     let mut body = course_opening(&m.courses_programme);
+    let days = [3u64, 10, 17].map(|d| first + chrono::Days::new(d));
     body["capacity"] = json!(n);
+    body["application_deadline"] = json!((first - chrono::Days::new(7)).to_string());
+    body["start_date"] = json!(first.to_string());
+    body["end_date"] = json!(last.to_string());
+    body.as_object_mut().unwrap().remove("weekly");
+    body["sessions"] = json!(
+        days.map(|d| json!({ "date": d.to_string(), "start_time": "10:00", "end_time": "13:00" }))
+    );
     let course = app.published(&m.provider, &body).await["id"]
         .as_str()
         .unwrap()
@@ -87,22 +123,26 @@ async fn attendance_month(
         .await;
         enrollments.push(a["enrollment_id"].as_str().unwrap().to_owned());
     }
-    let first = today()
-        .checked_sub_months(chrono::Months::new(1))
-        .unwrap()
-        .with_day(1)
+    let sessions: Value = app
+        .get_as(&format!("/api/v1/courses/{course}/sessions"), &m.provider)
+        .await
+        .json()
+        .await
         .unwrap();
-    let period = format!("{:04}-{:02}", first.year(), first.month());
-    for (k, day) in [3u64, 10, 17].into_iter().enumerate() {
-        let s = ok(app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": (first + chrono::Days::new(day)).to_string(), "start_time": "10:00", "end_time": "13:00" }), Some(&m.provider)).await).await;
+    let sessions: Vec<String> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sessions.len(), 3);
+    for (k, (session, day)) in sessions.iter().zip(days).enumerate() {
+        clock.set(at_almaty(day, 15));
         // The first mother comes every time; the others miss the last session.
         let entries: Vec<Value> = enrollments.iter().enumerate().map(|(i, e)| json!({ "enrollment_id": e, "status": if !all_present && i > 0 && k == 2 { "absent" } else { "present" } })).collect();
         let res = app
             .client
-            .put(app.url(&format!(
-                "/api/v1/sessions/{}/attendance",
-                s["id"].as_str().unwrap()
-            )))
+            .put(app.url(&format!("/api/v1/sessions/{session}/attendance")))
             .bearer_auth(&m.provider)
             .json(&json!({ "entries": entries }))
             .send()
@@ -110,15 +150,44 @@ async fn attendance_month(
             .unwrap();
         ok(res).await;
     }
-    ok(app
-        .post_json(
-            &format!("/api/v1/courses/{course}/periods/{period}/close"),
-            &json!({}),
-            Some(&m.provider),
-        )
-        .await)
-    .await;
+    clock.set(started);
+    if close {
+        ok(app
+            .post_json(
+                &format!("/api/v1/courses/{course}/periods/{period}/close"),
+                &json!({}),
+                Some(&m.provider),
+            )
+            .await)
+        .await;
+    }
     (m.admin, m.provider, mothers, period)
+}
+
+/// `hour`:00 in Almaty on `day`.
+fn at_almaty(day: chrono::NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
+    social_jobs::openings::calendar::almaty_to_utc(
+        day,
+        chrono::NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
+    )
+    .unwrap()
+    .and_utc()
+}
+
+/// The one course of a test (its application deadline has passed: it is no longer browsable).
+async fn the_course(app: &TestApp) -> String {
+    use diesel::prelude::*;
+    use social_jobs::db::{DbError, schema::openings};
+    app.store
+        .run(|c| {
+            openings::table
+                .filter(openings::kind.eq("course"))
+                .select(openings::id)
+                .first::<String>(c)
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
 }
 
 async fn payouts_in_db(app: &TestApp) -> i64 {
@@ -316,8 +385,7 @@ backend_tests! {
         assert!(full > 0 && amount(&hers(1).await, 0) == 0);
         // The case worker reopens the month: both payouts are taken back, the approved one out of
         // its open batch too, and nothing is paid while it is open.
-        let courses: Value = app.get("/api/v1/openings?kind=course").await.json().await.unwrap();
-        let course = courses["items"][0]["id"].as_str().unwrap().to_owned();
+        let course = the_course(&app).await;
         let reopened = ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await;
         assert_eq!(reopened["payouts"], json!({ "withdrawn": 2, "unchanged": 0 }));
         let batch = ok(app.get_as(&format!("/api/v1/payout-batches/{}", batch["id"].as_str().unwrap()), &admin).await).await;
@@ -353,7 +421,7 @@ backend_tests! {
         // Reopened and left open: once the grace period has passed since the reopening, the
         // payouts are computed again anyway, so none is forgotten.
         assert_eq!(ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await["payouts"]["withdrawn"], 2);
-        app.store.run(|c| { use diesel::{ExpressionMethods, RunQueryDsl}; use social_jobs::db::schema::payouts; diesel::update(payouts::table).set(payouts::updated_at.eq(social_jobs::db::now() - chrono::Duration::days(6))).execute(c).map_err(social_jobs::db::DbError::from) }).await.unwrap();
+        common::clock().advance(chrono::Duration::days(6));
         assert_eq!(social_jobs::payouts::cycle::run(&app.store, &settings, None).await.unwrap().reissued, 2);
         // Once money is at the bank, a reopening leaves the amounts alone and says so.
         ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await).await;
@@ -366,8 +434,7 @@ backend_tests! {
     async fn an_open_month_waits_for_closing_or_its_grace_period(backend: Backend) {
         let app = spawn_app(backend).await;
         let (admin, _, _, period) = a_month_of_attendance(&app, 1).await;
-        let courses: Value = app.get("/api/v1/openings?kind=course").await.json().await.unwrap();
-        let course = courses["items"][0]["id"].as_str().unwrap().to_owned();
+        let course = the_course(&app).await;
         ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/reopen"), &json!({}), Some(&admin)).await).await;
         // Reopened, within the grace period (long in these settings): nothing yet.
         let patient = Settings { attendance_grace_days: 60, ..Settings::default() };
@@ -375,5 +442,52 @@ backend_tests! {
         // Once the grace period has passed, it is paid even though the month stayed open.
         let prompt = Settings { attendance_grace_days: 0, ..Settings::default() };
         assert_eq!(social_jobs::payouts::cycle::run(&app.store, &prompt, None).await.unwrap().created, 1);
+    }
+
+    async fn a_month_ends_at_midnight_in_almaty_on_its_last_day(backend: Backend) {
+        // December into January (a new year), and a leap February into March.
+        for (month_over, last_minute, grace_over, period) in [
+            ("2027-01-01T06:00:00Z", "2026-12-31T18:59:00Z", "2027-01-05T19:01:00Z", "2026-12"),
+            ("2028-03-01T06:00:00Z", "2028-02-29T18:59:00Z", "2028-03-05T19:01:00Z", "2028-02"),
+        ] {
+            common::set_clock(month_over);
+            let app = spawn_app(backend).await;
+            let (_, provider, mothers, p) = attendance_month_then(&app, 1, true, false).await;
+            assert_eq!(p, period);
+            let course = the_course(&app).await;
+            let close_url = format!("/api/v1/courses/{course}/periods/{period}/close");
+            let empty = json!({});
+            let close = || app.post_json(&close_url, &empty, Some(&provider));
+            let settings = Settings::default(); // a 5-day grace period
+            let cycle = || social_jobs::payouts::cycle::run(&app.store, &settings, None);
+            // 23:59 on the last day in Almaty: the month is not over, whatever UTC says.
+            common::set_clock(last_minute);
+            assert_eq!(close().await.status(), 409, "{period} closed before it ended");
+            assert_eq!(cycle().await.unwrap().created, 0);
+            // The last day of the grace period, then the first minute after it: paid unclosed.
+            common::clock().set(chrono::DateTime::parse_from_rfc3339(grace_over).unwrap().to_utc() - chrono::Duration::minutes(2));
+            assert_eq!(cycle().await.unwrap().created, 0, "{period} paid inside its grace period");
+            common::set_clock(grace_over);
+            assert_eq!(cycle().await.unwrap().created, 1);
+            let hers: Value = app.get_as("/api/v1/me/payouts", &mothers[0]).await.json().await.unwrap();
+            assert_eq!((hers[0]["period"].as_str(), hers.as_array().unwrap().len()), (Some(period), 1));
+            assert!(hers[0]["amount_tiyn"].as_i64().unwrap() > 0);
+            assert_eq!(cycle().await.unwrap().created, 0);
+        }
+    }
+
+    async fn a_closed_month_is_paid_from_the_first_minute_after_it(backend: Backend) {
+        common::set_clock("2026-12-01T06:00:00Z");
+        let app = spawn_app(backend).await;
+        let (_, provider, mothers, period) = attendance_month_then(&app, 1, true, false).await;
+        assert_eq!(period, "2026-11");
+        let course = the_course(&app).await;
+        // 00:01 on 1 December in Almaty is still 30 November in UTC.
+        common::set_clock("2026-11-30T19:01:00Z");
+        ok(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await).await;
+        let run = social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        assert_eq!(run.created, 1);
+        let hers: Value = app.get_as("/api/v1/me/payouts", &mothers[0]).await.json().await.unwrap();
+        assert_eq!(hers[0]["period"], "2026-11");
     }
 }

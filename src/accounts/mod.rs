@@ -26,11 +26,11 @@ pub struct AuthKeys {
 }
 
 impl AuthKeys {
-    pub fn from_settings(s: &Settings) -> anyhow::Result<AuthKeys> {
+    pub fn from_settings(s: &Settings, clock: crate::clock::Clock) -> anyhow::Result<AuthKeys> {
         let permits = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (random, _) = tokens::new_opaque();
         Ok(AuthKeys {
-            tokens: tokens::AccessTokens::from_settings(s)?,
+            tokens: tokens::AccessTokens::from_settings(s, clock)?,
             hashing: Arc::new(Semaphore::new(permits)),
             dummy_hash: password::hash(&random).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
         })

@@ -198,7 +198,7 @@ pub async fn register(
         .transaction(move |c| {
             let state = &st;
             if let Some(existing) = queries::by_email(c, r.email.as_str())? {
-                let day = Utc::now().date_naive();
+                let day = now().date();
                 let page = format!(
                     "{}/password-reset",
                     state.settings.public_url.trim_end_matches('/')

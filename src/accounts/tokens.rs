@@ -3,7 +3,6 @@
 //! and nowhere else: a verification token is not a JWT, an access JWT is not in any token table.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use secrecy::ExposeSecret;
@@ -11,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::model::Role;
-use crate::config::Settings;
+use crate::{clock::Clock, config::Settings};
 
 /// The `typ` claim of access tokens; anything else is refused where an access token is expected.
 const ACCESS: &str = "access";
+
+/// Seconds of clock difference tolerated on `exp`.
+const LEEWAY_SECS: u64 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AccessClaims {
@@ -42,6 +44,7 @@ pub struct AccessTokens {
     issuer: String,
     audience: String,
     ttl_secs: i64,
+    clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +54,7 @@ pub enum TokenError {
 }
 
 impl AccessTokens {
-    pub fn from_settings(s: &Settings) -> anyhow::Result<AccessTokens> {
+    pub fn from_settings(s: &Settings, clock: Clock) -> anyhow::Result<AccessTokens> {
         let algorithm: Algorithm = s.jwt_algorithm.parse()?;
         anyhow::ensure!(
             matches!(
@@ -65,7 +68,9 @@ impl AccessTokens {
         validation.set_issuer(&[&s.jwt_issuer]);
         validation.set_audience(&[&s.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
+        // Expiry is checked against the service's clock in `verify`, not the system's.
+        validation.validate_exp = false;
         Ok(AccessTokens {
             algorithm,
             encoding: EncodingKey::from_secret(secret)?,
@@ -74,6 +79,7 @@ impl AccessTokens {
             issuer: s.jwt_issuer.clone(),
             audience: s.jwt_audience.clone(),
             ttl_secs: s.access_token_ttl_secs as i64,
+            clock,
         })
     }
 
@@ -86,7 +92,7 @@ impl AccessTokens {
         account_id: &str,
         role: Role,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let issued = Utc::now();
+        let issued = self.clock.now();
         let now = issued.timestamp();
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -107,7 +113,9 @@ impl AccessTokens {
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
-        if data.claims.typ != ACCESS {
+        if data.claims.typ != ACCESS
+            || data.claims.exp.saturating_add(LEEWAY_SECS as i64) < self.clock.now().timestamp()
+        {
             return Err(TokenError::Invalid);
         }
         Ok(data.claims)
@@ -139,7 +147,7 @@ mod tests {
             jwt_algorithm: alg.to_owned(),
             ..Settings::default()
         };
-        AccessTokens::from_settings(&s).unwrap()
+        AccessTokens::from_settings(&s, Clock::system()).unwrap()
     }
 
     #[test]
@@ -172,6 +180,22 @@ mod tests {
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         assert!(t.verify(&format!("{none_header}.{payload}.")).is_err());
         assert!(t.verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn expiry_is_read_from_the_service_clock() {
+        let s = Settings {
+            jwt_secret: "a-secret-of-enough-length-for-tests-0001".to_owned().into(),
+            ..Settings::default()
+        };
+        // Issued years in the past by the service's clock: the system clock would call it
+        // expired long ago, the service's clock does not.
+        let clock = Clock::starting_at(chrono::Utc::now() - chrono::Duration::days(800));
+        let t = AccessTokens::from_settings(&s, clock.clone()).unwrap();
+        let jwt = t.issue("acc-1", Role::Seeker).unwrap();
+        assert!(t.verify(&jwt).is_ok());
+        clock.advance(chrono::Duration::seconds(900 + LEEWAY_SECS as i64 + 1));
+        assert!(t.verify(&jwt).is_err(), "expired by the service's clock");
     }
 
     #[test]

@@ -17,6 +17,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
+use crate::clock::Clock;
+
 /// A connection to whichever backend `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -37,11 +39,50 @@ macro_rules! dispatch {
     };
 }
 
-/// The current instant for storing: UTC, in microseconds (PostgreSQL keeps no more), so a value
-/// read back equals the one written on either backend.
+thread_local! {
+    /// The clock of the [`Db`] whose work this blocking thread is doing (set by [`Db::run`]).
+    static CLOCK: std::cell::RefCell<Option<Clock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The current instant for storing (UTC, microseconds), read from the clock of the [`Db`] running
+/// this work: code inside [`Db::run`]/[`Db::transaction`] calls it without passing the clock
+/// around. Outside them use [`Db::now`]; a call there is a bug (debug builds panic, so tests
+/// find it).
 pub fn now() -> chrono::NaiveDateTime {
-    use chrono::SubsecRound;
-    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+    CLOCK.with(|c| match c.borrow().as_ref() {
+        Some(clock) => clock.now_naive(),
+        None => {
+            debug_assert!(false, "db::now() outside Db::run: use Db::now()");
+            Clock::system().now_naive()
+        }
+    })
+}
+
+/// Today in Asia/Almaty from the same clock as [`now`] (same rule: only inside [`Db::run`]).
+pub fn today() -> chrono::NaiveDate {
+    CLOCK.with(|c| match c.borrow().as_ref() {
+        Some(clock) => clock.today(),
+        None => {
+            debug_assert!(false, "db::today() outside Db::run: use Db::today()");
+            Clock::system().today()
+        }
+    })
+}
+
+/// Sets the thread's clock for the life of the guard (the previous one is restored after).
+struct ClockScope(Option<Clock>);
+
+impl ClockScope {
+    fn enter(clock: Clock) -> ClockScope {
+        ClockScope(CLOCK.with(|c| c.replace(Some(clock))))
+    }
+}
+
+impl Drop for ClockScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CLOCK.with(|c| *c.borrow_mut() = previous);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +246,7 @@ pub struct Db {
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
     backend: Backend,
+    clock: Clock,
 }
 
 #[derive(Debug, Clone)]
@@ -216,7 +258,7 @@ pub struct DbOptions {
 
 impl Db {
     /// Builds the pool without connecting; the first use (migrations at start) connects.
-    pub fn new(url: DbUrl, opts: &DbOptions) -> Result<Db, DbError> {
+    pub fn new(url: DbUrl, opts: &DbOptions, clock: Clock) -> Result<Db, DbError> {
         if let Some(path) = url.sqlite_path()
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
@@ -235,7 +277,23 @@ impl Db {
             permits: Arc::new(Semaphore::new(opts.pool_size as usize)),
             acquire_timeout: opts.acquire_timeout,
             backend,
+            clock,
         })
+    }
+
+    /// The clock this service reads time from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current instant for storing, from [`Db::clock`].
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now_naive()
+    }
+
+    /// Today in Asia/Almaty, from [`Db::clock`].
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     pub fn backend(&self) -> Backend {
@@ -265,8 +323,10 @@ impl Db {
                 .map_err(|_| DbError::Busy)?
                 .map_err(|_| DbError::Worker("database semaphore closed".into()))?;
         let pool = self.pool.clone();
+        let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _clock = ClockScope::enter(clock);
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;

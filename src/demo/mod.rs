@@ -4,7 +4,7 @@
 
 pub mod openings;
 
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use diesel::{QueryDsl, RunQueryDsl};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -172,7 +172,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         ProgressBar::hidden()
     };
     let account = |email: String, role: &str, hash: &str| {
-        let now = crate::db::now();
+        let now = db.now();
         NewAccount {
             id: uuid::Uuid::now_v7().to_string(),
             email,
@@ -195,7 +195,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         .map(|(i, (local, role, org))| {
             let acc = account(format!("{local}@{DEMO_DOMAIN}"), role, &hash);
             let org = org.map(|(kind, name, district, approved)| {
-                let now = crate::db::now();
+                let now = db.now();
                 Organisation {
                     id: uuid::Uuid::now_v7().to_string(),
                     kind: kind.into(),
@@ -277,7 +277,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         ProgressBar::hidden()
     };
     let posters = std::sync::Arc::new(posters);
-    let today = crate::seekers::service::almaty_today();
+    let today = db.today();
     let mut openings_made = 0;
     let mut from = 0;
     while from < scale.openings {
@@ -593,13 +593,13 @@ fn seed_programmes_and_households(
 
     let jobs = crate::programmes::service::insert(
         c,
-        &crate::programmes::examples::social_jobs(),
+        &crate::programmes::examples::social_jobs(crate::db::today()),
         None,
         true,
     )?;
     let courses = crate::programmes::service::insert(
         c,
-        &crate::programmes::examples::short_courses(),
+        &crate::programmes::examples::short_courses(crate::db::today()),
         None,
         true,
     )?;
@@ -612,7 +612,7 @@ fn seed_programmes_and_households(
         "Ольга Ким",
     ];
     const DISTRICTS: [&str; 4] = ["alatau", "auezov", "turksib", "nauryzbay"];
-    let today = Utc::now().date_naive();
+    let today = crate::db::today();
     let now = crate::db::now();
     let ids: Vec<String> = accounts_table::table
         .filter(diesel::ExpressionMethods::eq(

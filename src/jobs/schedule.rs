@@ -141,7 +141,7 @@ pub async fn start(db: Db, schedule: Vec<(String, Cron)>) -> anyhow::Result<JobS
         let job = CronJob::new_async_tz(cron.pattern.to_string(), ZONE, move |_, _| {
             let (db, name, cron) = (db.clone(), job_name.clone(), cron_for_tick.clone());
             Box::pin(async move {
-                match enqueue_due(&db, &name, &cron, Utc::now()).await {
+                match enqueue_due(&db, &name, &cron, db.clock().now()).await {
                     Ok(Some(at)) => {
                         tracing::info!(job = %name, occurrence = %at, "scheduled job enqueued")
                     }

@@ -1,6 +1,6 @@
 //! Use cases of the job queue: run a periodic job now, housekeeping, figures for metrics.
 
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::Duration as ChronoDuration;
 
 use super::{Job, JobContext, JobError, JobRequest, JobState, enqueue, queries};
 use crate::{
@@ -12,8 +12,7 @@ use crate::{
 pub const PURGE_FINISHED_JOBS: &str = "purge_finished_jobs";
 
 pub async fn purge_finished_jobs(ctx: JobContext, _job: Job) -> Result<(), JobError> {
-    let cutoff =
-        (Utc::now() - ChronoDuration::days(i64::from(ctx.settings.job_retention_days))).naive_utc();
+    let cutoff = ctx.db.now() - ChronoDuration::days(i64::from(ctx.settings.job_retention_days));
     let removed = ctx
         .db
         .run(move |c| queries::purge_done(c, cutoff).map_err(DbError::from))

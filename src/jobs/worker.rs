@@ -52,8 +52,8 @@ pub struct Worker {
     config: QueueConfig,
 }
 
-fn after(d: Duration) -> NaiveDateTime {
-    now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+fn after(now: NaiveDateTime, d: Duration) -> NaiveDateTime {
+    now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 impl Worker {
@@ -71,7 +71,9 @@ impl Worker {
         let (id, lease) = (self.id.clone(), self.config.lease);
         self.ctx
             .db
-            .run(move |conn| queries::claim(conn, &id, now(), after(lease)).map_err(DbError::from))
+            .run(move |conn| {
+                queries::claim(conn, &id, now(), after(now(), lease)).map_err(DbError::from)
+            })
             .await
     }
 
@@ -126,12 +128,15 @@ impl Worker {
                     matches!(error, JobError::Retry(_)) && job.attempts < self.config.max_attempts;
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry, error = %error, "job failed");
                 let retry_at = retry.then(|| {
-                    after(retry_delay(
-                        job.attempts,
-                        self.config.backoff_base,
-                        self.config.backoff_max,
-                        rand::random(),
-                    ))
+                    after(
+                        self.ctx.db.now(),
+                        retry_delay(
+                            job.attempts,
+                            self.config.backoff_base,
+                            self.config.backoff_max,
+                            rand::random(),
+                        ),
+                    )
                 });
                 let message = truncate(&error.to_string(), 1000);
                 let held = self
@@ -165,7 +170,8 @@ impl Worker {
                 let (id, w) = (job_id.clone(), worker.clone());
                 let kept = db
                     .run(move |c| {
-                        queries::extend_lease(c, &id, &w, after(lease)).map_err(DbError::from)
+                        queries::extend_lease(c, &id, &w, after(now(), lease))
+                            .map_err(DbError::from)
                     })
                     .await;
                 if let Err(e) = kept {

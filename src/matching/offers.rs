@@ -316,7 +316,7 @@ pub async fn expire_and_remind(
     settings: &Settings,
 ) -> Result<ExpiryRun, AppError> {
     let mut run = ExpiryRun::default();
-    let now = crate::db::now();
+    let now = db.now();
     let due: Vec<OfferRow> = db
         .run(move |c| queries::expired_offers(c, now, 10_000).map_err(AppError::from))
         .await?;

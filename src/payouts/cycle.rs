@@ -184,7 +184,7 @@ pub async fn run(
     settings: &Settings,
     stop_after: Option<usize>,
 ) -> Result<CycleRun, AppError> {
-    let today = crate::seekers::service::almaty_today();
+    let today = db.today();
     let grace = i64::from(settings.attendance_grace_days);
     // Each course is loaded once (its rules, its sessions by month, which months are due) for
     // all its enrollments.

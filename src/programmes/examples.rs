@@ -2,7 +2,7 @@
 //! the subsistence minimum, the 70 % low-income line, the 35 % wage subsidy for up to 12 months. No
 //! public stipend amount or attendance condition was found, so those are invented examples.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::{
     rules::{Condition, JobRules, ProgrammeKind, Proration, Rules, StipendRules, Tier, Weights},
@@ -48,17 +48,20 @@ fn base() -> Rules {
     }
 }
 
-fn period() -> (NaiveDate, NaiveDate) {
-    let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-    let to = NaiveDate::from_ymd_opt(2027, 12, 31).unwrap_or_default();
+/// From 1 January of `today`'s year to 31 December of the next: the demo (and the tests) run on
+/// any day without the programme having lapsed.
+fn period(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let year = today.year();
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
+    let to = NaiveDate::from_ymd_opt(year + 1, 12, 31).unwrap_or(today);
     (from, to)
 }
 
-pub fn social_jobs() -> ProgrammeInput {
-    let (valid_from, valid_to) = period();
+pub fn social_jobs(today: NaiveDate) -> ProgrammeInput {
+    let (valid_from, valid_to) = period(today);
     ProgrammeInput {
         kind: ProgrammeKind::Jobs,
-        name: "Социальные рабочие места 2026 (пример)".into(),
+        name: format!("Социальные рабочие места {} (пример)", valid_from.year()),
         valid_from,
         valid_to,
         rules: Rules {
@@ -71,11 +74,14 @@ pub fn social_jobs() -> ProgrammeInput {
     }
 }
 
-pub fn short_courses() -> ProgrammeInput {
-    let (valid_from, valid_to) = period();
+pub fn short_courses(today: NaiveDate) -> ProgrammeInput {
+    let (valid_from, valid_to) = period(today);
     ProgrammeInput {
         kind: ProgrammeKind::Courses,
-        name: "Краткосрочные курсы со стипендией 2026 (пример)".into(),
+        name: format!(
+            "Краткосрочные курсы со стипендией {} (пример)",
+            valid_from.year()
+        ),
         valid_from,
         valid_to,
         rules: Rules {

@@ -101,9 +101,7 @@ pub async fn put(
     input: ProfileInput,
 ) -> Result<ProfileView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Asia::Almaty)
-        .date_naive();
+    let today = state.db.today();
     let p = profile::validate(input, today).map_err(|errors| AppError::Validation {
         detail: Msg::JsonBodyInvalid,
         errors,
@@ -759,9 +757,7 @@ pub fn work_preferences(
 
 /// Today's date in Almaty, where periods and deadlines are counted.
 pub fn almaty_today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Asia::Almaty)
-        .date_naive()
+    crate::db::today()
 }
 
 /// What a bank needs to pay a seeker: (IIN, full name, IBAN if she gave a valid one).

@@ -198,15 +198,13 @@ pub fn household(mother_birth: &str, children: usize, salary_tiyn: i64) -> Value
 
 /// The example jobs programme as a request body.
 pub fn programme_body() -> Value {
-    let p = social_jobs::programmes::examples::social_jobs();
+    let p = social_jobs::programmes::examples::social_jobs(today());
     json!({ "kind": "jobs", "name": p.name, "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": p.rules })
 }
 
 /// Today in Almaty, as the service counts deadlines.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Almaty)
-        .date_naive()
+    super::clock().today()
 }
 
 /// `today` plus `days`, as `YYYY-MM-DD`.
@@ -217,8 +215,8 @@ pub fn day(days: i64) -> String {
 /// An example programme of `kind` (`jobs` or `courses`) in force from a month ago for a year.
 pub fn programme_in_force(kind: &str) -> Value {
     let p = match kind {
-        "jobs" => social_jobs::programmes::examples::social_jobs(),
-        _ => social_jobs::programmes::examples::short_courses(),
+        "jobs" => social_jobs::programmes::examples::social_jobs(today()),
+        _ => social_jobs::programmes::examples::short_courses(today()),
     };
     json!({ "kind": kind, "name": p.name, "valid_from": day(-30), "valid_to": day(400), "rules": p.rules })
 }
@@ -355,6 +353,21 @@ pub fn iin(n: u32) -> (String, String) {
         let first: [u8; 11] = digits.try_into().unwrap();
         if let Some(c) = social_jobs::kz::check_digit(&first) {
             return (format!("{body}{c}"), birth.to_string());
+        }
+    }
+    unreachable!("no valid check digit")
+}
+
+/// A valid IIN of a woman born on `birth` (1900–2099).
+pub fn iin_born_on(birth: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let century = if birth.year() >= 2000 { 6 } else { 4 };
+    for k in 0..100u32 {
+        let body = format!("{}{century}{:04}", birth.format("%y%m%d"), 1000 + k);
+        let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+        let first: [u8; 11] = digits.try_into().unwrap();
+        if let Some(c) = social_jobs::kz::check_digit(&first) {
+            return format!("{body}{c}");
         }
     }
     unreachable!("no valid check digit")

@@ -6,15 +6,47 @@
 pub mod api;
 pub mod smtp;
 
-use std::{path::Path, time::Duration};
+use std::{path::Path, sync::OnceLock, time::Duration};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use secrecy::SecretString;
 use social_jobs::{
+    clock::Clock,
     config::Settings,
     db::{DbConnection, run_migrations},
     startup::Application,
 };
+
+/// The instant the test clock starts at unless `TEST_CLOCK` (RFC 3339) names another: a fixed day,
+/// so the suite never depends on the day it runs. 11:00 in Almaty on Tuesday 16 June 2026, well
+/// past May's attendance grace period.
+pub const DEFAULT_TEST_CLOCK: &str = "2026-06-16T06:00:00Z";
+
+/// The clock of every app this test process starts (nextest runs each test in its own process).
+/// A test that needs a particular instant sets it before spawning its app; `TEST_CLOCK` runs the
+/// whole suite at another instant (the README lists the month boundaries it is run at).
+pub fn clock() -> &'static Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    CLOCK.get_or_init(|| {
+        let at = std::env::var("TEST_CLOCK")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_TEST_CLOCK.to_owned());
+        let at = chrono::DateTime::parse_from_rfc3339(at.trim())
+            .unwrap_or_else(|e| panic!("TEST_CLOCK={at:?} is not an RFC 3339 instant: {e}"));
+        Clock::starting_at(at.with_timezone(&chrono::Utc))
+    })
+}
+
+/// Sets the test clock to `rfc3339` (for tests about a particular day).
+pub fn set_clock(rfc3339: &str) {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+    clock().set(at.with_timezone(&chrono::Utc));
+}
+
+/// Access tokens in tests last a year and a half: a test that moves the clock across months keeps
+/// its sign-ins (expiry itself is tested with signed claims).
+pub const TEST_ACCESS_TOKEN_TTL_SECS: u64 = 550 * 86_400;
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -260,6 +292,8 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
         // Tests that need background workers drive them or turn them on themselves.
         workers: 0,
         log_level: "warn".to_owned(),
+        // Tests live through months on the clock with the tokens they signed in with.
+        access_token_ttl_secs: TEST_ACCESS_TOKEN_TTL_SECS,
         ..Settings::default()
     }
 }
@@ -291,7 +325,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_with(db: TestDatabase, settings: Settings) -> TestApp {
-    let app = Application::build(settings)
+    let app = Application::build(settings, clock().clone())
         .await
         .expect("the application failed to start");
     let port = app.port();
