@@ -12,6 +12,23 @@ use std::sync::{
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 
+/// The first and last dates the service accepts anywhere (a course, a session, a placement, a
+/// programme): a date outside them is a typing error, and would make month arithmetic run away.
+pub const EARLIEST_DATE: NaiveDate = ymd(2000, 1, 1);
+pub const LATEST_DATE: NaiveDate = ymd(2099, 12, 31);
+
+const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(d) => d,
+        None => panic!("not a date"), // evaluated at compile time
+    }
+}
+
+/// Whether `d` is within [`EARLIEST_DATE`]..=[`LATEST_DATE`].
+pub fn date_in_range(d: NaiveDate) -> bool {
+    (EARLIEST_DATE..=LATEST_DATE).contains(&d)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     /// Microseconds added to the system clock; 0 for the real clock.

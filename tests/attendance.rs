@@ -23,9 +23,11 @@ async fn problem(res: reqwest::Response, status: u16) -> Value {
 /// enrollment id, admin token).
 async fn enrolled(app: &TestApp) -> (String, String, String, String, String) {
     let m = app.market().await;
-    let course = app
-        .published(&m.provider, &course_opening(&m.courses_programme))
-        .await["id"]
+    // A course of about four months, so that the previous month and the next few days both fall
+    // within it once the clock has moved into its run.
+    let mut course = course_opening(&m.courses_programme);
+    course["end_date"] = json!(common::api::day(140));
+    let course = app.published(&m.provider, &course).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -77,6 +79,8 @@ async fn enrolled(app: &TestApp) -> (String, String, String, String, String) {
     )
     .await;
     let enrollment = accepted["enrollment_id"].as_str().unwrap().to_owned();
+    // Into the course's run (day 100 of 40..140): sessions lie within its dates.
+    common::clock().advance(chrono::Duration::days(100));
     (m.provider, course, mother, enrollment, m.admin)
 }
 

@@ -425,7 +425,7 @@ fn rows() -> Vec<Row> {
             template: "/api/v1/courses/{id}/sessions",
             path: "/api/v1/courses/{course}/sessions",
             body: Some(
-                json!({ "action": "add", "date": "2026-02-03", "start_time": "10:00", "end_time": "12:00" }),
+                json!({ "action": "add", "date": "{in_course}", "start_time": "10:00", "end_time": "12:00" }),
             ),
             expect: [401, 403, 403, 200, 403, 403, 403],
         },
@@ -541,16 +541,17 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-fn fill(value: &Value, actor: &str, jobs: &str, opening: &str) -> Value {
+fn fill(value: &Value, actor: &str, jobs: &str, opening: &str, in_course: &str) -> Value {
     match value {
         Value::String(s) => Value::String(
             s.replace("{actor}", actor)
                 .replace("{jobs}", jobs)
-                .replace("{opening}", opening),
+                .replace("{opening}", opening)
+                .replace("{in_course}", in_course),
         ),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (k.clone(), fill(v, actor, jobs, opening)))
+                .map(|(k, v)| (k.clone(), fill(v, actor, jobs, opening, in_course)))
                 .collect(),
         ),
         other => other.clone(),
@@ -608,6 +609,15 @@ backend_tests! {
         app.post_json("/api/v1/admin/staff", &json!({ "email": "cw@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await;
         let (caseworker, _) = app.sign_in("cw@almaty.kz", PASSWORD).await;
         let victim: Value = app.post_json("/api/v1/admin/staff", &json!({ "email": "victim@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&admin)).await.json().await.unwrap();
+        // A course (days 40..68), then the clock moves into its run (day 45) so that a session held
+        // yesterday lies within its dates; everything with a deadline is made after the move.
+        let courses: Value = app.post_json("/api/v1/programmes", &common::api::programme_in_force("courses"), Some(&admin)).await.json().await.unwrap();
+        let course = app.published(&provider, &common::api::course_opening(courses["id"].as_str().unwrap())).await["id"].as_str().unwrap().to_owned();
+        common::clock().advance(chrono::Duration::days(45));
+        let yesterday = common::api::day(-1);
+        let in_course = common::api::day(10);
+        let session: Value = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": yesterday, "start_time": "10:00", "end_time": "12:00" }), Some(&provider)).await.json().await.unwrap();
+        let session = session["id"].as_str().unwrap().to_owned();
         let programme: Value = app.post_json("/api/v1/programmes", &common::api::programme_body(), Some(&admin)).await.json().await.unwrap();
         let programme_id = programme["id"].as_str().unwrap().to_owned();
         let jobs: Value = app.post_json("/api/v1/programmes", &common::api::programme_in_force("jobs"), Some(&admin)).await.json().await.unwrap();
@@ -616,11 +626,6 @@ backend_tests! {
         let closable = app.published(&employer, &common::api::job_opening(&jobs)).await["id"].as_str().unwrap().to_owned();
         let draft: Value = app.post_json("/api/v1/openings", &common::api::job_opening(&jobs), Some(&employer)).await.json().await.unwrap();
         let draft = draft["id"].as_str().unwrap().to_owned();
-        let courses: Value = app.post_json("/api/v1/programmes", &common::api::programme_in_force("courses"), Some(&admin)).await.json().await.unwrap();
-        let course = app.published(&provider, &common::api::course_opening(courses["id"].as_str().unwrap())).await["id"].as_str().unwrap().to_owned();
-        let yesterday = common::api::day(-1);
-        let session: Value = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": yesterday, "start_time": "10:00", "end_time": "12:00" }), Some(&provider)).await.json().await.unwrap();
-        let session = session["id"].as_str().unwrap().to_owned();
         let round: Value = app.post_json("/api/v1/matching-rounds", &json!({ "programme_id": programme_id, "kind": "job" }), Some(&admin)).await.json().await.unwrap();
         let round = round["id"].as_str().unwrap().to_owned();
         let tokens = [None, Some(seeker), Some(employer), Some(provider), Some(caseworker), Some(admin), Some(outsider)];
@@ -639,7 +644,7 @@ backend_tests! {
                     req = req.bearer_auth(token);
                 }
                 if let Some(body) = &row.body {
-                    req = req.json(&fill(body, actor, &jobs, &opening));
+                    req = req.json(&fill(body, actor, &jobs, &opening, &in_course));
                 } else if row.method != "GET" {
                     req = req.json(&json!({}));
                 }

@@ -68,7 +68,13 @@ pub fn parse_period(s: &str) -> Option<(NaiveDate, NaiveDate)> {
     if y.len() != 4 || m.len() != 2 {
         return None;
     }
+    if !(y.bytes().all(|b| b.is_ascii_digit()) && m.bytes().all(|b| b.is_ascii_digit())) {
+        return None; // `+202` and `-1` parse as numbers
+    }
     let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    if !crate::clock::date_in_range(first) {
+        return None;
+    }
     let last = first
         .checked_add_months(chrono::Months::new(1))?
         .pred_opt()?;
@@ -168,11 +174,20 @@ pub enum SessionChange {
     },
 }
 
+/// A session's start and end, which must fall within its course's dates (a change of the
+/// course's dates is its own, audited, change of the opening).
 fn instants(
+    course: &OpeningFacts,
     date: NaiveDate,
     start: NaiveTime,
     end: NaiveTime,
 ) -> Result<(NaiveDateTime, NaiveDateTime), AppError> {
+    if !crate::clock::date_in_range(date) {
+        return Err(AppError::field("date", FieldMsg::DateOutOfRange));
+    }
+    if date < course.start_date || course.end_date.is_some_and(|last| date > last) {
+        return Err(AppError::field("date", FieldMsg::OutsideCourseDates));
+    }
     if end <= start {
         return Err(AppError::field(
             "end_time",
@@ -230,7 +245,7 @@ pub async fn change_session(
                     start_time,
                     end_time,
                 } => {
-                    let (s, e) = instants(date, start_time, end_time)?;
+                    let (s, e) = instants(&course, date, start_time, end_time)?;
                     open(c, s)?;
                     let added = openings::add_session(c, &course.id, s, e)?;
                     ("session.added", None, added.id)
@@ -244,7 +259,7 @@ pub async fn change_session(
                 } => {
                     let reason = reason_of(&reason)?;
                     let old = existing(c, &session_id)?;
-                    let (s, e) = instants(date, start_time, end_time)?;
+                    let (s, e) = instants(&course, date, start_time, end_time)?;
                     open(c, old.starts_at)?;
                     open(c, s)?;
                     openings::change_session(c, &old.id, s, e, None)?;

@@ -491,6 +491,14 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
                 if !openings::take_place(c, &o.opening_id)? {
                     continue;
                 }
+                // The demo tells a history: this course has run since the older month, and she
+                // has been on it from its first day (sessions lie within a course's dates, and a
+                // month before her enrollment is owed nothing).
+                let since = months[0];
+                if sessions.is_empty() {
+                    ran_since(c, &o.opening_id, since, today)?;
+                }
+                let enrolled_at = since.and_hms_opt(3, 0, 0).unwrap_or(now);
                 m::decide_offer(c, &o.id, "accepted", now)?;
                 m::set_status(c, &o.application_id, &["offered"], "accepted", now)?;
                 let e = m::EnrollmentRow {
@@ -499,8 +507,8 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
                     seeker_id: o.seeker_id.clone(),
                     opening_id: o.opening_id.clone(),
                     status: "active".into(),
-                    created_at: now,
-                    updated_at: now,
+                    created_at: enrolled_at,
+                    updated_at: enrolled_at,
                 };
                 m::insert_enrollment(c, &e)?;
                 if sessions.is_empty() {
@@ -575,6 +583,29 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
     })
     .await?;
     Ok((enrolled, run.created))
+}
+
+/// Moves a demo course's dates so that it has run since `first` (deadline a week before) and is
+/// still running `today`.
+fn ran_since(
+    c: &mut crate::db::DbConnection,
+    opening_id: &str,
+    first: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(), AppError> {
+    use crate::openings::queries;
+    let Some(mut row) = queries::find(c, opening_id)? else {
+        return Ok(());
+    };
+    row.application_deadline = first - chrono::Days::new(7);
+    row.start_date = first;
+    row.end_date = Some(
+        row.end_date
+            .unwrap_or(today)
+            .max(today + chrono::Days::new(30)),
+    );
+    queries::update(c, &row)?;
+    Ok(())
 }
 
 /// The example programme pair, and profiles with households for the first seekers, spread across the

@@ -91,6 +91,8 @@ pub enum Msg {
     BankFileRejected,
     NothingToApprove,
     BatchNotExported,
+    /// Another worker or case worker moved the payout on a moment ago.
+    PayoutChangedMeanwhile,
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -99,9 +101,16 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldMsg {
     Required,
-    TooLong { max: usize },
-    TooShort { min: usize },
-    OutOfRange { min: i64, max: i64 },
+    TooLong {
+        max: usize,
+    },
+    TooShort {
+        min: usize,
+    },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     Invalid,
     Unknown,
     PasswordLikeEmail,
@@ -119,12 +128,27 @@ pub enum FieldMsg {
     TierUnreachable,
     NotForThisKind,
     AbsentCannotCount,
-    BelowMinimumWage { min_tiyn: i64 },
-    MustBeAfter { field: &'static str },
-    MustBeBefore { field: &'static str },
+    BelowMinimumWage {
+        min_tiyn: i64,
+    },
+    MustBeAfter {
+        field: &'static str,
+    },
+    MustBeBefore {
+        field: &'static str,
+    },
     KazakhOrRussianRequired,
     OutsideCourseDates,
-    CapacityBelowPlacesGiven { given: i64 },
+    /// A date outside the years the service deals in ([`crate::clock::EARLIEST_DATE`] to
+    /// [`crate::clock::LATEST_DATE`]).
+    DateOutOfRange,
+    /// A confirmation file names this payout on an earlier line too.
+    NamedTwice {
+        first_line: usize,
+    },
+    CapacityBelowPlacesGiven {
+        given: i64,
+    },
     NeedsNear,
     FixedOncePublished,
     SessionsXorWeekly,
@@ -412,6 +436,11 @@ impl Msg {
                 Ru => "Сначала выгрузите файл для банка.".into(),
                 En => "Export the bank file first.".into(),
             },
+            Msg::PayoutChangedMeanwhile => match l {
+                Kk => "Төлем осы сәтте басқа әрекетпен өзгерді; бетті жаңартып, қайталаңыз.".into(),
+                Ru => "Выплата только что изменена другим действием; обновите и повторите.".into(),
+                En => "The payout was changed by another action a moment ago; reload and retry.".into(),
+            },
             Msg::Field(f) => f.text(l),
         }
     }
@@ -528,6 +557,22 @@ impl FieldMsg {
                 Kk => "Сабақ курстың басталу және аяқталу күндерінің арасында болуы керек.".into(),
                 Ru => "Занятие должно быть между датами начала и окончания курса.".into(),
                 En => "A session must fall between the course's start and end dates.".into(),
+            },
+            FieldMsg::NamedTwice { first_line } => match l {
+                Kk => format!(
+                    "Бұл төлем файлда {first_line}-жолда да бар: файл тұтастай қабылданбады."
+                ),
+                Ru => {
+                    format!("Эта выплата уже указана в строке {first_line}: файл отклонён целиком.")
+                }
+                En => format!(
+                    "This payout is named on line {first_line} too: the file is rejected whole."
+                ),
+            },
+            FieldMsg::DateOutOfRange => match l {
+                Kk => "Күн 2000-01-01 мен 2099-12-31 аралығында болуы керек.".into(),
+                Ru => "Дата должна быть между 2000-01-01 и 2099-12-31.".into(),
+                En => "A date must lie between 2000-01-01 and 2099-12-31.".into(),
             },
             FieldMsg::CapacityBelowPlacesGiven { given } => match l {
                 Kk => format!("Берілген орындар санынан ({given}) кем болмауы керек."),

@@ -171,6 +171,9 @@ pub async fn start(
         user,
         id,
         move |p| {
+            if !crate::clock::date_in_range(input.started_on) {
+                return Err(AppError::field("started_on", FieldMsg::DateOutOfRange));
+            }
             if p.status != "awaiting_start" {
                 return Err(AppError::Conflict(Msg::PlacementNotAwaitingStart));
             }
@@ -197,6 +200,9 @@ pub async fn end(
         user,
         id,
         move |p| {
+            if !crate::clock::date_in_range(input.ended_on) {
+                return Err(AppError::field("ended_on", FieldMsg::DateOutOfRange));
+            }
             if p.status != "active" {
                 return Err(AppError::Conflict(Msg::PlacementNotActive));
             }

@@ -433,6 +433,15 @@ pub fn validate(input: OpeningInput, limits: Limits) -> Result<Checked, BTreeMap
             },
         );
     }
+    for (name, date) in [
+        ("application_deadline", Some(input.application_deadline)),
+        ("start_date", Some(input.start_date)),
+        ("end_date", input.end_date),
+    ] {
+        if date.is_some_and(|d| !crate::clock::date_in_range(d)) {
+            field(&mut e, name, FieldMsg::DateOutOfRange);
+        }
+    }
     if input.application_deadline >= input.start_date {
         // The deadline is the last day to apply: places are given out before the start.
         field(

@@ -1013,6 +1013,8 @@ pub struct OpeningFacts {
     pub places_given: i32,
     pub application_deadline: NaiveDate,
     pub start_date: NaiveDate,
+    /// A course's last day (jobs have none).
+    pub end_date: Option<NaiveDate>,
 }
 
 impl OpeningFacts {
@@ -1072,6 +1074,7 @@ fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
         places_given: row.places_given,
         application_deadline: row.application_deadline,
         start_date: row.start_date,
+        end_date: row.end_date,
     })
 }
 

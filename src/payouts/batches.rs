@@ -128,11 +128,12 @@ fn set_line(
     to: &str,
     reference: Option<&str>,
     reason: Option<&str>,
-) -> QueryResult<()> {
-    diesel::update(
+) -> Result<(), AppError> {
+    let n = diesel::update(
         payout_batch_lines::table
             .filter(payout_batch_lines::batch_id.eq(&line.batch_id))
-            .filter(payout_batch_lines::payout_id.eq(&line.payout_id)),
+            .filter(payout_batch_lines::payout_id.eq(&line.payout_id))
+            .filter(payout_batch_lines::status.eq(&line.status)),
     )
     .set((
         payout_batch_lines::status.eq(to),
@@ -140,8 +141,12 @@ fn set_line(
         payout_batch_lines::failure_reason.eq(reason),
         payout_batch_lines::updated_at.eq(crate::db::now()),
     ))
-    .execute(c)
-    .map(|_| ())
+    .execute(c)?;
+    if n != 1 {
+        // Moved by a concurrent import a moment ago: this one stops, rolled back whole.
+        return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+    }
+    Ok(())
 }
 
 /// Takes an approved payout out of its open batch (nothing has gone to the bank yet).
@@ -246,15 +251,27 @@ pub(super) fn set_status(
     reference: Option<&str>,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
-    diesel::update(payouts::table.filter(payouts::id.eq(&p.id)))
-        .set((
-            payouts::status.eq(to),
-            payouts::batch_id.eq(batch),
-            payouts::bank_reference.eq(reference),
-            payouts::failure_reason.eq(reason),
-            payouts::updated_at.eq(crate::db::now()),
-        ))
-        .execute(c)?;
+    // Conditional on the state the caller saw: a payout another action moved meanwhile is not
+    // moved again from a stale picture (and the database's trigger refuses any other move).
+    if !super::transition_allowed(&p.status, to) {
+        return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+    }
+    let moved = diesel::update(
+        payouts::table
+            .filter(payouts::id.eq(&p.id))
+            .filter(payouts::status.eq(&p.status)),
+    )
+    .set((
+        payouts::status.eq(to),
+        payouts::batch_id.eq(batch),
+        payouts::bank_reference.eq(reference),
+        payouts::failure_reason.eq(reason),
+        payouts::updated_at.eq(crate::db::now()),
+    ))
+    .execute(c)?;
+    if moved != 1 {
+        return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+    }
     audit::record(
         c,
         actor,
@@ -570,8 +587,16 @@ fn confirm_in(
         .map(|l| (l.payout_id.clone(), l))
         .collect();
     let mut errors = BTreeMap::new();
+    // A file that names a payout twice (`paid`, then `failed`) says two things about one payment:
+    // the bank must send a clean file; nothing of this one is applied.
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
         let key = format!("line {}", i + 1);
+        if let Some(first) = first_seen.insert(l.payout_id.as_str(), i + 1) {
+            first_seen.insert(l.payout_id.as_str(), first);
+            errors.insert(key, Msg::Field(FieldMsg::NamedTwice { first_line: first }));
+            continue;
+        }
         match held.get(&l.payout_id) {
             None => {
                 errors.insert(key, Msg::Field(FieldMsg::Unknown));

@@ -22,7 +22,7 @@ use crate::{
     matching::enrollments::Enrollment,
     notifications::{EmailTemplate, notify},
     openings::{model::OpeningKind, service as openings},
-    payouts::service::WITHDRAWN_FOR_CORRECTION,
+    payouts::service::{NOT_DUE, WITHDRAWN_FOR_CORRECTION},
 };
 
 /// The job kind of the cycle.
@@ -87,6 +87,8 @@ pub struct CycleRun {
 /// A month of a course that has ended and may be paid.
 struct DueMonth {
     period: String,
+    /// Its last day: an enrollment made after it is owed nothing for it.
+    last_day: NaiveDate,
     /// Its sessions (not cancelled).
     sessions: Vec<String>,
     /// Closed by the provider (not merely past the grace period).
@@ -137,10 +139,14 @@ fn course(
             .map(|s| s.id.clone())
             .collect()
     };
-    let all = months(
-        crate::openings::calendar::almaty_date(first),
-        crate::openings::calendar::almaty_date(last),
-    );
+    // Only months the course ran: its sessions lie within its dates, and a session outside them
+    // (added before that rule) does not stretch the months paid.
+    let first = crate::openings::calendar::almaty_date(first).max(facts.start_date);
+    let last = match facts.end_date {
+        Some(end) => crate::openings::calendar::almaty_date(last).min(end),
+        None => crate::openings::calendar::almaty_date(last),
+    };
+    let all = months(first, last);
     let full = all
         .iter()
         .map(|(p, _, _)| in_period(p).len() as i64)
@@ -156,8 +162,12 @@ fn course(
             continue; // waiting for the provider to close it
         }
         let sessions = in_period(&period);
+        if sessions.is_empty() {
+            continue; // no session that month: nothing is owed for it
+        }
         due.push(DueMonth {
             period,
+            last_day,
             sessions,
             closed,
         });
@@ -305,6 +315,20 @@ fn made_for(
     Ok(made)
 }
 
+/// A month computed to nothing (attendance below the programme's minimum) is recorded, closed,
+/// with its reason: never batched, never emailed as "0 ₸", never waiting in `scheduled`.
+fn status_for(amount_tiyn: i64) -> &'static str {
+    if amount_tiyn > 0 {
+        "scheduled"
+    } else {
+        "cancelled"
+    }
+}
+
+fn reason_for(amount_tiyn: i64) -> Option<&'static str> {
+    (amount_tiyn == 0).then_some(NOT_DUE)
+}
+
 /// Puts a withdrawn payout back on the schedule with its new amount; false if another worker
 /// did it a moment ago.
 fn reissue(c: &mut DbConnection, id: &str, amount_tiyn: i64, inputs: &str) -> QueryResult<bool> {
@@ -315,10 +339,10 @@ fn reissue(c: &mut DbConnection, id: &str, amount_tiyn: i64, inputs: &str) -> Qu
             .filter(payouts::failure_reason.eq(WITHDRAWN_FOR_CORRECTION)),
     )
     .set((
-        payouts::status.eq("scheduled"),
+        payouts::status.eq(status_for(amount_tiyn)),
         payouts::amount_tiyn.eq(amount_tiyn),
         payouts::inputs.eq(inputs),
-        payouts::failure_reason.eq(None::<String>),
+        payouts::failure_reason.eq(reason_for(amount_tiyn)),
         payouts::batch_id.eq(None::<String>),
         payouts::updated_at.eq(crate::db::now()),
     ))
@@ -337,7 +361,8 @@ fn owed<'a>(
 ) -> Vec<Owed<'a>> {
     let have = made.get(&e.id);
     let mut out = Vec::new();
-    for m in &ctx.due {
+    let enrolled_on = crate::openings::calendar::almaty_date(e.created_at);
+    for m in ctx.due.iter().filter(|m| m.last_day >= enrolled_on) {
         let exists = have.is_some_and(|h| h.contains(&m.period));
         match (exists, withdrawn.get(&(e.id.clone(), m.period.clone()))) {
             (false, _) => out.push(Owed::New(m)),
@@ -406,10 +431,10 @@ fn payouts_for(
                         period: m.period.clone(),
                         amount_tiyn: s.amount_tiyn,
                         inputs,
-                        status: "scheduled".into(),
+                        status: status_for(s.amount_tiyn).into(),
                         batch_id: None,
                         bank_reference: None,
-                        failure_reason: None,
+                        failure_reason: reason_for(s.amount_tiyn).map(str::to_owned),
                         created_at: now,
                         updated_at: now,
                     };
@@ -425,6 +450,9 @@ fn payouts_for(
                         &m.period,
                         s.amount_tiyn,
                     )?;
+                    if s.amount_tiyn == 0 {
+                        continue; // recorded with its reason; there is nothing to tell her of
+                    }
                     format!("payout_scheduled:{}:{}", e.id, m.period)
                 }
                 Owed::Again(_, w) => {
@@ -440,8 +468,8 @@ fn payouts_for(
                         &m.period,
                         s.amount_tiyn,
                     )?;
-                    if w.amount_tiyn == s.amount_tiyn {
-                        continue; // she was told this amount already
+                    if w.amount_tiyn == s.amount_tiyn || s.amount_tiyn == 0 {
+                        continue; // she was told this amount already, or there is none
                     }
                     // A new amount is a new message: she is told each amount once.
                     format!("payout_scheduled:{}:{}:{}", e.id, m.period, s.amount_tiyn)
@@ -486,7 +514,8 @@ fn audit_scheduled(
                 serde_json::json!({ "status": "cancelled", "period": period, "amount_tiyn": a })
             }),
             after: Some(serde_json::json!({
-                "status": "scheduled", "period": period, "amount_tiyn": amount_tiyn,
+                "status": status_for(amount_tiyn), "period": period, "amount_tiyn": amount_tiyn,
+                "reason": reason_for(amount_tiyn),
             })),
         },
     )?;

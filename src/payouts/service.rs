@@ -58,6 +58,9 @@ pub struct PayoutView {
     pub status: PayoutStatus,
     /// What the stipend rule used.
     pub inputs: StipendInputs,
+    /// Why it is cancelled or failed: attendance below the minimum, the month reopened for
+    /// corrections, or the bank's reason.
+    pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -70,6 +73,7 @@ fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
         course_id: r.opening_id,
         period: r.period,
         amount_tiyn: r.amount_tiyn,
+        reason: r.failure_reason,
         created_at: r.created_at.and_utc(),
     })
 }
@@ -78,6 +82,9 @@ fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
 /// attendance corrections. The cycle computes it again, in place, once the month is closed anew
 /// or the grace period has passed since the reopening; unique (enrollment, period) still holds.
 pub const WITHDRAWN_FOR_CORRECTION: &str = "month reopened for attendance corrections";
+
+/// Why a month's payout is recorded at nothing.
+pub const NOT_DUE: &str = "no stipend: attendance below the programme's minimum";
 
 /// What reopening a month did to its payouts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -102,13 +109,29 @@ pub fn withdraw_for_correction(
     let rows: Vec<PayoutRow> = payouts::table
         .filter(payouts::opening_id.eq(course_id))
         .filter(payouts::period.eq(period))
-        .filter(payouts::status.ne("cancelled"))
+        .filter(
+            payouts::status
+                .ne("cancelled")
+                .or(payouts::failure_reason.eq(NOT_DUE)),
+        )
         .order(payouts::id)
         .select(PayoutRow::as_select())
         .load(c)?;
     let mut out = ReopenedPayouts::default();
     for p in &rows {
-        if ["scheduled", "held", "approved"].contains(&p.status.as_str()) {
+        if p.status == "cancelled" {
+            // A month recorded at nothing is computed again after the corrections too.
+            super::batches::set_status(
+                c,
+                actor,
+                p,
+                "cancelled",
+                None,
+                None,
+                Some(WITHDRAWN_FOR_CORRECTION),
+            )?;
+            out.withdrawn += 1;
+        } else if ["scheduled", "held", "approved"].contains(&p.status.as_str()) {
             if let (Some(batch), "approved") = (&p.batch_id, p.status.as_str()) {
                 super::batches::withdraw_line(c, batch, &p.id)?;
             }

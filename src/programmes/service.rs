@@ -68,6 +68,14 @@ fn check(input: &ProgrammeInput) -> Result<(), AppError> {
     if input.name.trim().is_empty() {
         errors.insert("name".into(), Msg::Field(FieldMsg::Required));
     }
+    for (name, d) in [
+        ("valid_from", input.valid_from),
+        ("valid_to", input.valid_to),
+    ] {
+        if !crate::clock::date_in_range(d) {
+            errors.insert(name.into(), Msg::Field(FieldMsg::DateOutOfRange));
+        }
+    }
     if input.valid_to < input.valid_from {
         errors.insert("valid_to".into(), Msg::Field(FieldMsg::Invalid));
     }
