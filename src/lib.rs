@@ -22,3 +22,4 @@ pub mod programmes;
 pub mod seekers;
 pub mod startup;
 pub mod telemetry;
+pub mod text;

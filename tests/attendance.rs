@@ -201,4 +201,47 @@ backend_tests! {
         assert_eq!(warnings[0]["min_percent"], 80);
         assert_eq!(warnings[0]["attended"], 0);
     }
+
+    async fn a_session_lies_within_its_course_and_a_sane_range_of_dates(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, _, admin) = enrolled(&app).await;
+        let add = |date: &'static str| {
+            let (app, provider, course) = (&app, provider.clone(), course.clone());
+            async move {
+                app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": date, "start_time": "10:00", "end_time": "13:00" }), Some(&provider)).await
+            }
+        };
+        // Years before the course, year 0 and year 9999: refused, each naming the field.
+        for date in ["1990-01-10", "0000-01-01", "9999-12-31"] {
+            let p = problem(add(date).await, 422).await;
+            assert!(p["errors"]["date"].is_string(), "{date}: {p}");
+        }
+        // A day before the course starts (day 40) and after it ends (day 140).
+        let before = (today() - chrono::Days::new(61)).to_string();
+        let after = (today() + chrono::Days::new(41)).to_string();
+        for date in [&before, &after] {
+            let res = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": date, "start_time": "10:00", "end_time": "13:00" }), Some(&provider)).await;
+            let p = problem(res, 422).await;
+            assert!(p["errors"]["date"].as_str().unwrap().contains("course"), "{p}");
+        }
+        // Moving a session out of the course is refused as well, and leaves it where it was.
+        let s = add_session(&app, &provider, &course, &today().to_string()).await;
+        let moved = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "move", "session_id": s["id"], "date": before, "start_time": "10:00", "end_time": "13:00", "reason": "зал занят" }), Some(&provider)).await;
+        problem(moved, 422).await;
+        let sessions: Value = app.get_as(&format!("/api/v1/courses/{course}/sessions"), &provider).await.json().await.unwrap();
+        let kept = sessions.as_array().unwrap().iter().find(|x| x["id"] == s["id"]).unwrap();
+        assert_eq!(kept["starts_at"], s["starts_at"]);
+        // Out-of-range dates elsewhere: an opening's dates, a month in a filter or a path.
+        let c = course.clone();
+        let programme: String = app.store.run(move |conn| { use diesel::prelude::*; use social_jobs::db::schema::openings; openings::table.find(c).select(openings::programme_id).first(conn).map_err(social_jobs::db::DbError::from) }).await.unwrap();
+        let mut far = course_opening(&programme);
+        far["application_deadline"] = json!(common::api::day(20));
+        far["start_date"] = json!(common::api::day(40));
+        far["end_date"] = json!("9999-12-31");
+        let p = problem(app.post_json("/api/v1/openings", &far, Some(&provider)).await, 422).await;
+        assert!(p["errors"]["end_date"].is_string(), "{p}");
+        problem(app.get_as("/api/v1/payouts?period=1990-01", &admin).await, 422).await;
+        problem(app.get_as("/api/v1/payouts?period=+202-01", &admin).await, 422).await;
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/0000-01/close"), &json!({}), Some(&provider)).await, 404).await;
+    }
 }

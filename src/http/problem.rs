@@ -142,6 +142,8 @@ pub enum FieldMsg {
     /// A date outside the years the service deals in ([`crate::clock::EARLIEST_DATE`] to
     /// [`crate::clock::LATEST_DATE`]).
     DateOutOfRange,
+    /// A control, bidirectional-override or invisible character.
+    ForbiddenCharacters,
     /// A confirmation file names this payout on an earlier line too.
     NamedTwice {
         first_line: usize,
@@ -568,6 +570,11 @@ impl FieldMsg {
                 En => format!(
                     "This payout is named on line {first_line} too: the file is rejected whole."
                 ),
+            },
+            FieldMsg::ForbiddenCharacters => match l {
+                Kk => "Басқару, мәтін бағытын ауыстыратын немесе көрінбейтін таңбаларға болмайды.".into(),
+                Ru => "Нельзя использовать управляющие, невидимые символы и символы смены направления текста.".into(),
+                En => "Control, invisible and text-direction characters are not allowed.".into(),
             },
             FieldMsg::DateOutOfRange => match l {
                 Kk => "Күн 2000-01-01 мен 2099-12-31 аралығында болуы керек.".into(),

@@ -356,6 +356,7 @@ fn check_text(
     field: &str,
     text: &LocalisedText,
     max: usize,
+    clean: fn(&str) -> bool,
 ) -> LocalisedText {
     let t = text.trimmed();
     if t.kk.is_none() && t.ru.is_none() {
@@ -370,6 +371,11 @@ fn check_text(
                 format!("{field}.{lang}"),
                 Msg::Field(FieldMsg::TooLong { max }),
             );
+        } else if v.as_ref().is_some_and(|v| !clean(v)) {
+            e.insert(
+                format!("{field}.{lang}"),
+                Msg::Field(FieldMsg::ForbiddenCharacters),
+            );
         }
     }
     t
@@ -381,8 +387,21 @@ pub fn validate(input: OpeningInput, limits: Limits) -> Result<Checked, BTreeMap
     let field = |e: &mut BTreeMap<String, Msg>, name: &str, m: FieldMsg| {
         e.insert(name.to_owned(), Msg::Field(m));
     };
-    let title = check_text(&mut e, "title", &input.title, MAX_TITLE);
-    let description = check_text(&mut e, "description", &input.description, MAX_DESCRIPTION);
+    // A title is one line, like a name; a description may have line breaks.
+    let title = check_text(
+        &mut e,
+        "title",
+        &input.title,
+        MAX_TITLE,
+        crate::text::name_is_clean,
+    );
+    let description = check_text(
+        &mut e,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION,
+        crate::text::text_is_clean,
+    );
     if let Some(c) = input.coordinates
         && !(c.lat.is_finite()
             && c.lon.is_finite()
@@ -422,6 +441,8 @@ pub fn validate(input: OpeningInput, limits: Limits) -> Result<Checked, BTreeMap
     }
     if skills.iter().any(|s| s.chars().count() > MAX_SKILL_LEN) {
         field(&mut e, "skills", FieldMsg::TooLong { max: MAX_SKILL_LEN });
+    } else if skills.iter().any(|s| !crate::text::name_is_clean(s)) {
+        field(&mut e, "skills", FieldMsg::ForbiddenCharacters);
     }
     if !(1..=MAX_CAPACITY).contains(&input.capacity) {
         field(

@@ -104,6 +104,8 @@ fn text(
     let v = value.trim().to_owned();
     if v.is_empty() {
         errors.insert(name.into(), Msg::Field(FieldMsg::Required));
+    } else if !crate::text::name_is_clean(&v) {
+        errors.insert(name.into(), Msg::Field(FieldMsg::ForbiddenCharacters));
     } else if v.chars().count() > max {
         errors.insert(name.into(), Msg::Field(FieldMsg::TooLong { max }));
     }

@@ -396,15 +396,6 @@ pub async fn get(
         .await
 }
 
-/// A CSV field, quoted when it holds a separator, a quote or a line break.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The bank file: `batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose`. Exporting marks the
 /// approved payouts `sent`; exporting again gives the same file.
 pub async fn export(
@@ -430,7 +421,7 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
     let rows = payouts_by_id(c, &ids)?;
     let seekers: Vec<String> = rows.values().map(|p| p.seeker_id.clone()).collect();
     let bank = crate::seekers::service::bank_details(c, &seekers)?;
-    let mut out = String::from("batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose\n");
+    let mut cells = Vec::with_capacity(lines.len());
     for l in &lines {
         let p = rows
             .get(&l.payout_id)
@@ -440,24 +431,36 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
             .cloned()
             .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
         let purpose = format!("Стипендия за {} / Stipend {}", p.period, p.period);
-        out.push_str(
-            &[
-                field(&b.id),
-                field(&p.id),
-                field(&iin),
-                field(&name),
-                field(&l.iban),
-                super::tenge(l.amount_tiyn),
-                field(&purpose),
-            ]
-            .join(","),
-        );
-        out.push('\n');
+        cells.push(vec![
+            b.id.clone().into(),
+            p.id.clone().into(),
+            iin.into(),
+            name.into(),
+            l.iban.clone().into(),
+            super::tenge(l.amount_tiyn).into(),
+            purpose.into(),
+        ]);
         if l.status == "approved" {
             set_line(c, l, "sent", None, None)?;
             set_status(c, actor, p, "sent", Some(&b.id), None, None)?;
         }
     }
+    // Names are typed by seekers and the file is opened in spreadsheets: every text cell is
+    // neutralised; the amount is ours.
+    let out = crate::text::csv_file(
+        &[
+            "batch_id",
+            "payout_id",
+            "iin",
+            "full_name",
+            "iban",
+            "amount_kzt",
+            "purpose",
+        ],
+        &[false, false, false, false, false, true, false],
+        cells,
+    )
+    .map_err(|e| internal(anyhow::anyhow!("writing the bank file: {e}")))?;
     if b.status == "open" {
         diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
             .set((

@@ -67,6 +67,8 @@ fn check(input: &ProgrammeInput) -> Result<(), AppError> {
             .collect();
     if input.name.trim().is_empty() {
         errors.insert("name".into(), Msg::Field(FieldMsg::Required));
+    } else if !crate::text::name_is_clean(&input.name) {
+        errors.insert("name".into(), Msg::Field(FieldMsg::ForbiddenCharacters));
     }
     for (name, d) in [
         ("valid_from", input.valid_from),

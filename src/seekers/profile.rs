@@ -98,6 +98,9 @@ pub fn validate(input: ProfileInput, today: NaiveDate) -> Result<Profile, BTreeM
             IinError::Format | IinError::BirthDate => err("iin", FieldMsg::IinInvalid),
         })
         .ok();
+    if !crate::text::name_is_clean(&input.full_name) {
+        err("full_name", FieldMsg::ForbiddenCharacters);
+    }
     let full_name = input
         .full_name
         .split_whitespace()
@@ -122,6 +125,8 @@ pub fn validate(input: ProfileInput, today: NaiveDate) -> Result<Profile, BTreeM
         let s = skill.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.is_empty() || s.chars().count() > 60 {
             err("skills", FieldMsg::TooLong { max: 60 });
+        } else if !crate::text::name_is_clean(&s) {
+            err("skills", FieldMsg::ForbiddenCharacters);
         } else if !skills.iter().any(|k| k.to_lowercase() == s.to_lowercase()) {
             skills.push(s);
         }

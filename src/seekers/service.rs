@@ -476,6 +476,12 @@ pub async fn decide_household(
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
         return Err(AppError::field("note", FieldMsg::TooLong { max: 1000 }));
     }
+    if note
+        .as_ref()
+        .is_some_and(|n| !crate::text::text_is_clean(n))
+    {
+        return Err(AppError::field("note", FieldMsg::ForbiddenCharacters));
+    }
     if decision == Decision::Rejected && note.is_none() {
         // She must be told what to correct.
         return Err(AppError::field("note", FieldMsg::Required));
