@@ -68,6 +68,7 @@ async fn time_cycle(backend: Backend, n: u32) {
         .db
         .transaction(move |c| {
             let now = social_jobs::db::now();
+            let enrolled_at = (first - chrono::Days::new(3)).and_hms_opt(6, 0, 0).unwrap();
             let courses: Vec<(String, String)> = openings::table
                 .filter(openings::kind.eq("course"))
                 .select((openings::id, openings::programme_id))
@@ -77,9 +78,16 @@ async fn time_cycle(backend: Backend, n: u32) {
                 .order(accounts::created_at)
                 .select(accounts::id)
                 .load(c)?;
-            // Twenty sessions last month in every course, and the month closed.
+            // Every course has run since the first of last month (sessions lie within a course's
+            // dates and only its months are paid); twenty sessions last month, the month closed.
             let mut sessions: Vec<Vec<String>> = Vec::new();
             for (course, _) in &courses {
+                let mut row = social_jobs::openings::queries::find(c, course)?
+                    .ok_or(diesel::result::Error::NotFound)?;
+                row.application_deadline = first - chrono::Days::new(7);
+                row.start_date = first;
+                row.end_date = Some(today + chrono::Days::new(60));
+                social_jobs::openings::queries::update(c, &row)?;
                 let mut ids = Vec::new();
                 for d in 0..20u64 {
                     let date = first + chrono::Days::new(d);
@@ -118,8 +126,8 @@ async fn time_cycle(backend: Backend, n: u32) {
             let mut made = 0usize;
             // The first 30 are the demo's own mothers, with applications of their own.
             for (chunk_no, chunk) in seekers[30.min(seekers.len())..].chunks(1000).enumerate() {
-                let (mut apps, mut offs, mut enrs, mut marks) =
-                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                let (mut apps, mut offs, mut enrs, mut marks, mut profiles) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
                 for (k, seeker) in chunk.iter().enumerate() {
                     let i = chunk_no * 1000 + k;
                     let ci = i % courses.len();
@@ -153,8 +161,9 @@ async fn time_cycle(backend: Backend, n: u32) {
                         seeker_id: seeker.clone(),
                         opening_id: course.clone(),
                         status: "active".into(),
-                        created_at: now,
-                        updated_at: now,
+                        // Enrolled before the month paid: a month before her enrollment is not.
+                        created_at: enrolled_at,
+                        updated_at: enrolled_at,
                     };
                     for (j, s) in sessions[ci].iter().enumerate() {
                         marks.push(AttendanceRow {
@@ -168,6 +177,27 @@ async fn time_cycle(backend: Backend, n: u32) {
                             note: None,
                             recorded_by: "bench".into(),
                             recorded_at: now,
+                        });
+                    }
+                    // The first 20,000 can be paid (an IBAN), so a national-sized batch goes to
+                    // the bank and its confirmation comes back.
+                    if i < 20_000 {
+                        profiles.push(social_jobs::seekers::queries::ProfileRow {
+                            account_id: seeker.clone(),
+                            iin: format!("9{i:011}"),
+                            birth_date: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+                            sex: "female".into(),
+                            full_name: format!("Ана {i}"),
+                            phone: format!("+7702{i:07}"),
+                            district: "alatau".into(),
+                            skills: "[]".into(),
+                            languages: r#"["kk"]"#.into(),
+                            employment: "part_time".into(),
+                            hours_per_week: 20,
+                            needs_childcare: false,
+                            iban: Some(demo::demo_iban(100_000 + i as u32)),
+                            created_at: now,
+                            updated_at: now,
                         });
                     }
                     apps.push(a);
@@ -185,6 +215,11 @@ async fn time_cycle(backend: Backend, n: u32) {
                     diesel::insert_into(enrollments::table)
                         .values(&enrs)
                         .execute(c)?;
+                    for part in profiles.chunks(500) {
+                        diesel::insert_into(social_jobs::db::schema::seeker_profiles::table)
+                            .values(part)
+                            .execute(c)?;
+                    }
                     for part in marks.chunks(2000) {
                         diesel::insert_into(attendance::table)
                             .values(part)
@@ -216,6 +251,52 @@ async fn time_cycle(backend: Backend, n: u32) {
         first_run.created as f64 / cycle_time.as_secs_f64(),
         rerun_time.as_secs_f64(),
         rerun.created,
+    );
+    // The month's batch to the bank and back: every line confirmed paid in one file.
+    let t = Instant::now();
+    let actor = social_jobs::audit::Actor::default();
+    let p = period.clone();
+    let a = actor.clone();
+    let batch = state
+        .db
+        .transaction(move |c| social_jobs::payouts::batches::create_in(c, &a, "bench", &p))
+        .await
+        .unwrap();
+    let create_time = t.elapsed();
+    let t = Instant::now();
+    let id = batch.id.clone();
+    let a = actor.clone();
+    let file = state
+        .db
+        .transaction(move |c| social_jobs::payouts::batches::export_in(c, &a, &id))
+        .await
+        .unwrap();
+    let export_time = t.elapsed();
+    let mut confirmation = String::from("payout_id,status,amount_kzt,reference,reason\n");
+    let mut lines = 0usize;
+    for (n, line) in file.lines().skip(1).enumerate() {
+        let cols: Vec<&str> = line.split(',').collect();
+        confirmation.push_str(&format!("{},paid,{},B-{n:07},\n", cols[1], cols[5]));
+        lines += 1;
+    }
+    let t = Instant::now();
+    let id = batch.id.clone();
+    let url = state.settings.public_url.clone();
+    let settled = state
+        .db
+        .transaction(move |c| {
+            social_jobs::payouts::batches::confirm_text_in(c, &actor, &id, &confirmation, &url)
+        })
+        .await
+        .unwrap();
+    assert_eq!(settled.status, "settled");
+    println!(
+        "{:<8} batch of {lines} lines ({} KiB file): approve {:.1} s, export {:.1} s, confirm {:.1} s",
+        format!("{backend:?}"),
+        file.len() / 1024,
+        create_time.as_secs_f64(),
+        export_time.as_secs_f64(),
+        t.elapsed().as_secs_f64(),
     );
     drop(db);
 }

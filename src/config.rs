@@ -54,6 +54,9 @@ pub struct Settings {
     pub http_workers: usize,
     /// Largest request body accepted, in bytes (larger bodies get 413).
     pub max_body_bytes: usize,
+    /// Largest file accepted (the bank's confirmation of a batch), in bytes: a national batch of
+    /// 100,000 lines is about 10 MB.
+    pub max_file_bytes: usize,
     /// `human` (development) or `json` (one JSON object per line).
     pub log_format: LogFormat,
     /// A `tracing` filter such as `info` or `social_jobs=debug,info`.
@@ -148,6 +151,7 @@ impl Default for Settings {
             db_connect_timeout_secs: 3,
             http_workers: 0,
             max_body_bytes: 1024 * 1024,
+            max_file_bytes: 32 * 1024 * 1024,
             log_format: LogFormat::Human,
             log_level: "info".to_owned(),
             jwt_secret: SecretString::from(DEV_JWT_SECRET.to_owned()),
@@ -222,6 +226,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "db_connect_timeout_secs",
     "http_workers",
     "max_body_bytes",
+    "max_file_bytes",
     "log_format",
     "log_level",
     "jwt_secret",
@@ -308,6 +313,11 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.max_file_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_file_bytes must be at least 1024".into(),
             ));
         }
         if self.job_max_attempts < 1 {

@@ -595,4 +595,48 @@ backend_tests! {
         want.sort();
         assert_eq!(seen, want);
     }
+
+    async fn a_national_sized_confirmation_is_read_and_the_limit_is_a_setting(backend: Backend) {
+        // A small limit, to show it is the setting that decides.
+        let db = common::TestDatabase::migrated(backend).await;
+        let mut settings = common::test_settings(&db);
+        settings.max_file_bytes = 64 * 1024;
+        let app = common::spawn_with(db, settings).await;
+        let (admin, _, _, period) = attendance_month(&app, 2, true).await;
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        let id = batch["id"].as_str().unwrap().to_owned();
+        let file = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap();
+        let lines: Vec<Vec<&str>> = file.lines().skip(1).map(|l| l.split(',').collect()).collect();
+        let mut big = String::from("payout_id,status,amount_kzt,reference,reason\n");
+        for l in &lines {
+            big.push_str(&format!("{},paid,{},HB-{},\n", l[1], l[5], l[1]));
+        }
+        // 20,000 lines more (about 1.3 MB, far past actix's 256 KiB default for a body).
+        for n in 0..20_000 {
+            big.push_str(&format!("019a0000-0000-7000-8000-{n:012},paid,30000.00,HB-{n:08},\n"));
+        }
+        assert!(big.len() > 1_200_000);
+        let res = csv(&app, &admin, &id, &big).await;
+        assert_eq!(res.status(), 413);
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("65536"), "{problem}");
+        // The default limit reads it: every unknown line is named, nothing applied.
+        let app = spawn_app(backend).await;
+        let (admin, _, _, period) = attendance_month(&app, 2, true).await;
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
+        let id = batch["id"].as_str().unwrap().to_owned();
+        let file = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap();
+        let real: String = file.lines().skip(1).map(|l| { let c: Vec<&str> = l.split(',').collect(); format!("{},paid,{},HB-{},\n", c[1], c[5], c[1]) }).collect();
+        let tail = &big[big.find("019a0000").unwrap()..];
+        let res = csv(&app, &admin, &id, &format!("payout_id,status,amount_kzt,reference,reason\n{real}{tail}")).await;
+        assert_eq!(res.status(), 422);
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["errors"].as_object().unwrap().len(), 20_000);
+        assert_eq!(ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await["by_status"]["sent"]["count"], 2);
+        // The real lines alone settle it.
+        let settled = ok(csv(&app, &admin, &id, &format!("payout_id,status,amount_kzt,reference,reason\n{real}")).await).await;
+        assert_eq!(settled["status"], "settled");
+    }
 }

@@ -386,7 +386,7 @@ async fn seed_round(db: &Db, jobs_programme: &str) -> Result<(usize, usize), App
 }
 
 /// A valid KZ IBAN (ISO 13616 mod-97) for demo account `n`.
-fn demo_iban(n: u32) -> String {
+pub fn demo_iban(n: u32) -> String {
     let bban = format!("125KZT{:010}", 5_004_100_000u64 + u64::from(n));
     // Move "KZ00" to the end, letters to numbers (A = 10 … Z = 35), and take the remainder.
     let digits: String = format!("{bban}KZ00")

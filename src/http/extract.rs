@@ -36,32 +36,47 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 m.type_() == mime::APPLICATION
                     && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
             });
-        let declared_len = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let declared_len = declared_length(req);
+        let payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
                 return Err(AppError::UnsupportedMediaType {
                     expected: "application/json",
                 });
             }
-            if declared_len.is_some_and(|n| n > limit) {
-                return Err(AppError::PayloadTooLarge { limit });
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| AppError::BadRequest(Msg::JsonBodyInvalid))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(payload, declared_len, limit).await?;
             parse_json(&body).map(Json)
         })
     }
+}
+
+/// The request's `Content-Length`, if it gives one.
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Reads a body of at most `limit` bytes: 413 as soon as the declared length or the bytes read
+/// pass it, so an oversized body is never held whole.
+pub async fn read_body(
+    mut payload: Payload,
+    declared_len: Option<usize>,
+    limit: usize,
+) -> Result<web::Bytes, AppError> {
+    if declared_len.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared_len.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest(Msg::JsonBodyInvalid))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// A CSV request body (`text/csv`, UTF-8), for files from banks. Read by the handler after it has

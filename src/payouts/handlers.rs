@@ -138,6 +138,7 @@ pub async fn export_batch(
     (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, description = "No such batch", body = ProblemBody, content_type = "application/problem+json"),
     (status = 409, description = "The batch has not been exported", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 413, description = "Larger than `max_file_bytes`", body = ProblemBody, content_type = "application/problem+json"),
     (status = 415, description = "Not text/csv", body = ProblemBody, content_type = "application/problem+json"),
     (status = 422, description = "Lines for other batches, other amounts, or unreadable lines; nothing applied", body = ProblemBody, content_type = "application/problem+json"),
 ))]
@@ -147,9 +148,17 @@ pub async fn confirm_batch(
     user: CurrentUser,
     id: web::Path<String>,
     req: actix_web::HttpRequest,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> Result<web::Json<BatchView>, AppError> {
     user.require(Permission::ViewPayouts)?;
+    // A file has its own, larger limit (`max_file_bytes`) than JSON bodies; read only once the
+    // caller may send it.
+    let body = crate::http::extract::read_body(
+        body.into_inner(),
+        crate::http::extract::declared_length(&req),
+        state.settings.max_file_bytes,
+    )
+    .await?;
     let file = csv_text(&req, &body)?;
     Ok(web::Json(
         batches::confirm(&state, &user, id.into_inner(), file).await?,
