@@ -10,7 +10,20 @@ pub fn wrap(text: &str) -> String {
 
 /// The position text of a cursor; `None` for anything this service did not give out.
 pub fn unwrap_text(cursor: &str) -> Option<String> {
-    String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()
+    if cursor.len() > 400 {
+        return None;
+    }
+    // A cursor this service wrote holds printable text only: a NUL in one was forged, and
+    // PostgreSQL refuses NUL in text (a 500, not the 422 a forged cursor gets).
+    String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?)
+        .ok()
+        .filter(|t| !t.chars().any(char::is_control))
+}
+
+/// An instant from a cursor's microseconds, only within the dates the service deals in.
+pub fn instant(micros: &str) -> Option<chrono::NaiveDateTime> {
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    crate::clock::date_in_range(at.date()).then_some(at)
 }
 
 #[cfg(test)]

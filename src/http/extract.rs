@@ -93,11 +93,27 @@ pub fn csv_text(req: &HttpRequest, body: &[u8]) -> Result<String, AppError> {
             expected: "text/csv",
         });
     }
-    String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest(Msg::CsvInvalid))
+    let text =
+        String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest(Msg::CsvInvalid))?;
+    if text.contains('\0') {
+        return Err(AppError::BadRequest(Msg::NulCharacter));
+    }
+    Ok(text)
+}
+
+/// Whether a JSON document holds a NUL, which JSON can only write as the escape `\u0000` (a
+/// raw NUL is a syntax error): an escape is one whose `\` is not itself escaped.
+fn has_escaped_nul(body: &[u8]) -> bool {
+    body.windows(6).enumerate().any(|(i, w)| {
+        w == b"\\u0000" && body[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
 }
 
 /// Parses a JSON document, mapping serde's errors to problems without echoing input.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if has_escaped_nul(body) {
+        return Err(AppError::BadRequest(Msg::NulCharacter));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     // Trailing garbage after the document is a syntax error too.
@@ -194,6 +210,20 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_escape_is_found_and_an_escaped_backslash_is_not_one() {
+        assert!(has_escaped_nul(br#"{"name":"A\u0000"}"#));
+        assert!(has_escaped_nul(br#"{"a\u0000":1}"#));
+        assert!(has_escaped_nul(br#"{"name":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"name":"\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"name":"u0000"}"#));
+        let err = parse_json::<serde_json::Value>(br#"{"email":"a\u0000@b.kz"}"#).unwrap_err();
+        assert!(
+            matches!(err, AppError::BadRequest(Msg::NulCharacter)),
+            "{err:?}"
+        );
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

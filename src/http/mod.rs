@@ -194,6 +194,26 @@ async fn request_id_header(
     Ok(res)
 }
 
+/// Refuses a NUL anywhere in the address (a path id, a query filter) before any extractor or
+/// query sees it: PostgreSQL refuses NUL in text with an error, SQLite would store it. The body's
+/// NULs are refused by the JSON and CSV extractors.
+async fn refuse_nul_in_address(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().contains("%00"));
+    if nul {
+        let e: actix_web::Error = AppError::BadRequest(problem::Msg::NulCharacter).into();
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
 /// The application for one HTTP worker.
 pub fn app(
     state: web::Data<AppState>,
@@ -239,6 +259,7 @@ pub fn app_with(
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(fallback))
         // Innermost first: problems are rendered before metrics and the request id see the response.
+        .wrap(from_fn(refuse_nul_in_address))
         .wrap(from_fn(problem::localise_problems))
         .wrap(from_fn(metrics::record))
         .wrap(from_fn(request_id_header))

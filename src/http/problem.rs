@@ -88,6 +88,8 @@ pub enum Msg {
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
     CsvInvalid,
+    /// A NUL character (`%00`, `\u0000`) anywhere in a request.
+    NulCharacter,
     BankFileRejected,
     NothingToApprove,
     BatchNotExported,
@@ -422,6 +424,11 @@ impl Msg {
                 Kk => "Файл UTF-8 кодтауындағы CSV болуы керек.".into(),
                 Ru => "Файл должен быть CSV в кодировке UTF-8.".into(),
                 En => "The file must be CSV in UTF-8.".into(),
+            },
+            Msg::NulCharacter => match l {
+                Kk => "Сұраныста NUL таңбасы бар (%00 немесе \\u0000); оны ешбір өріс қабылдамайды.".into(),
+                Ru => "В запросе есть символ NUL (%00 или \\u0000); его не принимает ни одно поле.".into(),
+                En => "The request holds a NUL character (%00 or \\u0000), which no field accepts.".into(),
             },
             Msg::BankFileRejected => match l {
                 Kk => "Банк файлында қате жолдар бар; ештеңе өзгертілмеді.".into(),

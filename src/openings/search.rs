@@ -13,7 +13,7 @@
 //! - `distance` (needs `near`): nearest first, by the equirectangular approximation (under 0.1 %
 //!   off at city scale).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::model::{OpeningKind, WorkTime};
 
@@ -129,7 +129,7 @@ impl Cursor {
     pub fn decode(s: &str) -> Option<Cursor> {
         let text = crate::http::cursor::unwrap_text(s)?;
         let parts: Vec<&str> = text.split('|').collect();
-        let at = |m: &str| Some(DateTime::from_timestamp_micros(m.parse().ok()?)?.naive_utc());
+        let at = crate::http::cursor::instant;
         let id = |s: &str| (!s.is_empty() && s.len() <= 64).then(|| s.to_owned());
         match parts.as_slice() {
             ["n", m, i] => Some(Cursor::Newest {
@@ -137,7 +137,7 @@ impl Cursor {
                 id: id(i)?,
             }),
             ["d", d, i] => Some(Cursor::Deadline {
-                deadline: d.parse().ok()?,
+                deadline: d.parse().ok().filter(|d| crate::clock::date_in_range(*d))?,
                 id: id(i)?,
             }),
             ["r", s, m, i] => Some(Cursor::Relevance {
@@ -474,11 +474,15 @@ mod tests {
 
     fn cursor() -> impl Strategy<Value = Cursor> {
         let id = "[0-9a-f-]{1,36}";
-        let at = (0i64..4_000_000_000_000_000)
-            .prop_map(|m| DateTime::from_timestamp_micros(m).unwrap().naive_utc());
+        // Cursors hold instants and dates within the service's range (2000..2099).
+        let at = (946_684_800_000_000i64..4_000_000_000_000_000).prop_map(|m| {
+            chrono::DateTime::from_timestamp_micros(m)
+                .unwrap()
+                .naive_utc()
+        });
         prop_oneof![
             (at.clone(), id).prop_map(|(published_at, id)| Cursor::Newest { published_at, id }),
-            (0i64..100_000, id).prop_map(|(n, id)| Cursor::Deadline {
+            (0i64..36_500, id).prop_map(|(n, id)| Cursor::Deadline {
                 deadline: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
                     + chrono::Days::new(n as u64),
                 id

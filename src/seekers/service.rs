@@ -409,7 +409,7 @@ fn encode_cursor(at: chrono::NaiveDateTime, id: &str) -> String {
 fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
     let text = crate::http::cursor::unwrap_text(cursor)?;
     let (micros, id) = text.split_once('|')?;
-    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    let at = crate::http::cursor::instant(micros)?;
     Some((at, id.to_owned()))
 }
 
