@@ -650,6 +650,10 @@ backend_tests! {
                 }
                 let res = req.send().await.unwrap();
                 let status = res.status().as_u16();
+                // Nothing a signed-in caller gets is kept by a cache.
+                if tokens[i].is_some() && res.headers().get("cache-control").and_then(|v| v.to_str().ok()) != Some("no-store") {
+                    failures.push(format!("{} {} as {actor}: no Cache-Control: no-store", row.method, row.path));
+                }
                 if status != row.expect[i] {
                     failures.push(format!("{} {} as {actor}: got {status}, expected {}", row.method, row.path, row.expect[i]));
                 }
@@ -693,6 +697,9 @@ backend_tests! {
         let app = spawn_app(backend).await;
         let (_, admin) = app.admin().await;
         let (_, seeker, _) = app.verified_account("seeker@example.kz", "seeker").await;
+        // Tokens are never cached.
+        let res = app.post_json("/api/v1/auth/login", &json!({ "email": "seeker@example.kz", "password": PASSWORD }), None).await;
+        assert_eq!((res.status().as_u16(), res.headers()["cache-control"].to_str().unwrap()), (200, "no-store"));
         // Sign-in with a NUL in the address, a bank file with one in a reference.
         let res = app.post_json("/api/v1/auth/login", &json!({ "email": "admin\u{0}@almaty.kz", "password": PASSWORD }), None).await;
         assert_eq!(res.status(), 400);

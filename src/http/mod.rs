@@ -214,6 +214,26 @@ async fn refuse_nul_in_address(
         .map(ServiceResponse::map_into_left_body)
 }
 
+/// `Cache-Control: no-store` on every answer to a signed-in caller and on every `/auth/` answer
+/// (tokens, personal data): no shared or browser cache keeps them. Public browsing stays cacheable.
+async fn no_store_for_private_answers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let private = req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+        || req.path().starts_with("/api/v1/auth/");
+    let mut res = next.call(req).await?;
+    if private {
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
+}
+
 /// The application for one HTTP worker.
 pub fn app(
     state: web::Data<AppState>,
@@ -260,6 +280,7 @@ pub fn app_with(
         .default_service(web::to(fallback))
         // Innermost first: problems are rendered before metrics and the request id see the response.
         .wrap(from_fn(refuse_nul_in_address))
+        .wrap(from_fn(no_store_for_private_answers))
         .wrap(from_fn(problem::localise_problems))
         .wrap(from_fn(metrics::record))
         .wrap(from_fn(request_id_header))
