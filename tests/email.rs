@@ -100,6 +100,30 @@ async fn job_states(state: &AppState) -> Vec<(String, i32)> {
 }
 
 backend_tests! {
+    async fn a_sent_link_is_not_kept_in_the_outbox(backend: Backend) {
+        let sink = SmtpSink::start();
+        let (state, _db) = state_with_smtp(backend, sink.port, |_| {}).await;
+        queue_email(&state, "mother@example.kz", EmailTemplate::VerifyEmail, Locale::Kk, "v").await;
+        queue_email(&state, "mother@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "r").await;
+        queue_email(&state, "mother@example.kz", EmailTemplate::PayoutUpdate, Locale::Kk, "p").await;
+        let payloads = |state: &AppState| {
+            let db = state.db.clone();
+            async move { db.run(|c| jobs::table.order(jobs::id).select(jobs::payload).load::<String>(c).map_err(DbError::from)).await.unwrap() }
+        };
+        // Queued: the link is there, to be sent.
+        assert!(payloads(&state).await.iter().all(|p| p.contains("t0k3n")));
+        let w = worker(&state);
+        while let Some((_, outcome)) = w.run_once().await.unwrap() {
+            assert_eq!(outcome, Outcome::Done);
+        }
+        // Sent: it reached her, and the outbox keeps no token; other emails' links (no secret) stay.
+        assert_eq!(sink.received().len(), 3);
+        assert!(sink.received().iter().filter(|m| m.parsed().body_text(0).is_some_and(|b| b.contains("t0k3n"))).count() >= 2);
+        let after = payloads(&state).await;
+        assert_eq!(after.iter().filter(|p| p.contains("t0k3n")).count(), 1, "{after:?}");
+        assert!(after.iter().filter(|p| p.contains("verify_email") || p.contains("password_reset")).all(|p| !p.contains("t0k3n") && p.contains("(sent)")), "{after:?}");
+    }
+
     async fn emails_arrive_at_the_smtp_server_with_both_bodies_in_each_locale(backend: Backend) {
         let sink = SmtpSink::start();
         let (state, _db) = state_with_smtp(backend, sink.port, |_| {}).await;

@@ -85,6 +85,14 @@ fn held<'a>(id: &'a str, worker: &'a str) -> Held<'a> {
         .filter(jobs::state.eq(JobState::Running.as_str()))
 }
 
+/// Replaces a job's payload (a sent email's, without its secrets).
+pub fn replace_payload(conn: &mut DbConnection, id: &str, payload: &str) -> QueryResult<()> {
+    diesel::update(jobs::table.filter(jobs::id.eq(id)))
+        .set(jobs::payload.eq(payload))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Marks a job this worker holds as done. Returns false if its lease had passed to another worker.
 pub fn complete(
     conn: &mut DbConnection,

@@ -107,6 +107,7 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     match ctx.mailer.send(&payload.to, mail, &job.id).await {
         Ok(()) => {
             ctx.metrics.email_sent(payload.template.name());
+            forget_secrets(&ctx, &job, payload).await;
             Ok(())
         }
         Err(e) => {
@@ -116,6 +117,35 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
                 other => JobError::Retry(other.to_string()),
             })
         }
+    }
+}
+
+/// Once sent, a job no longer holds the email's secrets (see [`EmailTemplate::secret_fields`]).
+/// A failure here is logged, not retried: the email went, and sending it again would be worse.
+async fn forget_secrets(ctx: &JobContext, job: &Job, mut payload: EmailPayload) {
+    let fields = payload.template.secret_fields();
+    if fields.is_empty() {
+        return;
+    }
+    if let Some(data) = payload.data.as_object_mut() {
+        for f in fields {
+            if data.contains_key(*f) {
+                data.insert((*f).to_owned(), serde_json::Value::from("(sent)"));
+            }
+        }
+    }
+    let Ok(text) = serde_json::to_string(&payload) else {
+        return;
+    };
+    let id = job.id.clone();
+    let done = ctx
+        .db
+        .run(move |c| {
+            crate::jobs::queries::replace_payload(c, &id, &text).map_err(crate::db::DbError::from)
+        })
+        .await;
+    if let Err(e) = done {
+        tracing::warn!(job = %job.id, error = %e, "could not remove a sent email's link from its job");
     }
 }
 

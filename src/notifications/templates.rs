@@ -36,6 +36,15 @@ pub enum EmailTemplate {
 }
 
 impl EmailTemplate {
+    /// Fields of its data that hold a secret (a sign-in link with its token): once the email has
+    /// been sent they are removed from the stored job, as the token tables keep only hashes.
+    pub fn secret_fields(self) -> &'static [&'static str] {
+        match self {
+            EmailTemplate::VerifyEmail | EmailTemplate::PasswordReset => &["link"],
+            _ => &[],
+        }
+    }
+
     pub const ALL: [EmailTemplate; 9] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
