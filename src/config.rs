@@ -16,6 +16,30 @@ use serde::{Deserialize, Serialize};
 /// The JWT secret a development checkout runs with. Production refuses to start with it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
 
+/// Why `secret` cannot sign production tokens, if it cannot: a secret anyone can read (the
+/// development default, a value once published in this repository, any "change me"), one shorter
+/// than 32 characters, or one with too little variety to be random (`aaaa…`, `abab…`).
+pub fn weak_jwt_secret(secret: &str) -> Option<&'static str> {
+    const PUBLISHED: [&str; 2] = [
+        DEV_JWT_SECRET,
+        "change-me-to-a-long-random-secret-0123456789",
+    ];
+    let folded = secret.to_lowercase();
+    if PUBLISHED.contains(&secret) || folded.contains("change-me") || folded.contains("changeme") {
+        return Some("SJ_JWT_SECRET is a published or placeholder value; set a random secret");
+    }
+    if secret.chars().count() < 32 {
+        return Some("SJ_JWT_SECRET must be at least 32 characters");
+    }
+    let distinct: std::collections::BTreeSet<char> = secret.chars().collect();
+    if distinct.len() < 12 {
+        return Some(
+            "SJ_JWT_SECRET has too few different characters to be random (use e.g. `openssl rand -base64 48`)",
+        );
+    }
+    None
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
@@ -349,18 +373,10 @@ impl Settings {
                 self.smtp_host
             )));
         }
-        if self.env == Environment::Production {
-            let secret = self.jwt_secret.expose_secret();
-            if secret == DEV_JWT_SECRET {
-                return Err(ConfigError::Unsafe(
-                    "SJ_JWT_SECRET is the development default; set a random secret".into(),
-                ));
-            }
-            if secret.len() < 32 {
-                return Err(ConfigError::Unsafe(
-                    "SJ_JWT_SECRET must be at least 32 characters".into(),
-                ));
-            }
+        if self.env == Environment::Production
+            && let Some(why) = weak_jwt_secret(self.jwt_secret.expose_secret())
+        {
+            return Err(ConfigError::Unsafe(why.into()));
         }
         Ok(())
     }
@@ -433,8 +449,27 @@ mod tests {
             assert!(matches!(err, Some(ConfigError::Unsafe(_))), "{err:?}");
             jail.set_env("SJ_JWT_SECRET", "a-long-random-secret-of-at-least-32-chars");
             assert!(Settings::from_figment(Settings::figment(None)).is_ok());
+            // The old compose fallback, a repeated character, a short one: refused.
+            for weak in [
+                "change-me-to-a-long-random-secret-0123456789",
+                &"a".repeat(64),
+                &"ab".repeat(32),
+                "Zx8!kQ2#pL",
+            ] {
+                jail.set_env("SJ_JWT_SECRET", weak);
+                let err = Settings::from_figment(Settings::figment(None)).err();
+                assert!(
+                    matches!(err, Some(ConfigError::Unsafe(_))),
+                    "{weak}: {err:?}"
+                );
+            }
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_random_secret_is_strong() {
+        assert_eq!(weak_jwt_secret("q8Vf2nR+Kx0ZtLw9mB4sYc7HdPj1EaU6"), None);
     }
 
     #[test]

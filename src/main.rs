@@ -91,6 +91,9 @@ fn main() -> ExitCode {
 async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
     match command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
+            if demo && let Some(why) = demo::refused_in(&settings) {
+                anyhow::bail!(why);
+            }
             let settings_wage = settings.minimum_wage_tiyn;
             let app = Application::build(settings, Clock::system()).await?;
             if demo && demo::is_empty(app.db()).await? {
@@ -101,7 +104,10 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 let report = demo::seed(app.db(), &scale, false)
                     .await
                     .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-                tracing::info!(?report, password = demo::DEMO_PASSWORD, "demo data loaded");
+                tracing::info!(
+                    ?report,
+                    "demo data loaded (the demo password is in the README)"
+                );
             }
             tracing::info!(
                 "docs at http://127.0.0.1:{}/docs/ (health: /health, readiness: /ready)",
@@ -145,6 +151,9 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
             }
         }
         Command::SeedDemo { mut scale } => {
+            if let Some(why) = demo::refused_in(&settings) {
+                anyhow::bail!(why);
+            }
             scale.minimum_wage_tiyn = settings.minimum_wage_tiyn;
             let db = startup::connect(&settings, Clock::system())?;
             db.migrate().await?;
@@ -155,7 +164,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers, {} course enrollments with a month of attendance and {} stipends paid in a settled batch (password for all: {})",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers, {} course enrollments with a month of attendance and {} stipends paid in a settled batch (the password of every demo account is in the README)",
                     report.accounts,
                     report.organisations,
                     report.households,
@@ -164,7 +173,6 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                     report.offers,
                     report.enrollments,
                     report.payouts,
-                    demo::DEMO_PASSWORD
                 );
             }
         }

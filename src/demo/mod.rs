@@ -21,6 +21,13 @@ pub const DEMO_PASSWORD: &str = "Demo-Almaty-2026";
 /// The domain of every demo email address.
 pub const DEMO_DOMAIN: &str = "demo.social-jobs.kz";
 
+/// Demo data hold accounts with a public password: production refuses them.
+pub fn refused_in(settings: &crate::config::Settings) -> Option<&'static str> {
+    (settings.env == crate::config::Environment::Production).then_some(
+        "demo data are refused in production: every demo account has the public password in the README",
+    )
+}
+
 /// How much demo data to make.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoScale {
