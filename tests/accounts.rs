@@ -237,6 +237,27 @@ backend_tests! {
         problem(res, 429).await;
     }
 
+    async fn parallel_attempts_never_pass_a_limit(backend: Backend) {
+        let db = TestDatabase::migrated(backend).await;
+        let mut settings = test_settings(&db);
+        settings.login_failures_per_account = 5;
+        settings.login_failures_per_address = 1000;
+        settings.reset_requests_per_email = 3;
+        settings.reset_requests_per_address = 1000;
+        settings.db_pool_size = 8;
+        let app = spawn_with(db, settings).await;
+        app.verified_account("target@example.kz", "seeker").await;
+        // 30 wrong passwords at once: exactly 5 are judged, the rest wait.
+        let guesses = (0..30).map(|i| { let app = &app; async move { app.login("target@example.kz", &format!("wrong-password-{i}")).await.status().as_u16() } });
+        let mut statuses = futures_util::future::join_all(guesses).await;
+        statuses.sort_unstable();
+        assert_eq!((statuses.iter().filter(|s| **s == 401).count(), statuses.iter().filter(|s| **s == 429).count()), (5, 25), "{statuses:?}");
+        // 20 reset requests at once: exactly 3 go out.
+        let resets = (0..20).map(|_| { let app = &app; async move { app.post_json("/api/v1/auth/password-reset", &json!({ "email": "target@example.kz" }), None).await.status().as_u16() } });
+        let statuses = futures_util::future::join_all(resets).await;
+        assert_eq!((statuses.iter().filter(|s| **s == 202).count(), statuses.iter().filter(|s| **s == 429).count()), (3, 17), "{statuses:?}");
+    }
+
     async fn organisations_are_registered_by_members_and_approved_by_admins(backend: Backend) {
         let app = spawn_app(backend).await;
         let (_, admin) = app.admin().await;

@@ -315,14 +315,20 @@ pub fn add_rate_event(
     conn: &mut DbConnection,
     bucket: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
+    let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(rate_limit_events::table)
         .values((
-            rate_limit_events::id.eq(uuid::Uuid::now_v7().to_string()),
+            rate_limit_events::id.eq(&id),
             rate_limit_events::bucket.eq(bucket),
             rate_limit_events::occurred_at.eq(now),
         ))
         .execute(conn)?;
+    Ok(id)
+}
+
+pub fn delete_rate_event(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(rate_limit_events::table.filter(rate_limit_events::id.eq(id))).execute(conn)?;
     Ok(())
 }
 

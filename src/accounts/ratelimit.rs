@@ -26,7 +26,48 @@ pub fn check(conn: &mut DbConnection, limit: &Limit, now: NaiveDateTime) -> Resu
     })
 }
 
-pub fn hit(conn: &mut DbConnection, limit: &Limit, now: NaiveDateTime) -> Result<(), AppError> {
-    queries::add_rate_event(conn, &limit.bucket, now)?;
+/// Counts one attempt in every bucket, or none if any is full (429). Inside the caller's
+/// transaction, with each bucket locked first: parallel attempts are counted one after another,
+/// so 30 at once against a limit of 5 let exactly 5 through. (SQLite's write transactions are
+/// already one at a time; PostgreSQL takes a transaction-scoped advisory lock per bucket.)
+/// Returns the events recorded, which [`give_back`] removes for an attempt that must not count.
+pub fn take(
+    conn: &mut DbConnection,
+    limits: &[Limit],
+    now: NaiveDateTime,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut buckets: Vec<&str> = limits.iter().map(|l| l.bucket.as_str()).collect();
+    buckets.sort_unstable(); // one order for every caller: no deadlock between two
+    for bucket in buckets {
+        lock(conn, bucket)?;
+    }
+    for limit in limits {
+        check(conn, limit, now)?;
+    }
+    let mut taken = Vec::with_capacity(limits.len());
+    for limit in limits {
+        taken.push((
+            limit.bucket.clone(),
+            queries::add_rate_event(conn, &limit.bucket, now)?,
+        ));
+    }
+    Ok(taken)
+}
+
+/// Removes events [`take`] recorded (a sign-in that succeeded counts against nobody).
+pub fn give_back(conn: &mut DbConnection, taken: &[(String, String)]) -> Result<(), AppError> {
+    for (_, id) in taken {
+        queries::delete_rate_event(conn, id)?;
+    }
+    Ok(())
+}
+
+fn lock(conn: &mut DbConnection, bucket: &str) -> diesel::QueryResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 4242))::text")
+            .bind::<diesel::sql_types::Text, _>(bucket)
+            .execute(c)?;
+    }
     Ok(())
 }

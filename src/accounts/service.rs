@@ -288,14 +288,13 @@ pub async fn login(
     let email = email.trim().to_lowercase();
     let limits = login_limits(state, &email, actor.client_ip.as_deref());
     let (checked, lookup) = (limits.clone(), email.clone());
-    let account = state
+    // Counted before the password is hashed, atomically: every attempt is a failure until it
+    // succeeds, so parallel guesses cannot all pass the check before any is counted.
+    let (account, taken) = state
         .db
-        .run(move |c| {
-            let at = now();
-            for limit in &checked {
-                ratelimit::check(c, limit, at)?;
-            }
-            queries::by_email(c, &lookup).map_err(AppError::from)
+        .transaction(move |c| {
+            let taken = ratelimit::take(c, &checked, now())?;
+            Ok::<_, AppError>((queries::by_email(c, &lookup)?, taken))
         })
         .await?;
     let hash = account.as_ref().map_or_else(
@@ -309,11 +308,8 @@ pub async fn login(
     let outcome = state
         .db
         .transaction(move |c| {
-            let at = now();
             let Some(account) = usable else {
-                for limit in &limits {
-                    ratelimit::hit(c, limit, at)?;
-                }
+                // The failure was counted before the hash.
                 let entity_id = known_id.as_deref().unwrap_or("unknown");
                 audit::record(
                     c,
@@ -332,6 +328,8 @@ pub async fn login(
             let role = account
                 .role()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
+            // Her own failures are forgiven, and this attempt counts against nobody.
+            ratelimit::give_back(c, &taken)?;
             if let Some(limit) = limits.first() {
                 queries::clear_rate_events(c, &limit.bucket)?;
             }
@@ -425,12 +423,7 @@ pub async fn request_password_reset(
         .db
         .transaction(move |c| {
             let at = now();
-            for limit in &limits {
-                ratelimit::check(c, limit, at)?;
-            }
-            for limit in &limits {
-                ratelimit::hit(c, limit, at)?;
-            }
+            ratelimit::take(c, &limits, at)?;
             let Some(account) = queries::by_email(c, &email)?.filter(|a| a.disabled_at.is_none()) else {
                 return Ok(());
             };
