@@ -119,19 +119,9 @@ pub fn withdraw_for_correction(
         .load(c)?;
     let mut out = ReopenedPayouts::default();
     for p in &rows {
-        if p.status == "cancelled" {
-            // A month recorded at nothing is computed again after the corrections too.
-            super::batches::set_status(
-                c,
-                actor,
-                p,
-                "cancelled",
-                None,
-                None,
-                Some(WITHDRAWN_FOR_CORRECTION),
-            )?;
-            out.withdrawn += 1;
-        } else if ["scheduled", "held", "approved"].contains(&p.status.as_str()) {
+        // No money has moved for these; a month recorded at nothing (`cancelled` here, as the
+        // query selects only those) is computed again after the corrections too.
+        if ["scheduled", "held", "approved", "cancelled"].contains(&p.status.as_str()) {
             if let (Some(batch), "approved") = (&p.batch_id, p.status.as_str()) {
                 super::batches::withdraw_line(c, batch, &p.id)?;
             }
