@@ -79,6 +79,18 @@ async fn enrolled(app: &TestApp) -> (String, String, String, String, String) {
     )
     .await;
     let enrollment = accepted["enrollment_id"].as_str().unwrap().to_owned();
+    // Her list of offers shows the enrollment the acceptance made.
+    let listed: Value = app
+        .get_as("/api/v1/me/offers", &mother)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0]["enrollment_id"].as_str(),
+        Some(enrollment.as_str())
+    );
+    assert!(listed[0]["placement_id"].is_null());
     // Into the course's run (day 100 of 40..140): sessions lie within its dates.
     common::clock().advance(chrono::Duration::days(100));
     (m.provider, course, mother, enrollment, m.admin)

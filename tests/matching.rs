@@ -249,6 +249,10 @@ backend_tests! {
         let accepted = problem(app.post_json(&format!("/api/v1/offers/{}/accept", offer["id"].as_str().unwrap()), &json!({}), Some(&second)).await, 200).await;
         assert_eq!(accepted["status"], "accepted");
         let placement_id = accepted["placement_id"].as_str().unwrap().to_owned();
+        // Her list of offers shows the placement the acceptance made, not only the answer to it.
+        let listed = offers(&app, &second).await.remove(0);
+        assert_eq!((listed["status"].as_str(), listed["placement_id"].as_str()), (Some("accepted"), Some(placement_id.as_str())));
+        assert!(listed["enrollment_id"].is_null());
         let opening: Value = app.get(&format!("/api/v1/openings/{place}")).await.json().await.unwrap();
         assert_eq!(opening["places_left"], 0);
         // The seeker and the employer are emailed.

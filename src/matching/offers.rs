@@ -76,6 +76,14 @@ fn views(
 ) -> Result<Vec<OfferView>, AppError> {
     let ids: Vec<String> = rows.iter().map(|r| r.opening_id.clone()).collect();
     let facts = openings::facts_of_many(c, &ids)?;
+    // What each accepted offer created, read back so that every listing shows it, not only the
+    // answer to the acceptance.
+    let accepted: Vec<String> = rows
+        .iter()
+        .filter(|r| r.status == "accepted")
+        .map(|r| r.id.clone())
+        .collect();
+    let mut places = queries::places_of_offers(c, &accepted)?;
     let orgs = crate::organisations::service::names(
         c,
         &facts
@@ -88,7 +96,10 @@ fn views(
             let f = facts
                 .get(&r.opening_id)
                 .ok_or_else(|| internal(anyhow::anyhow!("opening of an offer vanished")))?;
-            let (placement_id, enrollment_id) = created.clone().unwrap_or_default();
+            let (placement_id, enrollment_id) = match &created {
+                Some(c) => c.clone(),
+                None => places.remove(&r.id).unwrap_or_default(),
+            };
             Ok(OfferView {
                 opening_title: openings::title_in(f, locale),
                 kind: f.kind,

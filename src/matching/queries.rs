@@ -1,6 +1,8 @@
 //! The only code that touches `applications`, `matching_rounds`, `round_results`, `offers`,
 //! `placements` and `enrollments`.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -546,6 +548,34 @@ pub fn enrollments_of_seeker(
         .order(enrollments::created_at)
         .select(EnrollmentRow::as_select())
         .load(c)
+}
+
+/// The placement id and the enrollment id an accepted offer created (one of them is set).
+pub type Places = (Option<String>, Option<String>);
+
+/// The placement and the enrollment that each of `offers` created when accepted, by offer id.
+pub fn places_of_offers(
+    c: &mut DbConnection,
+    offers: &[String],
+) -> QueryResult<HashMap<String, Places>> {
+    let mut found: HashMap<String, Places> = HashMap::new();
+    for chunk in offers.chunks(500) {
+        let placed: Vec<(String, String)> = placements::table
+            .filter(placements::offer_id.eq_any(chunk))
+            .select((placements::offer_id, placements::id))
+            .load(c)?;
+        for (offer, id) in placed {
+            found.entry(offer).or_default().0 = Some(id);
+        }
+        let enrolled: Vec<(String, String)> = enrollments::table
+            .filter(enrollments::offer_id.eq_any(chunk))
+            .select((enrollments::offer_id, enrollments::id))
+            .load(c)?;
+        for (offer, id) in enrolled {
+            found.entry(offer).or_default().1 = Some(id);
+        }
+    }
+    Ok(found)
 }
 
 pub fn all_enrollments(c: &mut DbConnection) -> QueryResult<Vec<EnrollmentRow>> {
