@@ -76,3 +76,78 @@ fn readme_documents_every_setting() {
         "README's configuration table lacks {missing:?}"
     );
 }
+
+/// The name of every type deriving `ToSchema` in `src/` (or the name its `#[schema(as = …)]`
+/// gives), with the file it is in. utoipa names a component after the bare type name, so two
+/// types of one name in different modules silently become one component: the contract then
+/// describes one of them for both.
+fn schema_names() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("#[derive(") {
+                rest = &rest[at..];
+                let end = rest.find(")]").unwrap();
+                let derives = &rest[..end];
+                rest = &rest[end..];
+                if !derives.contains("ToSchema") {
+                    continue;
+                }
+                // The item this derive is on: the next `struct` or `enum`.
+                let item = ["struct ", "enum "]
+                    .iter()
+                    .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
+                    .min()
+                    .unwrap();
+                let attributes = &rest[..item.0];
+                let name: String = rest[item.0 + item.1..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let renamed = attributes.find("as = ").map(|i| {
+                    attributes[i + 5..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect::<String>()
+                });
+                out.push((renamed.unwrap_or(name), path.display().to_string()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&std::path::Path::new(ROOT).join("src"), &mut out);
+    out
+}
+
+#[test]
+fn every_schema_component_has_its_own_name() {
+    let names = schema_names();
+    assert!(
+        names.iter().any(|(n, _)| n == "OpeningView"),
+        "the scan found no schemas: {names:?}"
+    );
+    let mut seen = std::collections::BTreeMap::<&str, &str>::new();
+    let mut clashes = Vec::new();
+    for (name, file) in &names {
+        if let Some(other) = seen.insert(name, file) {
+            clashes.push(format!("{name} in {other} and {file}"));
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "schema components that share a name (rename one, or give it #[schema(as = …)]): {clashes:?}"
+    );
+    // The renamed calendar session is the contract's, not the attendance one.
+    let api = social_jobs::http::openapi();
+    let schemas = api.components.unwrap().schemas;
+    assert!(schemas.contains_key("OpeningSession") && schemas.contains_key("SessionView"));
+}

@@ -73,8 +73,9 @@ pub struct OpeningSummary {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+/// A session of a course's calendar, as a reader of the opening sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SessionView {
+pub struct OpeningSession {
     pub id: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -88,7 +89,7 @@ pub struct OpeningView {
     pub summary: OpeningSummary,
     pub title_i18n: LocalisedText,
     pub description_i18n: LocalisedText,
-    pub sessions: Vec<SessionView>,
+    pub sessions: Vec<OpeningSession>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -176,7 +177,7 @@ fn full_view(
     let (title_i18n, description_i18n) = texts(row)?;
     let sessions = queries::sessions(conn, &row.id)?
         .into_iter()
-        .map(|s| SessionView {
+        .map(|s| OpeningSession {
             id: s.id,
             starts_at: s.starts_at.and_utc(),
             ends_at: s.ends_at.and_utc(),
