@@ -1,7 +1,46 @@
-//! Page cursors are opaque to clients: each list writes its position as text, and this wraps it
-//! (URL-safe base64) so clients pass it back unchanged rather than build one.
+//! Pages of lists, one rule for all of them. `limit` is the page size: absent gives the list's
+//! default, anything outside `1..=max` is a 422 naming `limit` (never silently clamped), and the
+//! contract states the range (`minimum`/`maximum`). Cursors are opaque to clients: each list
+//! writes its position as text, and this wraps it (URL-safe base64) so clients pass it back
+//! unchanged rather than build one; an empty `cursor=` is the first page, as no cursor is; a
+//! cursor this service did not give is a 422 naming `cursor`.
+
+use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::{
+    error::AppError,
+    http::problem::{FieldMsg, Msg},
+};
+
+/// The page size a list answers with: `given`, or `default` when absent; 422 outside `1..=max`.
+pub fn limit(given: Option<i64>, default: i64, max: i64) -> Result<i64, AppError> {
+    let limit = given.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(query_error("limit", FieldMsg::OutOfRange { min: 1, max }))
+    }
+}
+
+/// The cursor a client sent, with an empty one taken as none (the first page).
+pub fn given(cursor: Option<String>) -> Option<String> {
+    cursor.filter(|c| !c.is_empty())
+}
+
+/// The error for a cursor this service did not give out.
+pub fn invalid() -> AppError {
+    query_error("cursor", FieldMsg::Invalid)
+}
+
+/// A 422 for one query parameter.
+fn query_error(name: &str, msg: FieldMsg) -> AppError {
+    AppError::Validation {
+        detail: Msg::QueryInvalid,
+        errors: BTreeMap::from([(name.to_owned(), Msg::Field(msg))]),
+    }
+}
 
 /// The cursor a client gets for a position written as `text`.
 pub fn wrap(text: &str) -> String {
@@ -35,6 +74,18 @@ mod tests {
         fn a_cursor_gives_back_its_text(text in "\\PC{0,80}") {
             prop_assert_eq!(super::unwrap_text(&super::wrap(&text)), Some(text));
         }
+    }
+
+    #[test]
+    fn a_limit_outside_its_range_is_refused_not_clamped() {
+        assert_eq!(super::limit(None, 20, 100).ok(), Some(20));
+        assert_eq!(super::limit(Some(1), 20, 100).ok(), Some(1));
+        assert_eq!(super::limit(Some(100), 20, 100).ok(), Some(100));
+        for bad in [0, -1, 101, i64::MIN, i64::MAX] {
+            assert!(super::limit(Some(bad), 20, 100).is_err(), "{bad}");
+        }
+        assert_eq!(super::given(Some(String::new())), None);
+        assert_eq!(super::given(Some("x".into())).as_deref(), Some("x"));
     }
 
     #[test]

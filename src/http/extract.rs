@@ -178,7 +178,9 @@ fn field_error(path: &str, message: &str) -> (String, FieldMsg) {
     }
 }
 
-/// Query-string parameters parsed into `T`; a bad parameter is a 400 naming it.
+/// Query-string parameters parsed into `T`; a bad parameter is a 422 naming it. A parameter
+/// given with no value (`status=`, `cursor=`) is taken as absent, as forms and generated clients
+/// send them.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
@@ -187,9 +189,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-            req.query_string().as_bytes(),
-        ));
+        let given = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(req.query_string().as_bytes())
+                    .filter(|(_, v)| !v.is_empty()),
+            )
+            .finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(given.as_bytes()));
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)

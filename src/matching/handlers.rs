@@ -14,9 +14,10 @@ use crate::{
     error::AppError,
     http::{
         auth::CurrentUser,
+        cursor,
         extract::{Json, Query},
         locale::Locale,
-        problem::{FieldMsg, ProblemBody},
+        problem::ProblemBody,
     },
     startup::AppState,
 };
@@ -153,8 +154,10 @@ pub async fn get_round(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ResultQuery {
-    /// 1–500, default 100.
+    /// Page size, 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
     pub cursor: Option<String>,
 }
 
@@ -171,15 +174,13 @@ pub async fn round_results(
     id: web::Path<String>,
     query: Query<ResultQuery>,
 ) -> Result<web::Json<ResultPage>, AppError> {
-    let limit = query.0.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::field(
-            "limit",
-            FieldMsg::OutOfRange { min: 1, max: 500 },
-        ));
-    }
+    let limit = cursor::limit(query.0.limit, 100, 500)?;
+    let after = match cursor::given(query.0.cursor) {
+        Some(c) => Some(rounds::ResultCursor::decode(&c).ok_or_else(cursor::invalid)?),
+        None => None,
+    };
     Ok(web::Json(
-        rounds::results(&state, &user, id.into_inner(), query.0.cursor, limit).await?,
+        rounds::results(&state, &user, id.into_inner(), after, limit).await?,
     ))
 }
 

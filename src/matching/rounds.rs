@@ -550,12 +550,28 @@ pub struct ResultPage {
     pub next_cursor: Option<String>,
 }
 
+/// Where a page of a round's results ends: the last application id given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultCursor(String);
+
+impl ResultCursor {
+    pub fn encode(&self) -> String {
+        crate::http::cursor::wrap(&format!("a|{}", self.0))
+    }
+
+    pub fn decode(cursor: &str) -> Option<ResultCursor> {
+        let text = crate::http::cursor::unwrap_text(cursor)?;
+        let id = text.strip_prefix("a|")?;
+        (!id.is_empty() && id.len() <= 64).then(|| ResultCursor(id.to_owned()))
+    }
+}
+
 /// Every application's outcome with its explanation, by application id (case workers).
 pub async fn results(
     state: &Data<AppState>,
     user: &CurrentUser,
     id: String,
-    cursor: Option<String>,
+    cursor: Option<ResultCursor>,
     limit: i64,
 ) -> Result<ResultPage, AppError> {
     user.require(Permission::RunMatching)?;
@@ -563,11 +579,15 @@ pub async fn results(
         .db
         .run(move |c| {
             let round = view(queries::round(c, &id)?.ok_or(AppError::NotFound)?)?;
-            let mut rows = queries::results(c, &id, cursor.as_deref(), limit + 1)?;
+            let after = cursor.as_ref().map(|c| c.0.as_str());
+            let mut rows = queries::results(c, &id, after, limit + 1)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
             let next_cursor = more
-                .then(|| rows.last().map(|r| r.application_id.clone()))
+                .then(|| {
+                    rows.last()
+                        .map(|r| ResultCursor(r.application_id.clone()).encode())
+                })
                 .flatten();
             let items = rows
                 .into_iter()

@@ -9,6 +9,7 @@ use crate::{
     error::AppError,
     http::{
         auth::{CurrentUser, Permission},
+        cursor,
         extract::Query,
     },
     startup::AppState,
@@ -19,8 +20,10 @@ use crate::{
 pub struct OutboxQuery {
     /// `pending`, `sent` or `dead`.
     pub status: Option<OutboxStatus>,
-    /// 1–100, default 50.
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
     pub cursor: Option<String>,
 }
 
@@ -39,9 +42,19 @@ pub async fn list_outbox(
 ) -> Result<web::Json<OutboxPage>, AppError> {
     user.require(Permission::ManageOutbox)?;
     let q = query.0;
-    Ok(web::Json(
-        outbox::list(&state.db, q.status, q.cursor, q.limit.unwrap_or(50)).await?,
-    ))
+    let limit = cursor::limit(q.limit, 50, 100)?;
+    // The outbox pages by message id; clients get it wrapped, as every list's cursor.
+    let after = match cursor::given(q.cursor) {
+        Some(c) => Some(
+            cursor::unwrap_text(&c)
+                .and_then(|t| t.strip_prefix("o|").map(str::to_owned))
+                .ok_or_else(cursor::invalid)?,
+        ),
+        None => None,
+    };
+    let mut page = outbox::list(&state.db, q.status, after, limit).await?;
+    page.next_cursor = page.next_cursor.map(|id| cursor::wrap(&format!("o|{id}")));
+    Ok(web::Json(page))
 }
 
 /// Send a dead email again.

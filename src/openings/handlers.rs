@@ -141,9 +141,10 @@ pub struct BrowseQuery {
     /// `relevance` (default with `q`; needs `q`), `newest` (default), `deadline`, `distance`
     /// (needs `near`).
     pub sort: Option<Sort>,
-    /// 1–100, default 20.
+    /// Page size, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
     pub cursor: Option<String>,
     /// Comma-separated: `district`, `kind`, `skill`. Counts over all matches.
     pub facets: Option<String>,
@@ -207,11 +208,11 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
     if sort == Sort::Distance && q.near.is_none() {
         field("sort", FieldMsg::NeedsNear);
     }
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
+    let limit = crate::http::cursor::limit(q.limit, 20, 100).unwrap_or_else(|_| {
         field("limit", FieldMsg::OutOfRange { min: 1, max: 100 });
-    }
-    let cursor = match q.cursor.as_deref() {
+        20
+    });
+    let cursor = match crate::http::cursor::given(q.cursor).as_deref() {
         None => None,
         Some(c) => match Cursor::decode(c).filter(|c| c.sort() == sort) {
             Some(c) => Some(c),
@@ -332,7 +333,8 @@ pub async fn get_opening(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RecommendationQuery {
-    /// 1–50, default 20.
+    /// How many, 1–50, default 20.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
@@ -353,16 +355,7 @@ pub async fn recommendations(
     req: HttpRequest,
     query: Query<RecommendationQuery>,
 ) -> Result<web::Json<RecommendationList>, AppError> {
-    let limit = query.0.limit.unwrap_or(20);
-    if !(1..=50).contains(&limit) {
-        return Err(AppError::Validation {
-            detail: Msg::QueryInvalid,
-            errors: BTreeMap::from([(
-                "limit".to_owned(),
-                Msg::Field(FieldMsg::OutOfRange { min: 1, max: 50 }),
-            )]),
-        });
-    }
+    let limit = crate::http::cursor::limit(query.0.limit, 20, 50)?;
     Ok(web::Json(
         service::recommendations(&state, &user, limit, Locale::from_request(&req)).await?,
     ))

@@ -38,9 +38,10 @@ pub struct PayoutQuery {
     /// `YYYY-MM`.
     pub period: Option<String>,
     pub status: Option<PayoutStatus>,
-    /// 1–500, default 100.
+    /// Page size, 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
     pub cursor: Option<String>,
 }
 
@@ -63,8 +64,8 @@ pub async fn list_payouts(
             &user,
             q.period,
             q.status,
-            q.cursor,
-            q.limit.unwrap_or(100),
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 100, 500)?,
         )
         .await?,
     ))

@@ -239,14 +239,10 @@ pub async fn list(
             crate::http::problem::FieldMsg::Invalid,
         ));
     }
-    let after =
-        match cursor {
-            Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(|| {
-                AppError::field("cursor", crate::http::problem::FieldMsg::Invalid)
-            })?),
-            None => None,
-        };
-    let limit = limit.clamp(1, 500);
+    let after = match cursor {
+        Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(crate::http::cursor::invalid)?),
+        None => None,
+    };
     let mut items = state
         .db
         .run(move |c| {

@@ -101,8 +101,10 @@ pub async fn submit_household(
 pub struct HouseholdQuery {
     /// Default `pending`.
     pub status: Option<HouseholdStatus>,
-    /// 1–100, default 50.
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
     pub cursor: Option<String>,
 }
 
@@ -123,8 +125,8 @@ pub async fn list_households(
             &state,
             &user,
             q.status.unwrap_or(HouseholdStatus::Pending),
-            q.cursor,
-            q.limit.unwrap_or(50),
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 50, 100)?,
         )
         .await?,
     ))

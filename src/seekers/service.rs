@@ -423,12 +423,9 @@ pub async fn list_households(
 ) -> Result<HouseholdPage, AppError> {
     user.require(Permission::VerifyHouseholds)?;
     let after = match cursor {
-        Some(c) => {
-            Some(decode_cursor(&c).ok_or_else(|| AppError::field("cursor", FieldMsg::Invalid))?)
-        }
+        Some(c) => Some(decode_cursor(&c).ok_or_else(crate::http::cursor::invalid)?),
         None => None,
     };
-    let limit = limit.clamp(1, 100);
     let mut rows = state
         .db
         .run(move |c| {
