@@ -24,6 +24,26 @@ fn email(raw: &str) -> Result<EmailAddress, AppError> {
     EmailAddress::parse(raw).map_err(|_| AppError::field("email", FieldMsg::Invalid))
 }
 
+/// The roles of `pick` as a string enum, for a request that accepts only those.
+fn roles_schema(pick: fn(Role) -> bool) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(
+            Role::ALL.into_iter().filter(|r| pick(*r)).map(Role::as_str),
+        ))
+        .build()
+}
+
+/// The roles anyone may register for: the contract lists only these.
+fn self_service_roles() -> utoipa::openapi::Object {
+    roles_schema(Role::self_service)
+}
+
+/// The roles an admin creates.
+fn staff_roles() -> utoipa::openapi::Object {
+    roles_schema(Role::is_staff)
+}
+
 // Request bodies carry passwords and tokens: they deliberately do not derive Debug.
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -35,6 +55,7 @@ pub struct RegisterRequest {
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// `seeker`, `employer` or `provider`.
+    #[schema(schema_with = self_service_roles)]
     pub role: Role,
     /// Language of emails; `ru` when absent.
     pub locale: Option<Locale>,
@@ -176,6 +197,9 @@ pub async fn password_reset(
     state: web::Data<AppState>,
     body: Json<ResetRequest>,
 ) -> Result<HttpResponse, AppError> {
+    // A malformed address is refused (422) like everywhere else; a well-formed one gets 202
+    // whether or not it has an account.
+    email(&body.0.email)?;
     service::request_password_reset(&state, body.0.email, anonymous_actor(&req, &state)).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         status: "reset_requested".into(),
@@ -257,6 +281,7 @@ pub struct NewStaff {
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// `caseworker` or `admin`.
+    #[schema(schema_with = staff_roles)]
     pub role: Role,
     pub locale: Option<Locale>,
 }
@@ -292,6 +317,7 @@ pub async fn create_staff(
     (status = 200, description = "Disabled", body = StaffMember),
     (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, description = "No such staff account", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "An admin cannot disable their own account", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/admin/staff/{id}/disable")]
 pub async fn disable_staff(

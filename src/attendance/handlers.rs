@@ -56,7 +56,7 @@ pub async fn change_course_session(
 /// same key is 422. A changed mark keeps the earlier one as a correction.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])), params(
     ("id" = String, Path, description = "Session id"),
-    ("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; makes a retry return the first response"),
+    ("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters; makes a retry return the first response", min_length = 1, max_length = 200, pattern = "^[!-~]([ -~]*[!-~])?$"),
 ), request_body = AttendanceInput, responses(
     (status = 200, description = "The session's attendance", body = SessionAttendance),
     (status = 400, description = "An empty or over-long Idempotency-Key", body = ProblemBody, content_type = "application/problem+json"),
@@ -103,7 +103,7 @@ pub async fn get_attendance(
 /// worker reopens it.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])), params(
     ("id" = String, Path, description = "Course (opening) id"),
-    ("period" = String, Path, description = "`YYYY-MM`"),
+    ("period" = String, Path, description = "`YYYY-MM`", pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])$"),
 ), responses(
     (status = 200, description = "Closed", body = PeriodView),
     (status = 403, description = "Another organisation's course", body = ProblemBody, content_type = "application/problem+json"),
@@ -127,7 +127,7 @@ pub async fn close_period(
 /// once the month is closed anew; those at the bank or paid keep their amounts.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])), params(
     ("id" = String, Path, description = "Course (opening) id"),
-    ("period" = String, Path, description = "`YYYY-MM`"),
+    ("period" = String, Path, description = "`YYYY-MM`", pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])$"),
 ), responses(
     (status = 200, description = "Reopened, with what happened to the month's payouts", body = PeriodView),
     (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),

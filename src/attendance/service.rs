@@ -154,17 +154,17 @@ pub async fn sessions(
 pub enum SessionChange {
     Add {
         date: NaiveDate,
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
         start_time: NaiveTime,
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
         end_time: NaiveTime,
     },
     Move {
         session_id: String,
         date: NaiveDate,
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
         start_time: NaiveTime,
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
         end_time: NaiveTime,
         reason: String,
     },

@@ -1,6 +1,7 @@
 //! The HTTP layer: the app factory, middleware, problems, extractors.
 
 pub mod auth;
+pub mod contract;
 pub mod cursor;
 pub mod extract;
 pub mod health;
@@ -76,132 +77,6 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The answers any operation of a kind can give, declared once rather than by hand per route: a
-/// route's own description of a status (more specific) is kept. Schemathesis's status-code
-/// conformance is what keeps this honest.
-///
-/// - signed-in operations: 401 (no valid token), 403 (the caller's role or organisation may not);
-/// - operations with path or query parameters or a body: 400 (a NUL in the address, or a body that
-///   is not JSON), 422 (a parameter or field out of range or of the wrong form);
-/// - operations with path parameters: 404 (nothing by that id, or one the caller may not see);
-/// - operations with a body: 413 (larger than the limit), 415 (not the content type described);
-/// - every operation on the database (`/api/v1/…`): 503 with `Retry-After`.
-struct CommonResponses;
-
-impl CommonResponses {
-    const ALL: [(&'static str, &'static str, &'static str); 8] = [
-        (
-            "400",
-            "BadRequest",
-            "Malformed request: a body that is not valid JSON, or a NUL in the address",
-        ),
-        ("401", "Unauthorized", "No valid access token was sent"),
-        (
-            "403",
-            "Forbidden",
-            "The caller's role or organisation may not do this",
-        ),
-        (
-            "404",
-            "NotFound",
-            "No such resource, or one the caller may not see",
-        ),
-        (
-            "413",
-            "PayloadTooLarge",
-            "The body is larger than the service accepts",
-        ),
-        (
-            "415",
-            "UnsupportedMediaType",
-            "The body is not of the content type described",
-        ),
-        (
-            "422",
-            "Unprocessable",
-            "A parameter or field is missing, of the wrong form or out of range (`errors` names each)",
-        ),
-        (
-            "503",
-            "Unavailable",
-            "The database cannot be reached now; try again after `Retry-After` seconds",
-        ),
-    ];
-}
-
-impl utoipa::Modify for CommonResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{
-            ContentBuilder, Ref, ResponseBuilder, header::HeaderBuilder, path::ParameterIn,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description) in Self::ALL {
-            let mut response = ResponseBuilder::new().description(description).content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ProblemBody")))
-                    .build(),
-            );
-            if status == "503" {
-                response = response.header(
-                    "Retry-After",
-                    HeaderBuilder::new()
-                        .schema(Some(
-                            utoipa::openapi::ObjectBuilder::new()
-                                .schema_type(utoipa::openapi::schema::Type::Integer),
-                        ))
-                        .description(Some("Seconds to wait before trying again"))
-                        .build(),
-                );
-            }
-            components
-                .responses
-                .insert(name.to_owned(), response.build().into());
-        }
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let api = path.starts_with(API_BASE);
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let signed_in = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let params = op.parameters.iter().flatten();
-                let (mut in_path, mut in_query) = (false, false);
-                for p in params {
-                    if let utoipa::openapi::RefOr::T(p) = p {
-                        in_path |= p.parameter_in == ParameterIn::Path;
-                        in_query |= p.parameter_in == ParameterIn::Query;
-                    }
-                }
-                let body = op.request_body.is_some();
-                for (status, name, _) in Self::ALL {
-                    let applies = match status {
-                        "400" => in_path || in_query || body,
-                        "401" | "403" => signed_in,
-                        "404" => in_path,
-                        "413" | "415" => body,
-                        "422" => in_query || body,
-                        "503" => api,
-                        _ => false,
-                    };
-                    if applies {
-                        op.responses
-                            .responses
-                            .entry(status.to_owned())
-                            .or_insert_with(|| Ref::from_response_name(name).into());
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Every route of the service, with its OpenAPI description. Capabilities add theirs here.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
@@ -222,15 +97,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI description generated from the routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut api = App::new()
+    let api = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
         .1;
     // After the routes are in: `ApiDoc`'s own modifiers run before any path is added.
-    utoipa::Modify::modify(&CommonResponses, &mut api);
-    api
+    contract::complete(api)
 }
 
 /// The path templates of the API with their methods: answers 405 with `Allow` on a known path.
@@ -264,18 +138,28 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods allowed on `path`, if it matches a route template.
+    /// The methods allowed on `path`, if it matches a route template. Where several templates
+    /// match, the most literal ones say (`/me/applications/order` is that path, not an
+    /// application id).
     pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let segments: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = self
+        let is_param = |t: &String| t.starts_with('{') && t.ends_with('}');
+        let matching: Vec<&(Vec<String>, Vec<&'static str>)> = self
             .routes
             .iter()
             .filter(|(template, _)| {
                 template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(t, s)| {
-                        (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
-                    })
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (is_param(t) && !s.is_empty()) || t == s)
             })
+            .collect();
+        let literal = |t: &Vec<String>| t.iter().filter(|s| !is_param(s)).count();
+        let most = matching.iter().map(|(t, _)| literal(t)).max()?;
+        let mut allowed: Vec<&'static str> = matching
+            .into_iter()
+            .filter(|(t, _)| literal(t) == most)
             .flat_map(|(_, m)| m.iter().copied())
             .collect();
         if allowed.is_empty() {
@@ -392,13 +276,13 @@ pub fn app_with(
         InitError = (),
     >,
 > {
-    let (app, mut api) = App::new()
+    let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .configure(extra)
         .split_for_parts();
-    utoipa::Modify::modify(&CommonResponses, &mut api);
+    let api = contract::complete(api);
     let table = web::Data::new(RouteTable::from_openapi(&api));
     let limit = state.settings.max_body_bytes;
     app.app_data(state)
@@ -427,5 +311,14 @@ mod tests {
         assert_eq!(table.allowed("/health"), Some(vec!["GET"]));
         assert_eq!(table.allowed("/nope"), None);
         assert_eq!(table.allowed("/health/extra"), None);
+        // A literal segment wins over a template's parameter.
+        assert_eq!(
+            table.allowed("/api/v1/me/applications/order"),
+            Some(vec!["PUT"])
+        );
+        assert_eq!(
+            table.allowed("/api/v1/me/applications/some-id"),
+            Some(vec!["DELETE"])
+        );
     }
 }

@@ -137,6 +137,7 @@ pub struct BrowseQuery {
     /// `lat,lon`, e.g. `43.2389,76.8897`: only openings with coordinates within `radius_km`.
     pub near: Option<String>,
     /// 0.1–100, default 5 (with `near`).
+    #[param(minimum = 0.1, maximum = 100)]
     pub radius_km: Option<f64>,
     /// `relevance` (default with `q`; needs `q`), `newest` (default), `deadline`, `distance`
     /// (needs `near`).
@@ -167,7 +168,9 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
             t
         }
     };
-    let near = match q.near.as_deref() {
+    // An empty `near=` (as a form sends it) is no `near`, as an empty `q=` is no search.
+    let near_given = q.near.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let near = match near_given {
         None => {
             if q.radius_km.is_some() {
                 field("radius_km", FieldMsg::NeedsNear);
@@ -205,7 +208,7 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
     if sort == Sort::Relevance && terms.is_empty() && q.q.is_none() {
         field("q", FieldMsg::Required);
     }
-    if sort == Sort::Distance && q.near.is_none() {
+    if sort == Sort::Distance && near_given.is_none() {
         field("sort", FieldMsg::NeedsNear);
     }
     let limit = crate::http::cursor::limit(q.limit, 20, 100).unwrap_or_else(|_| {

@@ -181,10 +181,10 @@ pub struct Coordinates {
 pub struct SessionSlot {
     pub date: NaiveDate,
     /// `HH:MM` (e.g. `10:00`), Almaty time.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
     pub start_time: NaiveTime,
     /// `HH:MM`, after `start_time`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
     pub end_time: NaiveTime,
 }
 
@@ -194,10 +194,10 @@ pub struct SessionSlot {
 pub struct WeeklyPattern {
     pub days: Vec<WeekDay>,
     /// `HH:MM` (e.g. `10:00`), Almaty time.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
     pub start_time: NaiveTime,
     /// `HH:MM`, after `start_time`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$")]
     pub end_time: NaiveTime,
 }
 

@@ -60,6 +60,7 @@ pub struct LineRow {
 #[serde(deny_unknown_fields)]
 pub struct NewBatch {
     /// `YYYY-MM`.
+    #[schema(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub period: String,
 }
 

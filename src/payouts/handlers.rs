@@ -36,6 +36,7 @@ pub async fn my_payouts(
 #[serde(deny_unknown_fields)]
 pub struct PayoutQuery {
     /// `YYYY-MM`.
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
     pub status: Option<PayoutStatus>,
     /// Page size, 1–500, default 100.
