@@ -10,7 +10,7 @@
 #   ST_EXAMPLES     examples per operation and phase (default 10; more by hand)
 #   ST_SEED         schemathesis's random seed (default: a new one each run, printed)
 #   ST_VENV         where schemathesis is installed with pip (default ~/.cache/social-jobs/schemathesis-venv)
-#   SJ_BIN          the service binary (default: `cargo build` and target/debug/social-jobs)
+#   SOCIAL_JOBS_BIN          the service binary (default: `cargo build` and target/debug/social-jobs)
 #   PG_URL          PostgreSQL server on which a fresh database is created and dropped
 #                   (default postgres://postgres@127.0.0.1:5432)
 #
@@ -36,9 +36,9 @@ if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version | grep -q "$schemathesi
     "$venv/bin/pip" install -q "schemathesis==$schemathesis_version"
 fi
 
-if [ -z "${SJ_BIN:-}" ]; then
+if [ -z "${SOCIAL_JOBS_BIN:-}" ]; then
     cargo build --locked -q
-    SJ_BIN="${CARGO_TARGET_DIR:-target}/debug/social-jobs"
+    SOCIAL_JOBS_BIN="${CARGO_TARGET_DIR:-target}/debug/social-jobs"
 fi
 
 work=$(mktemp -d)
@@ -75,10 +75,17 @@ for backend in "${backends[@]}"; do
     base="http://127.0.0.1:$port"
     export DATABASE_URL="$url" SJ_DATA_DIR="$data" SJ_PORT="$port" SJ_LOG_LEVEL=warn \
         SJ_ACCESS_TOKEN_TTL_SECS=7200
-    "$SJ_BIN" seed-demo --seekers 40 --openings 40 >"$data/seed.log" 2>&1
-    "$SJ_BIN" serve >"$data/serve.log" 2>&1 &
+    if ! "$SOCIAL_JOBS_BIN" seed-demo --seekers 40 --openings 40 >"$data/seed.log" 2>&1; then
+        tail -20 "$data/seed.log" >&2
+        exit 1
+    fi
+    "$SOCIAL_JOBS_BIN" serve >"$data/serve.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 60); do curl -sf "$base/ready" >/dev/null && break; sleep 1; done
+    if ! curl -sf "$base/ready" >/dev/null; then
+        tail -20 "$data/serve.log" >&2
+        exit 1
+    fi
     declare -A tokens=()
     for role in seeker employer provider admin; do
         case "$role" in
