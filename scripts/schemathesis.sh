@@ -6,11 +6,13 @@
 #   scripts/schemathesis.sh                 # both backends, 10 examples per operation
 #   ST_EXAMPLES=100 scripts/schemathesis.sh sqlite
 #
+# Needs Python 3, curl and psql (see README, "Quick start").
+#
 # Settings (environment):
 #   ST_EXAMPLES     examples per operation and phase (default 10; more by hand)
 #   ST_SEED         schemathesis's random seed (default: a new one each run, printed)
 #   ST_VENV         where schemathesis is installed with pip (default ~/.cache/social-jobs/schemathesis-venv)
-#   SOCIAL_JOBS_BIN          the service binary (default: `cargo build` and target/debug/social-jobs)
+#   SOCIAL_JOBS_BIN the service binary (default: `cargo build` and target/debug/social-jobs)
 #   PG_URL          PostgreSQL server on which a fresh database is created and dropped
 #                   (default postgres://postgres@127.0.0.1:5432)
 #

@@ -165,6 +165,12 @@ backend_tests! {
         assert_eq!(res.status(), 202);
         // Unknown emails get the same answer and no email.
         assert_eq!(app.post_json("/api/v1/auth/password-reset", &json!({ "email": "nobody@example.kz" }), None).await.status(), 202);
+        // A malformed address is refused as everywhere else (it cannot have an account, so this
+        // reveals nothing).
+        for bad in ["", "not-an-address", "a@"] {
+            let p = problem(app.post_json("/api/v1/auth/password-reset", &json!({ "email": bad }), None).await, 422).await;
+            assert!(p["errors"]["email"].is_string(), "{p}");
+        }
         assert!(app.emails_to("nobody@example.kz").await.is_empty());
         let token = app.emailed_token("reset@example.kz", "password_reset").await;
         // A reset token does not verify an email.

@@ -151,3 +151,74 @@ fn every_schema_component_has_its_own_name() {
     let schemas = api.components.unwrap().schemas;
     assert!(schemas.contains_key("OpeningSession") && schemas.contains_key("SessionView"));
 }
+
+#[test]
+fn common_answers_are_declared_on_every_operation_they_can_come_from() {
+    let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |s: &str| responses.contains_key(s);
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path = params.iter().any(|p| p["in"] == "path");
+            let in_query = params.iter().any(|p| p["in"] == "query");
+            let body = op.get("requestBody").is_some();
+            let signed_in = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let what = format!("{method} {path}");
+            if signed_in {
+                assert!(has("401") && has("403"), "{what} lacks 401/403");
+            }
+            if body {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(has(s), "{what} lacks {s}");
+                }
+            }
+            if in_path {
+                assert!(has("404") && has("400"), "{what} lacks 404/400");
+            }
+            if in_query {
+                assert!(has("422"), "{what} lacks 422");
+            }
+            if path.starts_with("/api/v1/") {
+                assert!(has("503"), "{what} lacks 503");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60);
+}
+
+#[test]
+fn request_schemas_are_closed_and_text_admits_no_nul() {
+    let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();
+    let schemas = &api["components"]["schemas"];
+    // The calendar change is a oneOf of closed objects (it was open).
+    for variant in schemas["SessionChange"]["oneOf"].as_array().unwrap() {
+        assert_eq!(variant["additionalProperties"], false, "{variant}");
+    }
+    // Anyone may register as a seeker, employer or provider, never as staff.
+    let roles = &schemas["RegisterRequest"]["properties"]["role"]["enum"];
+    assert_eq!(
+        roles,
+        &serde_json::json!(["seeker", "employer", "provider"])
+    );
+    assert_eq!(
+        schemas["NewStaff"]["properties"]["role"]["enum"],
+        serde_json::json!(["caseworker", "admin"])
+    );
+    // A free text field says it takes no NUL; a query parameter is never `null`.
+    assert_eq!(
+        schemas["LoginRequest"]["properties"]["email"]["pattern"],
+        "^[^\\u0000]*$"
+    );
+    let browse = &api["paths"]["/api/v1/openings"]["get"]["parameters"];
+    for p in browse.as_array().unwrap() {
+        assert!(
+            !p["schema"]["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "null")),
+            "{p}"
+        );
+    }
+}

@@ -128,7 +128,56 @@ fn ids_of(v: &Value, key: &str) -> BTreeSet<String> {
     out
 }
 
+/// A body with one field no request has, and the tag of the first variant of a `oneOf` (so that
+/// a tagged enum reads on to the unknown field).
+fn body_with_unknown_field(api: &Value, schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(r) = schema["$ref"].as_str() {
+        schema =
+            api["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone();
+    }
+    let mut body = serde_json::Map::new();
+    if let Some(first) = schema["oneOf"].as_array().and_then(|v| v.first()) {
+        for (name, p) in first["properties"].as_object().unwrap() {
+            if let Some([tag]) = p["enum"].as_array().map(Vec::as_slice) {
+                body.insert(name.clone(), tag.clone());
+            }
+        }
+    }
+    body.insert("zz_not_a_field".into(), Value::from(1));
+    Value::Object(body)
+}
+
 backend_tests! {
+    async fn every_json_request_body_refuses_a_field_the_contract_does_not_name(backend: Backend) {
+        // The contract closes every request object (`additionalProperties: false`); the service
+        // must hold to it, or clients would send misspelt fields that are silently dropped.
+        let app = spawn_app(backend).await;
+        let (_, admin) = app.admin().await;
+        let api = contract();
+        let mut checked = 0;
+        for (path, item) in api["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let Some(schema) = op["requestBody"]["content"]["application/json"].get("schema") else { continue };
+                let url = app.url(&path.replace("{id}", "x").replace("{period}", "2026-01").replace("{name}", "x"));
+                let body = body_with_unknown_field(&api, schema);
+                let req = match method.as_str() {
+                    "post" => app.client.post(url),
+                    "put" => app.client.put(url),
+                    "patch" => app.client.patch(url),
+                    other => panic!("{other}"),
+                };
+                let res = req.bearer_auth(&admin).json(&body).send().await.unwrap();
+                let status = res.status();
+                let problem: Value = res.json().await.unwrap();
+                assert_eq!(status, 422, "{method} {path} took {body}: {problem}");
+                assert!(problem["errors"]["zz_not_a_field"].is_string(), "{method} {path}: {problem}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked}");
+    }
+
     async fn every_json_answer_of_every_get_matches_the_contract(backend: Backend) {
         let app = spawn_app(backend).await;
         social_jobs::demo::seed(&app.store, &DemoScale { seekers: 10, openings: 12, ..Default::default() }, false).await.unwrap();
