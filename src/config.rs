@@ -74,6 +74,10 @@ pub struct Settings {
     pub db_acquire_timeout_ms: u64,
     /// How long opening a new database connection may take.
     pub db_connect_timeout_secs: u64,
+    /// How long a request's database work may take before it is answered 503 (0: no limit).
+    pub db_request_timeout_ms: u64,
+    /// PostgreSQL cancels any statement running longer than this (0: no limit).
+    pub db_statement_timeout_ms: u64,
     /// HTTP worker threads (0 = one per core).
     pub http_workers: usize,
     /// Largest request body accepted, in bytes (larger bodies get 413).
@@ -143,6 +147,10 @@ pub struct Settings {
     pub smtp_pool_size: u32,
     /// The sender of every email, e.g. `Social jobs <noreply@example.kz>`.
     pub mail_from: String,
+    /// Bearer token a Prometheus scraper sends to read `/metrics`; empty: `/metrics` is not served
+    /// (it shows traffic, queue sizes and failures, which are nobody else's business).
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub metrics_token: SecretString,
     /// The national minimum monthly wage in tiyn: no social job may offer less.
     pub minimum_wage_tiyn: i64,
     /// Live applications a seeker may have in one programme.
@@ -173,6 +181,8 @@ impl Default for Settings {
             db_pool_size: 8,
             db_acquire_timeout_ms: 2_000,
             db_connect_timeout_secs: 3,
+            db_request_timeout_ms: 5_000,
+            db_statement_timeout_ms: 30_000,
             http_workers: 0,
             max_body_bytes: 1024 * 1024,
             max_file_bytes: 32 * 1024 * 1024,
@@ -217,6 +227,7 @@ impl Default for Settings {
             smtp_timeout_secs: 15,
             smtp_pool_size: 4,
             mail_from: "Social jobs Almaty <noreply@social-jobs.almaty.kz>".to_owned(),
+            metrics_token: SecretString::from(String::new()),
             // 85,000 ₸ (2025–2026).
             minimum_wage_tiyn: 8_500_000,
             max_applications_per_programme: 5,
@@ -248,6 +259,8 @@ pub const SETTING_KEYS: &[&str] = &[
     "db_pool_size",
     "db_acquire_timeout_ms",
     "db_connect_timeout_secs",
+    "db_request_timeout_ms",
+    "db_statement_timeout_ms",
     "http_workers",
     "max_body_bytes",
     "max_file_bytes",
@@ -286,6 +299,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "smtp_timeout_secs",
     "smtp_pool_size",
     "mail_from",
+    "metrics_token",
     "minimum_wage_tiyn",
     "max_applications_per_programme",
     "offer_ttl_days",
@@ -373,6 +387,13 @@ impl Settings {
                 self.smtp_host
             )));
         }
+        let metrics_token = self.metrics_token.expose_secret();
+        if !metrics_token.is_empty() && metrics_token.chars().count() < 16 {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters (or empty to serve no metrics)"
+                    .into(),
+            ));
+        }
         if self.env == Environment::Production
             && let Some(why) = weak_jwt_secret(self.jwt_secret.expose_secret())
         {
@@ -400,6 +421,11 @@ impl Settings {
 
     pub fn db_connect_timeout(&self) -> Duration {
         Duration::from_secs(self.db_connect_timeout_secs.max(1))
+    }
+
+    /// The deadline of a request's database work, if any.
+    pub fn db_request_timeout(&self) -> Option<Duration> {
+        (self.db_request_timeout_ms > 0).then(|| Duration::from_millis(self.db_request_timeout_ms))
     }
 }
 
