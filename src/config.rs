@@ -112,6 +112,12 @@ pub struct Settings {
     pub reset_requests_per_email: u32,
     pub reset_requests_per_address: u32,
     pub reset_window_secs: u64,
+    /// Registrations allowed per client address within the window.
+    pub registrations_per_address: u32,
+    pub registration_window_secs: u64,
+    /// Lifetime of a device token: a phone that signed in to an account before keeps signing in
+    /// to it while its address is throttled (a carrier's NAT shared with a guesser).
+    pub device_token_ttl_days: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
     /// Where links in emails point (the app or web front end).
@@ -202,6 +208,9 @@ impl Default for Settings {
             reset_requests_per_email: 3,
             reset_requests_per_address: 10,
             reset_window_secs: 3600,
+            registrations_per_address: 20,
+            registration_window_secs: 3600,
+            device_token_ttl_days: 180,
             trust_forwarded_for: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
             workers: 2,
@@ -280,6 +289,9 @@ pub const SETTING_KEYS: &[&str] = &[
     "reset_requests_per_email",
     "reset_requests_per_address",
     "reset_window_secs",
+    "registrations_per_address",
+    "registration_window_secs",
+    "device_token_ttl_days",
     "trust_forwarded_for",
     "public_url",
     "workers",

@@ -299,6 +299,8 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
         // Tests live through months on the clock with the tokens they signed in with.
         access_token_ttl_secs: TEST_ACCESS_TOKEN_TTL_SECS,
         metrics_token: SecretString::from(TEST_METRICS_TOKEN.to_owned()),
+        // Tests register many accounts from 127.0.0.1; the limit has a test of its own.
+        registrations_per_address: 10_000,
         ..Settings::default()
     }
 }
