@@ -134,6 +134,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Who holds an IIN: the one account whose household a case worker verified with it.
+    iin_claims (iin) {
+        iin -> Text,
+        account_id -> Text,
+        claimed_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     households (id) {
         id -> Text,
         account_id -> Text,
@@ -435,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     rate_limit_events,
     seeker_profiles,
+    iin_claims,
     households,
     programmes,
     programme_versions,

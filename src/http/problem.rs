@@ -59,7 +59,8 @@ pub enum Msg {
     OrganisationKindMismatch,
     BinAlreadyRegistered,
     CannotDisableYourself,
-    IinTaken,
+    IinHeldByOther,
+    ProfileRequired,
     HouseholdNotSubmittable,
     HouseholdNotPending,
     OpeningNotDraft,
@@ -290,10 +291,15 @@ impl Msg {
                 Ru => "Нельзя отключить собственную учётную запись.".into(),
                 En => "You cannot disable your own account.".into(),
             },
-            Msg::IinTaken => match l {
-                Kk => "Бұл ЖСН басқа аккаунтқа тіркелген. Жұмыспен қамту орталығына хабарласыңыз.".into(),
-                Ru => "Этот ИИН привязан к другой учётной записи. Обратитесь в центр занятости.".into(),
-                En => "This IIN belongs to another account. Please contact the employment centre.".into(),
+            Msg::IinHeldByOther => match l {
+                Kk => "Бұл ЖСН-ді басқа расталған аккаунт ұстап тұр. Алдымен құжаттарды салыстырып, екеуінің бірін қабылдамаңыз.".into(),
+                Ru => "Этот ИИН уже закреплён за другой подтверждённой учётной записью. Сверьте документы и отклоните одну из них.".into(),
+                En => "Another verified account already holds this IIN. Check the documents and reject one of the two first.".into(),
+            },
+            Msg::ProfileRequired => match l {
+                Kk => "Іздеушінің ЖСН көрсетілген профилі әлі жоқ: отбасын растау үшін алдымен профильді толтыруы керек.".into(),
+                Ru => "У соискателя ещё нет профиля с ИИН: прежде чем подтверждать семью, профиль нужно заполнить.".into(),
+                En => "The seeker has no profile with an IIN yet: it must be filled in before the household can be verified.".into(),
             },
             Msg::HouseholdNotSubmittable => match l {
                 Kk => "Отбасы деректері тексеруде немесе расталған.".into(),
