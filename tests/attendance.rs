@@ -244,4 +244,46 @@ backend_tests! {
         problem(app.get_as("/api/v1/payouts?period=+202-01", &admin).await, 422).await;
         problem(app.post_json(&format!("/api/v1/courses/{course}/periods/0000-01/close"), &json!({}), Some(&provider)).await, 404).await;
     }
+
+    async fn a_course_s_dates_change_only_as_an_audited_act_that_keeps_its_sessions_inside(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, _, _) = enrolled(&app).await;
+        let dates = |start: String, end: String, reason: &'static str| {
+            let (app, provider, course) = (&app, provider.clone(), course.clone());
+            async move {
+                app.post_json(&format!("/api/v1/courses/{course}/dates"), &json!({ "start_date": start, "end_date": end, "reason": reason }), Some(&provider)).await
+            }
+        };
+        let day = |offset: i64| (today() + chrono::Duration::days(offset)).to_string();
+        // The course runs from 60 days ago to 40 days ahead; a session before it is refused...
+        let before = day(-61);
+        let res = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": before, "start_time": "10:00", "end_time": "13:00" }), Some(&provider)).await;
+        problem(res, 422).await;
+        // ...until the course's dates are moved, with a reason.
+        let moved = problem(dates(day(-70), day(40), "Группа начала раньше по приказу").await, 200).await;
+        assert_eq!(moved["start_date"], day(-70));
+        add_session(&app, &provider, &course, &before).await;
+        // Dates that would leave sessions outside are refused, naming how many.
+        let p = problem(dates(day(-30), day(40), "Сокращение курса").await, 422).await;
+        assert!(p["errors"]["end_date"].as_str().unwrap().contains("outside") || p["errors"]["end_date"].is_string(), "{p}");
+        // Bad input: a reason is required, dates in order and in range, at most a year.
+        problem(dates(day(-70), day(40), "").await, 422).await;
+        problem(dates(day(40), day(-70), "Ошибка ввода").await, 422).await;
+        problem(dates("1990-01-01".into(), day(40), "Ошибка ввода").await, 422).await;
+        problem(dates(day(-70), day(400), "Ошибка ввода").await, 422).await;
+        // The course kept the dates of the one change that was made, and that change is audited.
+        let view: Value = app.get(&format!("/api/v1/openings/{course}")).await.json().await.unwrap();
+        assert_eq!(view["start_date"], day(-70));
+        assert_eq!(view["end_date"], day(40));
+        let c = course.clone();
+        let audited: Vec<(Option<String>, Option<String>)> = app.store.run(move |conn| {
+            use diesel::prelude::*;
+            use social_jobs::db::schema::audit_events as a;
+            a::table.filter(a::action.eq("course.dates_changed")).filter(a::entity_id.eq(c)).select((a::before_json, a::after_json)).load(conn).map_err(social_jobs::db::DbError::from)
+        }).await.unwrap();
+        assert_eq!(audited.len(), 1);
+        let (before_json, after_json) = &audited[0];
+        assert!(before_json.as_deref().unwrap().contains(&day(-60)), "{before_json:?}");
+        assert!(after_json.as_deref().unwrap().contains("Группа начала раньше"), "{after_json:?}");
+    }
 }

@@ -64,6 +64,7 @@ pub enum Msg {
     HouseholdNotSubmittable,
     HouseholdNotPending,
     OpeningNotDraft,
+    OpeningNotPublished,
     OpeningClosed,
     OpeningKindForbidden,
     OrganisationNotApproved,
@@ -155,6 +156,10 @@ pub enum FieldMsg {
         given: i64,
     },
     NeedsNear,
+    /// Sessions of the course that would fall outside its new dates.
+    SessionsOutsideDates {
+        count: usize,
+    },
     FixedOncePublished,
     SessionsXorWeekly,
     NoWordsToSearch,
@@ -315,6 +320,11 @@ impl Msg {
                 Kk => "Тек жобадағы (draft) орынды жариялауға болады.".into(),
                 Ru => "Опубликовать можно только черновик.".into(),
                 En => "Only a draft opening can be published.".into(),
+            },
+            Msg::OpeningNotPublished => match l {
+                Kk => "Бұл әрекет тек жарияланған орынға жасалады; жобаны өңдеңіз.".into(),
+                Ru => "Это действие доступно только для опубликованного места; черновик можно просто изменить.".into(),
+                En => "This is done only to a published opening; edit a draft instead.".into(),
             },
             Msg::OpeningClosed => match l {
                 Kk => "Бұл орын жабылған, оны өзгертуге болмайды.".into(),
@@ -613,6 +623,11 @@ impl FieldMsg {
                 Kk => "`sessions` немесе `weekly` өрісінің біреуін ғана беріңіз.".into(),
                 Ru => "Укажите ровно одно из полей `sessions` или `weekly`.".into(),
                 En => "Give exactly one of `sessions` or `weekly`.".into(),
+            },
+            FieldMsg::SessionsOutsideDates { count } => match l {
+                Kk => format!("{count} сабақ бұл күндерден тыс қалады: алдымен оларды жылжытыңыз немесе болдырмаңыз."),
+                Ru => format!("Занятий вне этих дат: {count}. Сначала перенесите или отмените их."),
+                En => format!("{count} session(s) would fall outside these dates: move or cancel them first."),
             },
             FieldMsg::NoWordsToSearch => match l {
                 Kk => "Іздеуге сөз жоқ.".into(),
