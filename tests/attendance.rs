@@ -266,6 +266,26 @@ backend_tests! {
         assert_eq!((sent[0]["attended"].as_i64(), sent[0]["held"].as_u64()), (Some(1), Some(sessions.len() as u64)));
     }
 
+    async fn a_month_left_open_is_warned_when_its_stipend_is_computed_after_the_grace_period(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, _) = enrolled(&app).await;
+        let (period, sessions) = last_month_sessions(&app, &provider, &course).await;
+        problem(mark(&app, &provider, &sessions[0], &entry(&enrollment, "present"), None).await, 200).await;
+        problem(mark(&app, &provider, &sessions[1], &entry(&enrollment, "absent"), None).await, 200).await;
+        assert!(warnings(&app).await.is_empty());
+        // Never closed nor marked in full; past its grace period the cycle computes it (nothing
+        // is paid): that count is final, and she is told why.
+        common::clock().advance(chrono::Duration::days(10));
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let sent: Vec<Value> = warnings(&app).await.into_iter().filter(|w| w["period"] == period.as_str()).collect();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!((sent[0]["attended"].as_i64(), sent[0]["held"].as_u64()), (Some(1), Some(sessions.len() as u64)));
+        assert!(sent[0]["link"].as_str().unwrap().ends_with("/enrollments"));
+        // A second run tells her nothing more.
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        assert_eq!(warnings(&app).await.into_iter().filter(|w| w["period"] == period.as_str()).count(), 1);
+    }
+
     async fn attendance_at_or_above_the_minimum_is_never_warned(backend: Backend) {
         let app = spawn_app(backend).await;
         let (provider, course, _, enrollment, _) = enrolled(&app).await;

@@ -617,20 +617,50 @@ fn warn_low_attendance(
         let Some((to, locale)) = crate::accounts::service::contact(c, seeker)? else {
             continue;
         };
-        let data = serde_json::json!({
-            "course_title": openings::title_in(course, locale), "period": period,
-            "attended": attended, "held": held.len(), "min_percent": rules.min_attendance_percent,
-            "link": link,
-        });
-        notify(
-            c,
-            &to,
-            EmailTemplate::AttendanceWarning,
-            locale,
-            data,
-            &format!("attendance_warning:{enrollment_id}:{period}"),
-        )?;
+        let count = MonthCount {
+            period,
+            attended,
+            held: held.len() as i64,
+            min_percent: rules.min_attendance_percent,
+        };
+        send_low_attendance_warning(c, &to, locale, course, enrollment_id, &count, link)?;
     }
+    Ok(())
+}
+
+/// A final count of one month's attendance of one enrollment.
+pub struct MonthCount<'a> {
+    pub period: &'a str,
+    pub attended: i64,
+    pub held: i64,
+    pub min_percent: i64,
+}
+
+/// Queues the low-attendance warning of an enrollment's month: one per enrollment and month,
+/// whoever finds the count final first (marking, closing, or the payout cycle after the grace
+/// period).
+pub fn send_low_attendance_warning(
+    c: &mut DbConnection,
+    to: &crate::notifications::EmailAddress,
+    locale: Locale,
+    course: &OpeningFacts,
+    enrollment_id: &str,
+    count: &MonthCount<'_>,
+    link: &str,
+) -> Result<(), AppError> {
+    let data = serde_json::json!({
+        "course_title": openings::title_in(course, locale), "period": count.period,
+        "attended": count.attended, "held": count.held, "min_percent": count.min_percent,
+        "link": link,
+    });
+    notify(
+        c,
+        to,
+        EmailTemplate::AttendanceWarning,
+        locale,
+        data,
+        &format!("attendance_warning:{enrollment_id}:{}", count.period),
+    )?;
     Ok(())
 }
 
