@@ -297,6 +297,8 @@ backend_tests! {
         assert_eq!(body["status"], "pending");
         assert_eq!(atest::call_service(&app, retry(&id)).await.status(), 409);
         assert_eq!(atest::call_service(&app, retry("no-such-id")).await.status(), 404);
+        let audited = { let id = id.clone(); state.db.run(move |c| social_jobs::audit::for_entity(c, "outbox_message", &id).map_err(DbError::from)).await.unwrap() };
+        assert_eq!(audited.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["outbox.retried"]);
 
         proxy.restore().await;
         while w.run_once().await.unwrap().is_some() {}
