@@ -133,6 +133,10 @@ pub struct Settings {
     /// First retry delay; doubles per attempt (with jitter) up to `job_backoff_max_secs`.
     pub job_backoff_base_ms: u64,
     pub job_backoff_max_secs: u64,
+    /// Emails are retried (with the same capped backoff) for this long after they were queued,
+    /// however many attempts that takes, and only then are `dead`: an SMTP outage of hours or a
+    /// weekend loses no email. `job_max_attempts` does not apply to them.
+    pub email_retry_hours: u32,
     /// Finished (`done`) jobs older than this are deleted by `purge_finished_jobs`.
     pub job_retention_days: u32,
     /// Periodic jobs: name → 6-field cron expression (seconds first) in Asia/Almaty.
@@ -219,6 +223,7 @@ impl Default for Settings {
             job_max_attempts: 8,
             job_backoff_base_ms: 5_000,
             job_backoff_max_secs: 3_600,
+            email_retry_hours: 72,
             job_retention_days: 30,
             schedule: BTreeMap::from([
                 ("purge_finished_jobs".to_owned(), "0 30 3 * * *".to_owned()),
@@ -300,6 +305,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "job_max_attempts",
     "job_backoff_base_ms",
     "job_backoff_max_secs",
+    "email_retry_hours",
     "job_retention_days",
     "schedule",
     "schedule_catch_up_hours",
@@ -373,6 +379,11 @@ impl Settings {
         if self.job_max_attempts < 1 {
             return Err(ConfigError::Invalid(
                 "job_max_attempts must be at least 1".into(),
+            ));
+        }
+        if self.email_retry_hours < 1 {
+            return Err(ConfigError::Invalid(
+                "email_retry_hours must be at least 1".into(),
             ));
         }
         if self.job_lease_secs < 1 {

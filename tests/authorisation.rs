@@ -549,6 +549,13 @@ fn rows() -> Vec<Row> {
             body: None,
             expect: admin_only(404),
         },
+        Row {
+            method: "POST",
+            template: "/api/v1/admin/outbox/retry-dead",
+            path: "/api/v1/admin/outbox/retry-dead",
+            body: None,
+            expect: admin_only(200),
+        },
     ]
 }
 

@@ -782,6 +782,22 @@ pub fn contact(
         .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
 }
 
+/// Where and in which language to write to each (enabled) member of an organisation.
+pub fn member_contacts(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+) -> Result<Vec<(String, EmailAddress, Locale)>, AppError> {
+    Ok(queries::members_of(conn, organisation_id)?
+        .into_iter()
+        .filter_map(|a| {
+            let locale = a.locale();
+            EmailAddress::parse(&a.email)
+                .ok()
+                .map(|e| (a.id, e, locale))
+        })
+        .collect())
+}
+
 /// Where to email many accounts, in their languages (loaded in chunks).
 pub fn contacts(
     conn: &mut DbConnection,

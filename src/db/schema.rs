@@ -42,6 +42,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        queued_at -> Nullable<Timestamp>,
+        stalls -> Integer,
     }
 }
 
