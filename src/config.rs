@@ -74,6 +74,10 @@ pub struct Settings {
     pub db_acquire_timeout_ms: u64,
     /// How long opening a new database connection may take.
     pub db_connect_timeout_secs: u64,
+    /// How long a request's database work may take before it is answered 503 (0: no limit).
+    pub db_request_timeout_ms: u64,
+    /// PostgreSQL cancels any statement running longer than this (0: no limit).
+    pub db_statement_timeout_ms: u64,
     /// HTTP worker threads (0 = one per core).
     pub http_workers: usize,
     /// Largest request body accepted, in bytes (larger bodies get 413).
@@ -108,6 +112,12 @@ pub struct Settings {
     pub reset_requests_per_email: u32,
     pub reset_requests_per_address: u32,
     pub reset_window_secs: u64,
+    /// Registrations allowed per client address within the window.
+    pub registrations_per_address: u32,
+    pub registration_window_secs: u64,
+    /// Lifetime of a device token: a phone that signed in to an account before keeps signing in
+    /// to it while its address is throttled (a carrier's NAT shared with a guesser).
+    pub device_token_ttl_days: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
     /// Where links in emails point (the app or web front end).
@@ -123,6 +133,10 @@ pub struct Settings {
     /// First retry delay; doubles per attempt (with jitter) up to `job_backoff_max_secs`.
     pub job_backoff_base_ms: u64,
     pub job_backoff_max_secs: u64,
+    /// Emails are retried (with the same capped backoff) for this long after they were queued,
+    /// however many attempts that takes, and only then are `dead`: an SMTP outage of hours or a
+    /// weekend loses no email. `job_max_attempts` does not apply to them.
+    pub email_retry_hours: u32,
     /// Finished (`done`) jobs older than this are deleted by `purge_finished_jobs`.
     pub job_retention_days: u32,
     /// Periodic jobs: name → 6-field cron expression (seconds first) in Asia/Almaty.
@@ -143,6 +157,10 @@ pub struct Settings {
     pub smtp_pool_size: u32,
     /// The sender of every email, e.g. `Social jobs <noreply@example.kz>`.
     pub mail_from: String,
+    /// Bearer token a Prometheus scraper sends to read `/metrics`; empty: `/metrics` is not served
+    /// (it shows traffic, queue sizes and failures, which are nobody else's business).
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub metrics_token: SecretString,
     /// The national minimum monthly wage in tiyn: no social job may offer less.
     pub minimum_wage_tiyn: i64,
     /// Live applications a seeker may have in one programme.
@@ -173,6 +191,8 @@ impl Default for Settings {
             db_pool_size: 8,
             db_acquire_timeout_ms: 2_000,
             db_connect_timeout_secs: 3,
+            db_request_timeout_ms: 5_000,
+            db_statement_timeout_ms: 30_000,
             http_workers: 0,
             max_body_bytes: 1024 * 1024,
             max_file_bytes: 32 * 1024 * 1024,
@@ -192,6 +212,9 @@ impl Default for Settings {
             reset_requests_per_email: 3,
             reset_requests_per_address: 10,
             reset_window_secs: 3600,
+            registrations_per_address: 20,
+            registration_window_secs: 3600,
+            device_token_ttl_days: 180,
             trust_forwarded_for: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
             workers: 2,
@@ -200,6 +223,7 @@ impl Default for Settings {
             job_max_attempts: 8,
             job_backoff_base_ms: 5_000,
             job_backoff_max_secs: 3_600,
+            email_retry_hours: 72,
             job_retention_days: 30,
             schedule: BTreeMap::from([
                 ("purge_finished_jobs".to_owned(), "0 30 3 * * *".to_owned()),
@@ -217,6 +241,7 @@ impl Default for Settings {
             smtp_timeout_secs: 15,
             smtp_pool_size: 4,
             mail_from: "Social jobs Almaty <noreply@social-jobs.almaty.kz>".to_owned(),
+            metrics_token: SecretString::from(String::new()),
             // 85,000 ₸ (2025–2026).
             minimum_wage_tiyn: 8_500_000,
             max_applications_per_programme: 5,
@@ -248,6 +273,8 @@ pub const SETTING_KEYS: &[&str] = &[
     "db_pool_size",
     "db_acquire_timeout_ms",
     "db_connect_timeout_secs",
+    "db_request_timeout_ms",
+    "db_statement_timeout_ms",
     "http_workers",
     "max_body_bytes",
     "max_file_bytes",
@@ -267,6 +294,9 @@ pub const SETTING_KEYS: &[&str] = &[
     "reset_requests_per_email",
     "reset_requests_per_address",
     "reset_window_secs",
+    "registrations_per_address",
+    "registration_window_secs",
+    "device_token_ttl_days",
     "trust_forwarded_for",
     "public_url",
     "workers",
@@ -275,6 +305,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "job_max_attempts",
     "job_backoff_base_ms",
     "job_backoff_max_secs",
+    "email_retry_hours",
     "job_retention_days",
     "schedule",
     "schedule_catch_up_hours",
@@ -286,6 +317,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "smtp_timeout_secs",
     "smtp_pool_size",
     "mail_from",
+    "metrics_token",
     "minimum_wage_tiyn",
     "max_applications_per_programme",
     "offer_ttl_days",
@@ -349,6 +381,11 @@ impl Settings {
                 "job_max_attempts must be at least 1".into(),
             ));
         }
+        if self.email_retry_hours < 1 {
+            return Err(ConfigError::Invalid(
+                "email_retry_hours must be at least 1".into(),
+            ));
+        }
         if self.job_lease_secs < 1 {
             return Err(ConfigError::Invalid(
                 "job_lease_secs must be at least 1".into(),
@@ -372,6 +409,13 @@ impl Settings {
                 "SMTP without TLS is allowed only to a loopback host, not {}",
                 self.smtp_host
             )));
+        }
+        let metrics_token = self.metrics_token.expose_secret();
+        if !metrics_token.is_empty() && metrics_token.chars().count() < 16 {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters (or empty to serve no metrics)"
+                    .into(),
+            ));
         }
         if self.env == Environment::Production
             && let Some(why) = weak_jwt_secret(self.jwt_secret.expose_secret())
@@ -400,6 +444,11 @@ impl Settings {
 
     pub fn db_connect_timeout(&self) -> Duration {
         Duration::from_secs(self.db_connect_timeout_secs.max(1))
+    }
+
+    /// The deadline of a request's database work, if any.
+    pub fn db_request_timeout(&self) -> Option<Duration> {
+        (self.db_request_timeout_ms > 0).then(|| Duration::from_millis(self.db_request_timeout_ms))
     }
 }
 

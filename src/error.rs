@@ -181,6 +181,18 @@ impl From<DbError> for AppError {
                 detail: Msg::DatabaseUnavailable,
                 retry_after_secs: 5,
             },
+            DbError::Timeout(_) => AppError::Unavailable {
+                detail: Msg::DatabaseUnavailable,
+                retry_after_secs: 5,
+            },
+            DbError::Query(e) if crate::db::is_unavailable(&e) => {
+                // Logged: an operator wants to know the database is failing requests.
+                tracing::warn!(error = %e, "database lost while answering a request");
+                AppError::Unavailable {
+                    detail: Msg::DatabaseUnavailable,
+                    retry_after_secs: 5,
+                }
+            }
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
             other => AppError::Internal(other.into()),
         }

@@ -15,6 +15,7 @@ use crate::{
 };
 
 /// What every request handler can reach. Cheap to clone.
+#[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
@@ -133,6 +134,8 @@ pub struct Application {
     /// Migrations this start applied (empty when the database was up to date).
     applied_migrations: Vec<String>,
     background: Option<Background>,
+    /// Held while serving a SQLite file (see [`crate::db::InstanceLock`]).
+    _instance_lock: Option<crate::db::InstanceLock>,
 }
 
 /// Opens the pool for `settings` (without connecting yet); everything done through it reads time
@@ -146,6 +149,7 @@ pub fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Db> {
         pool_size: settings.db_pool_size,
         acquire_timeout: settings.db_acquire_timeout(),
         connect_timeout: settings.db_connect_timeout(),
+        statement_timeout: std::time::Duration::from_millis(settings.db_statement_timeout_ms),
     };
     Ok(Db::new(url, &opts, clock)?)
 }
@@ -162,6 +166,8 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        // Before migrating: a second instance must not touch a file another one serves.
+        let instance_lock = connect(&settings, clock.clone())?.lock_single_instance()?;
         let (state, applied_migrations) = AppState::build(settings, clock).await?;
         let db = state.db.clone();
         let background = if state.settings.workers > 0 {
@@ -169,6 +175,12 @@ impl Application {
         } else {
             None
         };
+        // Requests get a deadline on their database work; the workers above keep the state
+        // without one (a job may rightly take longer).
+        let state = web::Data::new(AppState {
+            db: state.db.with_deadline(state.settings.db_request_timeout()),
+            ..AppState::clone(&state)
+        });
         let server = HttpServer::new(move || http::app(state.clone()))
             .workers(workers)
             .listen(listener)?
@@ -180,6 +192,7 @@ impl Application {
             db,
             applied_migrations,
             background,
+            _instance_lock: instance_lock,
         })
     }
 
@@ -200,6 +213,7 @@ impl Application {
         if let Some(background) = self.background {
             background.stop().await;
         }
+        drop(self._instance_lock);
         result
     }
 }

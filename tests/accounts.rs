@@ -243,6 +243,91 @@ backend_tests! {
         problem(res, 429).await;
     }
 
+    async fn a_device_that_signed_in_before_is_not_locked_out_by_someone_elses_guessing(backend: Backend) {
+        let db = TestDatabase::migrated(backend).await;
+        let mut settings = test_settings(&db);
+        settings.login_failures_per_account = 3;
+        settings.login_failures_per_address = 5;
+        let app = spawn_with(db, settings).await;
+        app.verified_account("mother@example.kz", "seeker").await;
+        app.verified_account("neighbour@example.kz", "seeker").await;
+        let with_device = |email: &'static str, password: &'static str, device: String| {
+            let body = json!({ "email": email, "password": password, "device_token": device });
+            let app = &app;
+            async move { app.post_json("/api/v1/auth/login", &body, None).await }
+        };
+        // Her phone signed in before and kept the token it was given.
+        let body: Value = app.login("mother@example.kz", PASSWORD).await.json().await.unwrap();
+        let device = body["device_token"].as_str().unwrap().to_owned();
+        // Someone behind the same carrier address guesses at her account, then at others.
+        for _ in 0..3 {
+            problem(app.login("mother@example.kz", "wrong-password-1").await, 401).await;
+        }
+        for i in 0..2 {
+            problem(app.login(&format!("stranger{i}@example.kz"), "wrong-password-1").await, 401).await;
+        }
+        // Without a device token her account and the whole address wait...
+        problem(app.login("mother@example.kz", PASSWORD).await, 429).await;
+        problem(app.login("neighbour@example.kz", PASSWORD).await, 429).await;
+        // ...but her phone gets in, and gets a fresh token.
+        let res = with_device("mother@example.kz", PASSWORD, device.clone()).await;
+        assert_eq!(res.status(), 200);
+        let fresh: Value = res.json().await.unwrap();
+        assert!(fresh["device_token"].is_string());
+        // Her token opens only her account; a forged one opens nothing.
+        problem(with_device("neighbour@example.kz", PASSWORD, device.clone()).await, 429).await;
+        let mut forged = device.clone();
+        forged.replace_range(forged.len() - 2.., "xx");
+        problem(with_device("mother@example.kz", PASSWORD, forged).await, 429).await;
+        // The device's own failures are limited too: a stolen phone cannot guess for ever.
+        for _ in 0..3 {
+            problem(with_device("mother@example.kz", "wrong-password-2", device.clone()).await, 401).await;
+        }
+        problem(with_device("mother@example.kz", PASSWORD, device.clone()).await, 429).await;
+        // Ending her sessions (a password change) ends her devices' tokens too.
+        let token = fresh["device_token"].as_str().unwrap().to_owned();
+        let access = fresh["access_token"].as_str().unwrap();
+        let res = app.client.put(app.url("/api/v1/me/password")).bearer_auth(access).json(&json!({ "current_password": PASSWORD, "new_password": "Жаңа құпиясөз 2027" })).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        problem(app.post_json("/api/v1/auth/login", &json!({ "email": "mother@example.kz", "password": "Жаңа құпиясөз 2027", "device_token": token }), None).await, 429).await;
+    }
+
+    async fn password_change_attempts_are_limited_like_sign_ins(backend: Backend) {
+        let db = TestDatabase::migrated(backend).await;
+        let mut settings = test_settings(&db);
+        settings.login_failures_per_account = 3;
+        let app = spawn_with(db, settings).await;
+        let (_, access, _) = app.verified_account("change@example.kz", "seeker").await;
+        let change = |current: String| {
+            app.client.put(app.url("/api/v1/me/password")).bearer_auth(access.clone())
+                .json(&json!({ "current_password": current, "new_password": "Жаңа құпиясөз 2027" })).send()
+        };
+        // Ten guesses at once with a stolen access token: three are judged, the rest wait.
+        let guesses = (0..10).map(|i| change(format!("wrong-password-{i}")));
+        let mut statuses: Vec<u16> = futures_util::future::join_all(guesses).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [vec![422; 3], vec![429; 7]].concat());
+        // Even the right password waits now.
+        let res = change(PASSWORD.to_owned()).await.unwrap();
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, 429).await;
+    }
+
+    async fn registrations_are_limited_per_address(backend: Backend) {
+        let db = TestDatabase::migrated(backend).await;
+        let mut settings = test_settings(&db);
+        settings.registrations_per_address = 3;
+        let app = spawn_with(db, settings).await;
+        for i in 0..3 {
+            assert_eq!(app.register(&format!("new{i}@example.kz"), "seeker", "kk").await.status(), 202);
+        }
+        let res = app.register("new3@example.kz", "seeker", "kk").await;
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, 429).await;
+        // Nothing was created for the refused one.
+        assert!(app.emails_to("new3@example.kz").await.is_empty());
+    }
+
     async fn parallel_attempts_never_pass_a_limit(backend: Backend) {
         let db = TestDatabase::migrated(backend).await;
         let mut settings = test_settings(&db);

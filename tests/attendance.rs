@@ -125,6 +125,47 @@ async fn mark(
     req.send().await.unwrap()
 }
 
+/// The month before today's (it has ended) and its sessions from the course's weekly calendar
+/// (Tuesdays and Thursdays, eight or more).
+async fn last_month_sessions(app: &TestApp, provider: &str, course: &str) -> (String, Vec<String>) {
+    use chrono::Datelike;
+    let first = today()
+        .with_day(1)
+        .unwrap()
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap();
+    let period = format!("{:04}-{:02}", first.year(), first.month());
+    let all: Value = problem(
+        app.get_as(&format!("/api/v1/courses/{course}/sessions"), provider)
+            .await,
+        200,
+    )
+    .await;
+    let ids: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["period"] == period.as_str() && s["cancelled"] == false)
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() >= 8, "{period}: {all}");
+    (period, ids)
+}
+
+fn entry(enrollment: &str, status: &str) -> Value {
+    json!({ "entries": [{ "enrollment_id": enrollment, "status": status }] })
+}
+
+/// The data of every attendance warning queued for the enrolled mother.
+async fn warnings(app: &TestApp) -> Vec<Value> {
+    app.emails_to("mother1@example.kz")
+        .await
+        .into_iter()
+        .filter(|e| e.0 == "attendance_warning")
+        .map(|e| e.2)
+        .collect()
+}
+
 backend_tests! {
     async fn attendance_is_marked_idempotently_and_corrections_keep_history(backend: Backend) {
         let app = spawn_app(backend).await;
@@ -199,19 +240,78 @@ backend_tests! {
         assert_eq!(actions, ["period.closed", "period.reopened"]);
     }
 
-    async fn low_attendance_is_warned_once_a_month(backend: Backend) {
+    async fn a_low_attendance_warning_waits_until_the_month_is_marked_for_her(backend: Backend) {
         let app = spawn_app(backend).await;
         let (provider, course, _, enrollment, _) = enrolled(&app).await;
-        let absent = json!({ "entries": [{ "enrollment_id": enrollment, "status": "absent" }] });
-        for back in [3u64, 2, 1] {
-            let s = add_session(&app, &provider, &course, &(today() - chrono::Days::new(back)).to_string()).await;
-            problem(mark(&app, &provider, s["id"].as_str().unwrap(), &absent, None).await, 200).await;
+        let (period, sessions) = last_month_sessions(&app, &provider, &course).await;
+        let (last, entering) = sessions.split_last().unwrap();
+        // The provider enters the month one session at a time: no count is final yet, and an
+        // unmarked session is not an absence (she was warned "1 of 4" here).
+        for (i, session) in entering.iter().enumerate() {
+            let status = if i == 0 { "present" } else { "absent" };
+            problem(mark(&app, &provider, session, &entry(&enrollment, status), None).await, 200).await;
+            assert!(warnings(&app).await.is_empty(), "warned after {} of {} sessions were marked", i + 1, sessions.len());
         }
-        let warnings: Vec<Value> = app.emails_to("mother1@example.kz").await.into_iter().filter(|e| e.0 == "attendance_warning").map(|e| e.2).collect();
-        // Sessions three to one days ago may straddle a month end: one warning per month at most.
-        assert!(!warnings.is_empty() && warnings.len() <= 2, "{warnings:?}");
-        assert_eq!(warnings[0]["min_percent"], 80);
-        assert_eq!(warnings[0]["attended"], 0);
+        // The last one: 1 attended, below 80 %: one warning with the final count.
+        problem(mark(&app, &provider, last, &entry(&enrollment, "absent"), None).await, 200).await;
+        let sent = warnings(&app).await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!((sent[0]["attended"].as_i64(), sent[0]["held"].as_u64(), sent[0]["min_percent"].as_i64()), (Some(1), Some(sessions.len() as u64), Some(80)));
+        assert_eq!(sent[0]["period"], period.as_str());
+        // A correction (still below) and closing the month do not warn her again.
+        problem(mark(&app, &provider, &sessions[1], &entry(&enrollment, "present"), None).await, 200).await;
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await, 200).await;
+        assert_eq!(warnings(&app).await.len(), 1);
+    }
+
+    async fn closing_a_month_warns_her_if_she_is_below_the_minimum(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, _) = enrolled(&app).await;
+        let (period, sessions) = last_month_sessions(&app, &provider, &course).await;
+        problem(mark(&app, &provider, &sessions[0], &entry(&enrollment, "present"), None).await, 200).await;
+        problem(mark(&app, &provider, &sessions[1], &entry(&enrollment, "absent"), None).await, 200).await;
+        assert!(warnings(&app).await.is_empty());
+        // Closed with sessions unmarked: final, and they count as missed (as the payout counts them).
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await, 200).await;
+        let sent = warnings(&app).await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!((sent[0]["attended"].as_i64(), sent[0]["held"].as_u64()), (Some(1), Some(sessions.len() as u64)));
+    }
+
+    async fn a_month_left_open_is_warned_when_its_stipend_is_computed_after_the_grace_period(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, _) = enrolled(&app).await;
+        let (period, sessions) = last_month_sessions(&app, &provider, &course).await;
+        problem(mark(&app, &provider, &sessions[0], &entry(&enrollment, "present"), None).await, 200).await;
+        problem(mark(&app, &provider, &sessions[1], &entry(&enrollment, "absent"), None).await, 200).await;
+        assert!(warnings(&app).await.is_empty());
+        // Never closed nor marked in full; past its grace period the cycle computes it (nothing
+        // is paid): that count is final, and she is told why.
+        common::clock().advance(chrono::Duration::days(10));
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        let sent: Vec<Value> = warnings(&app).await.into_iter().filter(|w| w["period"] == period.as_str()).collect();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!((sent[0]["attended"].as_i64(), sent[0]["held"].as_u64()), (Some(1), Some(sessions.len() as u64)));
+        assert!(sent[0]["link"].as_str().unwrap().ends_with("/enrollments"));
+        // A second run tells her nothing more.
+        social_jobs::payouts::cycle::run(&app.store, &Settings::default(), None).await.unwrap();
+        assert_eq!(warnings(&app).await.into_iter().filter(|w| w["period"] == period.as_str()).count(), 1);
+    }
+
+    async fn attendance_at_or_above_the_minimum_is_never_warned(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, enrollment, _) = enrolled(&app).await;
+        let (period, sessions) = last_month_sessions(&app, &provider, &course).await;
+        // A fifth of them missed (rounded down: 80 % or a little more): marked in full, then
+        // closed, no warning either time.
+        let missed = sessions.len() / 5;
+        for (i, s) in sessions.iter().enumerate() {
+            let status = if i < missed { "absent" } else { "present" };
+            problem(mark(&app, &provider, s, &entry(&enrollment, status), None).await, 200).await;
+        }
+        assert!(warnings(&app).await.is_empty());
+        problem(app.post_json(&format!("/api/v1/courses/{course}/periods/{period}/close"), &json!({}), Some(&provider)).await, 200).await;
+        assert!(warnings(&app).await.is_empty());
     }
 
     async fn a_session_lies_within_its_course_and_a_sane_range_of_dates(backend: Backend) {
@@ -255,5 +355,47 @@ backend_tests! {
         problem(app.get_as("/api/v1/payouts?period=1990-01", &admin).await, 422).await;
         problem(app.get_as("/api/v1/payouts?period=+202-01", &admin).await, 422).await;
         problem(app.post_json(&format!("/api/v1/courses/{course}/periods/0000-01/close"), &json!({}), Some(&provider)).await, 404).await;
+    }
+
+    async fn a_course_s_dates_change_only_as_an_audited_act_that_keeps_its_sessions_inside(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (provider, course, _, _, _) = enrolled(&app).await;
+        let dates = |start: String, end: String, reason: &'static str| {
+            let (app, provider, course) = (&app, provider.clone(), course.clone());
+            async move {
+                app.post_json(&format!("/api/v1/courses/{course}/dates"), &json!({ "start_date": start, "end_date": end, "reason": reason }), Some(&provider)).await
+            }
+        };
+        let day = |offset: i64| (today() + chrono::Duration::days(offset)).to_string();
+        // The course runs from 60 days ago to 40 days ahead; a session before it is refused...
+        let before = day(-61);
+        let res = app.post_json(&format!("/api/v1/courses/{course}/sessions"), &json!({ "action": "add", "date": before, "start_time": "10:00", "end_time": "13:00" }), Some(&provider)).await;
+        problem(res, 422).await;
+        // ...until the course's dates are moved, with a reason.
+        let moved = problem(dates(day(-70), day(40), "Группа начала раньше по приказу").await, 200).await;
+        assert_eq!(moved["start_date"], day(-70));
+        add_session(&app, &provider, &course, &before).await;
+        // Dates that would leave sessions outside are refused, naming how many.
+        let p = problem(dates(day(-30), day(40), "Сокращение курса").await, 422).await;
+        assert!(p["errors"]["end_date"].as_str().unwrap().contains("outside") || p["errors"]["end_date"].is_string(), "{p}");
+        // Bad input: a reason is required, dates in order and in range, at most a year.
+        problem(dates(day(-70), day(40), "").await, 422).await;
+        problem(dates(day(40), day(-70), "Ошибка ввода").await, 422).await;
+        problem(dates("1990-01-01".into(), day(40), "Ошибка ввода").await, 422).await;
+        problem(dates(day(-70), day(400), "Ошибка ввода").await, 422).await;
+        // The course kept the dates of the one change that was made, and that change is audited.
+        let view: Value = app.get(&format!("/api/v1/openings/{course}")).await.json().await.unwrap();
+        assert_eq!(view["start_date"], day(-70));
+        assert_eq!(view["end_date"], day(40));
+        let c = course.clone();
+        let audited: Vec<(Option<String>, Option<String>)> = app.store.run(move |conn| {
+            use diesel::prelude::*;
+            use social_jobs::db::schema::audit_events as a;
+            a::table.filter(a::action.eq("course.dates_changed")).filter(a::entity_id.eq(c)).select((a::before_json, a::after_json)).load(conn).map_err(social_jobs::db::DbError::from)
+        }).await.unwrap();
+        assert_eq!(audited.len(), 1);
+        let (before_json, after_json) = &audited[0];
+        assert!(before_json.as_deref().unwrap().contains(&day(-60)), "{before_json:?}");
+        assert!(after_json.as_deref().unwrap().contains("Группа начала раньше"), "{after_json:?}");
     }
 }

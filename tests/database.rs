@@ -38,6 +38,7 @@ backend_tests! {
         let first = Application::build(test_settings(&db), common::clock().clone()).await.unwrap();
         let kind = match backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
         assert_eq!(first.applied_migrations().len(), migration_count(kind));
+        drop(first); // a restart: the first process has ended
         let second = Application::build(test_settings(&db), common::clock().clone()).await.unwrap();
         assert!(second.applied_migrations().is_empty());
     }
@@ -183,4 +184,144 @@ async fn sqlite_read_then_write_transactions_queue_instead_of_failing() {
         .await
         .unwrap();
     assert_eq!(n, 100);
+}
+
+/// SQLite is for one instance: a second `serve` on the same file is refused at start with a
+/// message saying why, and the file is served again once the first has stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_second_instance_on_the_same_file_is_refused() {
+    let db = TestDatabase::migrated(Backend::Sqlite).await;
+    let first = Application::build(test_settings(&db), common::clock().clone())
+        .await
+        .unwrap();
+    let second = Application::build(test_settings(&db), common::clock().clone()).await;
+    let Err(e) = second else {
+        panic!("a second instance started on the same SQLite file");
+    };
+    let message = format!("{e:#}");
+    assert!(
+        message.contains("another process is already serving"),
+        "{message}"
+    );
+    assert!(message.contains("PostgreSQL"), "{message}");
+    drop(first);
+    Application::build(test_settings(&db), common::clock().clone())
+        .await
+        .expect("the file is free again once the first instance has stopped");
+}
+
+/// PostgreSQL instances share one database; the SQLite lock does not apply to them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_instances_are_not_locked_out_of_each_other() {
+    let db = TestDatabase::migrated(Backend::Postgres).await;
+    let _a = Application::build(test_settings(&db), common::clock().clone())
+        .await
+        .unwrap();
+    let _b = Application::build(test_settings(&db), common::clock().clone())
+        .await
+        .unwrap();
+}
+
+/// Packets to PostgreSQL dropped (not refused): requests are answered 503 with Retry-After within
+/// a few seconds, not held for as long as the partition lasts, and the pool serves again by
+/// itself once the network heals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_partition_is_a_quick_503_and_the_pool_recovers() {
+    let db = TestDatabase::migrated(Backend::Postgres).await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let partition = common::net::Partition::start(upstream).await;
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(partition.port)).unwrap();
+    let mut settings = test_settings(&db);
+    settings.database_url = SecretString::from(url.to_string());
+    settings.db_pool_size = 4;
+    settings.db_request_timeout_ms = 1_500;
+    settings.db_acquire_timeout_ms = 1_000;
+    let app = spawn_with(db, settings).await;
+    let browse = "/api/v1/openings";
+    assert_eq!(app.get(browse).await.status(), 200);
+
+    partition.stall();
+    let started = Instant::now();
+    // More requests than connections: some wait for a connection, some for the database.
+    let answers = futures_util::future::join_all((0..6).map(|_| app.get(browse))).await;
+    let took = started.elapsed();
+    for res in &answers {
+        assert_eq!(res.status(), 503, "during the partition");
+        assert!(res.headers().contains_key("retry-after"));
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    assert!(took < Duration::from_secs(5), "answers took {took:?}");
+
+    partition.heal();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let res = app.get(browse).await;
+        if res.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pool did not recover after the partition healed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A connection that drops in the middle of a request (the server ends it, as on a restart or an
+/// "SSL error: unexpected eof") is a 503 the client may retry, not an internal error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connection_lost_mid_request_is_503_with_retry_after() {
+    use diesel::{Connection, PgConnection, RunQueryDsl, connection::SimpleConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Terminated {
+        #[diesel(sql_type = diesel::sql_types::Bigint)]
+        n: i64,
+    }
+    let db = TestDatabase::migrated(Backend::Postgres).await;
+    let mut settings = test_settings(&db);
+    settings.db_request_timeout_ms = 20_000; // the loss, not the deadline, must end the request
+    let db_url = db.url.clone();
+    let app = spawn_with(db, settings).await;
+    assert_eq!(app.get("/api/v1/openings").await.status(), 200);
+
+    // Hold the table so the request's query waits inside the server, then end its connection.
+    let mut holder = PgConnection::establish(&db_url).unwrap();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE openings IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let request = tokio::spawn({
+        let (client, url) = (app.client.clone(), app.url("/api/v1/openings"));
+        async move { client.get(url).send().await.unwrap() }
+    });
+    let killer_url = db_url.clone();
+    let killed = tokio::task::spawn_blocking(move || {
+        let mut admin = PgConnection::establish(&killer_url).unwrap();
+        for _ in 0..100 {
+            let n = diesel::sql_query(
+                "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' \
+                 AND pid <> pg_backend_pid()",
+            )
+            .get_result::<Terminated>(&mut admin)
+            .unwrap()
+            .n;
+            if n > 0 {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        0
+    })
+    .await
+    .unwrap();
+    assert!(killed > 0, "the request never waited on the lock");
+    let res = request.await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    holder.batch_execute("ROLLBACK").unwrap();
+    // The pool replaces the lost connection by itself.
+    assert_eq!(app.get("/api/v1/openings").await.status(), 200);
 }

@@ -16,7 +16,7 @@ use social_jobs::{
     config::{Settings, SmtpTls},
     db::{DbError, schema::jobs},
     http::locale::Locale,
-    jobs::{QueueConfig, Worker, WorkerPool, worker::Outcome},
+    jobs::{Job, QueueConfig, Worker, WorkerPool, worker::Outcome},
     notifications::{EmailAddress, EmailTemplate, Templates, notify},
     startup::AppState,
 };
@@ -93,6 +93,54 @@ async fn job_states(state: &AppState) -> Vec<(String, i32)> {
             jobs::table
                 .select((jobs::state, jobs::attempts))
                 .load::<(String, i32)>(c)
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
+}
+
+/// The earliest time a queued job is due, if any is queued.
+async fn next_due(state: &AppState) -> Option<chrono::NaiveDateTime> {
+    state
+        .db
+        .run(|c| {
+            jobs::table
+                .filter(jobs::state.eq("queued"))
+                .select(diesel::dsl::min(jobs::run_at))
+                .first::<Option<chrono::NaiveDateTime>>(c)
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
+}
+
+/// Runs every due job, moves the test clock to the next job's time, and so on, until no job is
+/// due by `until` (the clock never goes back). Returns how many attempts were made.
+async fn drive_until(state: &AppState, w: &Worker, until: chrono::DateTime<chrono::Utc>) -> usize {
+    let mut attempts = 0;
+    loop {
+        while w.run_once().await.unwrap().is_some() {
+            attempts += 1;
+        }
+        match next_due(state).await.map(|t| t.and_utc()) {
+            Some(t) if t <= until => {
+                if t > common::clock().now() {
+                    common::clock().set(t);
+                }
+            }
+            _ => return attempts,
+        }
+    }
+}
+
+async fn email_jobs(state: &AppState) -> Vec<Job> {
+    state
+        .db
+        .run(|c| {
+            jobs::table
+                .filter(jobs::kind.eq("send_email"))
+                .select(Job::as_select())
+                .load(c)
                 .map_err(DbError::from)
         })
         .await
@@ -207,13 +255,16 @@ backend_tests! {
     async fn dead_emails_are_listed_for_admins_and_can_be_retried(backend: Backend) {
         let sink = SmtpSink::start();
         let mut proxy = Outage::start(format!("127.0.0.1:{}", sink.port)).await;
-        let (state, _db) = state_with_smtp(backend, proxy.port, |s| s.job_max_attempts = 1).await;
+        let (state, _db) = state_with_smtp(backend, proxy.port, |s| s.email_retry_hours = 1).await;
         proxy.cut();
         queue_email(&state, "dead@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "dead").await;
-        queue_email(&state, "pending@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "pending").await;
         let w = worker(&state);
+        assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Retrying { attempt: 1 });
+        // Its retry window passes (the SMTP server stays down): the next failure is its last.
+        common::clock().advance(chrono::Duration::minutes(61));
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
-        assert!(state.metrics.render((0, 0), 0).contains(r#"sj_emails_total{outcome="failed",template="password_reset"} 1"#));
+        queue_email(&state, "pending@example.kz", EmailTemplate::PasswordReset, Locale::Ru, "pending").await;
+        assert!(state.metrics.render((0, 0), 0).contains(r#"sj_emails_total{outcome="failed",template="password_reset"} 2"#));
 
         let app = atest::init_service(social_jobs::http::app(state.clone())).await;
         let (_, token) = common::admin_token(&state).await;
@@ -246,12 +297,122 @@ backend_tests! {
         assert_eq!(body["status"], "pending");
         assert_eq!(atest::call_service(&app, retry(&id)).await.status(), 409);
         assert_eq!(atest::call_service(&app, retry("no-such-id")).await.status(), 404);
+        let audited = { let id = id.clone(); state.db.run(move |c| social_jobs::audit::for_entity(c, "outbox_message", &id).map_err(DbError::from)).await.unwrap() };
+        assert_eq!(audited.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["outbox.retried"]);
 
         proxy.restore().await;
         while w.run_once().await.unwrap().is_some() {}
         let sent: serde_json::Value = atest::call_and_read_body_json(&app, get("/api/v1/admin/outbox?status=sent")).await;
         assert_eq!(sent["items"].as_array().unwrap().len(), 2);
         assert_eq!(sink.received().len(), 2);
+    }
+
+    async fn an_smtp_outage_of_hours_loses_no_email(backend: Backend) {
+        let sink = SmtpSink::start();
+        let mut proxy = Outage::start(format!("127.0.0.1:{}", sink.port)).await;
+        // The default queue settings: 8 attempts from 5 s used to make an email dead in ~10 minutes.
+        let (state, _db) = state_with_smtp(backend, proxy.port, |_| {}).await;
+        assert_eq!(state.settings.job_max_attempts, 8);
+        assert_eq!(state.settings.email_retry_hours, 72);
+        proxy.cut();
+        let mut recipients = BTreeSet::new();
+        for i in 0..6 {
+            let to = format!("family{i}@example.kz");
+            queue_email(&state, &to, EmailTemplate::PayoutUpdate, Locale::Kk, &to).await;
+            recipients.insert(to);
+        }
+        let start = common::clock().now();
+        let w = worker(&state);
+        drive_until(&state, &w, start + chrono::Duration::hours(2)).await;
+        assert!(sink.received().is_empty());
+        let waiting = email_jobs(&state).await;
+        assert!(waiting.iter().all(|j| j.state == "queued" && j.attempts > 8), "{:?}", waiting.iter().map(|j| (&j.state, j.attempts)).collect::<Vec<_>>());
+        // Capped backoff: the next attempt is at most SJ_JOB_BACKOFF_MAX_SECS away.
+        let cap = chrono::Duration::seconds(state.settings.job_backoff_max_secs as i64);
+        assert!(waiting.iter().all(|j| j.run_at - common::clock().now_naive() <= cap));
+
+        // The server comes back after two hours: within one backoff period everything is delivered.
+        common::clock().set(start + chrono::Duration::hours(2));
+        proxy.restore().await;
+        drive_until(&state, &w, start + chrono::Duration::hours(3) + chrono::Duration::seconds(5)).await;
+        let jobs = email_jobs(&state).await;
+        assert!(jobs.iter().all(|j| j.state == "done"), "{:?}", jobs.iter().map(|j| (&j.state, j.attempts, &j.last_error)).collect::<Vec<_>>());
+        let received = sink.received();
+        let got: BTreeSet<String> = received.iter().flat_map(|m| m.to.clone()).collect();
+        assert_eq!(got, recipients, "an email was lost");
+        assert_eq!(received.len(), recipients.len(), "an email was sent twice");
+    }
+
+    async fn after_the_retry_window_emails_are_dead_and_an_admin_requeues_them_all(backend: Backend) {
+        let sink = SmtpSink::start();
+        let mut proxy = Outage::start(format!("127.0.0.1:{}", sink.port)).await;
+        let (state, _db) = state_with_smtp(backend, proxy.port, |s| s.email_retry_hours = 6).await;
+        proxy.cut();
+        let mut recipients = BTreeSet::new();
+        for i in 0..4 {
+            let to = format!("late{i}@example.kz");
+            queue_email(&state, &to, EmailTemplate::VerifyEmail, Locale::Ru, &to).await;
+            recipients.insert(to);
+        }
+        let start = common::clock().now();
+        let w = worker(&state);
+        // A minute before the window ends, all still wait.
+        drive_until(&state, &w, start + chrono::Duration::hours(6) - chrono::Duration::minutes(1)).await;
+        assert!(email_jobs(&state).await.iter().all(|j| j.state == "queued"));
+        // The last attempt is made at the end of the window; then they are dead.
+        drive_until(&state, &w, start + chrono::Duration::hours(7)).await;
+        let dead = email_jobs(&state).await;
+        assert!(dead.iter().all(|j| j.state == "dead"), "{:?}", dead.iter().map(|j| (&j.state, j.attempts)).collect::<Vec<_>>());
+        for j in &dead {
+            let given_up = j.finished_at.unwrap() - j.created_at;
+            assert!(given_up >= chrono::Duration::hours(6), "given up after {given_up}");
+            assert!(given_up < chrono::Duration::hours(6) + chrono::Duration::minutes(5), "given up after {given_up}");
+        }
+        assert!(w.run_once().await.unwrap().is_none(), "a dead email was claimed");
+
+        // The server is back; an admin requeues every dead email in one call.
+        proxy.restore().await;
+        let app = atest::init_service(social_jobs::http::app(state.clone())).await;
+        let (admin_id, token) = common::admin_token(&state).await;
+        let retry_dead = || atest::TestRequest::post().uri("/api/v1/admin/outbox/retry-dead").insert_header(("authorization", format!("Bearer {token}"))).to_request();
+        let res = atest::call_service(&app, retry_dead()).await;
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = atest::read_body_json(res).await;
+        assert_eq!(body["requeued"], 4);
+        let again: serde_json::Value = atest::call_and_read_body_json(&app, retry_dead()).await;
+        assert_eq!(again["requeued"], 0);
+        let anonymous = atest::TestRequest::post().uri("/api/v1/admin/outbox/retry-dead").to_request();
+        assert_eq!(atest::call_service(&app, anonymous).await.status(), 401);
+        let audit = state.db.run(|c| social_jobs::audit::for_entity(c, "outbox", "dead").map_err(DbError::from)).await.unwrap();
+        assert_eq!(audit.len(), 2);
+        assert!(audit.iter().all(|e| e.action == "outbox.dead_retried" && e.actor_id.as_deref() == Some(admin_id.as_str())));
+        assert!(audit.iter().any(|e| e.after_json.as_deref().is_some_and(|a| a.contains("\"requeued\":4"))));
+
+        let now = common::clock().now();
+        drive_until(&state, &w, now + chrono::Duration::minutes(1)).await;
+        let jobs = email_jobs(&state).await;
+        assert!(jobs.iter().all(|j| j.state == "done"), "{:?}", jobs.iter().map(|j| (&j.state, &j.last_error)).collect::<Vec<_>>());
+        let got: BTreeSet<String> = sink.received().iter().flat_map(|m| m.to.clone()).collect();
+        assert_eq!(got, recipients);
+        assert_eq!(sink.received().len(), 4);
+    }
+
+    async fn an_email_whose_worker_keeps_dying_is_abandoned(backend: Backend) {
+        let sink = SmtpSink::start();
+        let (state, _db) = state_with_smtp(backend, sink.port, |s| s.job_max_attempts = 2).await;
+        queue_email(&state, "poison@example.kz", EmailTemplate::VerifyEmail, Locale::En, "poison").await;
+        let lease = chrono::Duration::seconds(state.settings.job_lease_secs as i64 + 1);
+        // Two workers take it in turn and die while sending (they never record anything).
+        for stalls in 0..2 {
+            let job = worker(&state).claim().await.unwrap().expect("due");
+            assert_eq!(job.stalls, stalls);
+            common::clock().advance(lease);
+        }
+        let w = worker(&state);
+        let (job, outcome) = w.run_once().await.unwrap().unwrap();
+        assert_eq!((job.stalls, outcome), (2, Outcome::Dead));
+        assert!(email_jobs(&state).await[0].last_error.as_deref().is_some_and(|e| e.contains("abandoned")));
+        assert!(sink.received().is_empty(), "an abandoned email was sent");
     }
 
     async fn without_smtp_emails_are_written_as_eml_files(backend: Backend) {

@@ -129,11 +129,48 @@ backend_tests! {
         app.get("/health").await;
         app.get("/ready").await;
         app.get("/no/such/route").await;
-        let text = app.get("/metrics").await.text().await.unwrap();
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth(common::TEST_METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(text.contains(r#"sj_http_requests_total{method="GET",route="/health",status="200"} 1"#), "{text}");
         assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
         assert!(text.contains("sj_http_request_duration_seconds_bucket"), "{text}");
         assert!(text.contains(r#"sj_db_pool_connections{state="idle"}"#), "{text}");
+    }
+
+    async fn metrics_are_served_only_to_the_configured_token(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let metrics = |token: Option<&str>| {
+            let mut req = app.client.get(app.url("/metrics"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        assert_eq!(metrics(None).await.unwrap().status(), 401);
+        assert_eq!(metrics(Some("test-metrics-token-012345678")).await.unwrap().status(), 401);
+        // A signed-in admin's own token is not the scraper's.
+        let (_, admin) = app.admin().await;
+        let res = metrics(Some(&admin)).await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        assert_eq!(metrics(Some(common::TEST_METRICS_TOKEN)).await.unwrap().status(), 200);
+
+        // Without a configured token the route is not served at all.
+        let db = common::TestDatabase::migrated(backend).await;
+        let mut settings = common::test_settings(&db);
+        settings.metrics_token = secrecy::SecretString::from(String::new());
+        let bare = common::spawn_with(db, settings).await;
+        assert_eq!(bare.get("/metrics").await.status(), 404);
+        let res = bare.client.get(bare.url("/metrics")).bearer_auth(common::TEST_METRICS_TOKEN).send().await.unwrap();
+        assert_eq!(res.status(), 404);
     }
 
     async fn unknown_route_is_404_problem(backend: Backend) {

@@ -55,6 +55,78 @@ async fn caseworker(app: &TestApp) -> String {
 }
 
 backend_tests! {
+    async fn an_iin_is_held_only_by_a_verified_household_and_conflicts_go_to_the_case_worker(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let cw = caseworker(&app).await;
+        // A new, unverified account declares her IIN first (a squatter, or a typing error).
+        let squatter = seeker(&app, "squatter@example.kz", "791028302728").await;
+        // She still declares it: the answer is the same as anyone's and tells nothing.
+        let mother = seeker(&app, "mother@example.kz", "791028302728").await;
+        let mine: Value = app.get_as("/api/v1/me/profile", &mother).await.json().await.unwrap();
+        assert_eq!(mine["iin"], "791028302728");
+        let mut ids = Vec::new();
+        for token in [&squatter, &mother] {
+            let h: Value = put(&app, token, "/api/v1/me/household", &household("1979-10-28", 4, 15_000_000)).await.json().await.unwrap();
+            ids.push(h["id"].as_str().unwrap().to_owned());
+            assert_eq!(app.post_json("/api/v1/me/household/submit", &json!({}), Some(token)).await.status(), 200);
+        }
+        let (squatters, mothers) = (ids[0].clone(), ids[1].clone());
+        // The case worker sees the shared IIN on both.
+        let queue: Value = app.get_as("/api/v1/households?status=pending", &cw).await.json().await.unwrap();
+        for item in queue["items"].as_array().unwrap() {
+            assert_eq!(item["iin_declared_by_others"], 1, "{item}");
+            assert_eq!(item["iin_held_by_other"], false, "{item}");
+        }
+        // Her documents match: verified, and she now holds the IIN.
+        let verify = |id: &str, decision: &str| {
+            let (url, body) = (format!("/api/v1/households/{id}/verify"), json!({ "decision": decision, "note": "Документы сверены" }));
+            let (app, cw) = (&app, cw.clone());
+            async move { app.post_json(&url, &body, Some(&cw)).await }
+        };
+        assert_eq!(verify(&mothers, "verified").await.status(), 200);
+        let queue: Value = app.get_as("/api/v1/households?status=pending", &cw).await.json().await.unwrap();
+        assert_eq!(queue["items"][0]["id"], squatters.as_str());
+        assert_eq!(queue["items"][0]["iin_held_by_other"], true);
+        // The other account cannot be verified with the same IIN...
+        let body = problem(verify(&squatters, "verified").await, 409).await;
+        assert!(body["detail"].as_str().unwrap().contains("IIN"), "{body}");
+        // ...and is rejected instead.
+        assert_eq!(verify(&squatters, "rejected").await.status(), 200);
+        // Her eligibility counts: the squatter got nothing of hers.
+        let theirs: Value = app.get_as("/api/v1/me/household", &squatter).await.json().await.unwrap();
+        assert_eq!(theirs["status"], "rejected");
+
+        // Had the first verification been the mistake, revoking it frees the IIN.
+        assert_eq!(verify(&mothers, "rejected").await.status(), 200);
+        assert_eq!(app.post_json("/api/v1/me/household/submit", &json!({}), Some(&squatter)).await.status(), 200);
+        assert_eq!(verify(&squatters, "verified").await.status(), 200);
+    }
+
+    async fn a_verified_seeker_who_changes_her_iin_is_checked_again(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let cw = caseworker(&app).await;
+        let mother = seeker(&app, "mother@example.kz", "791028302728").await;
+        let h: Value = put(&app, &mother, "/api/v1/me/household", &household("1979-10-28", 4, 15_000_000)).await.json().await.unwrap();
+        let id = h["id"].as_str().unwrap().to_owned();
+        app.post_json("/api/v1/me/household/submit", &json!({}), Some(&mother)).await;
+        let verify = json!({ "decision": "verified" });
+        assert_eq!(app.post_json(&format!("/api/v1/households/{id}/verify"), &verify, Some(&cw)).await.status(), 200);
+        // The same IIN saved again changes nothing.
+        assert_eq!(put(&app, &mother, "/api/v1/me/profile", &profile("791028302728")).await.status(), 200);
+        let h: Value = app.get_as("/api/v1/me/household", &mother).await.json().await.unwrap();
+        assert_eq!(h["status"], "verified");
+        // Another IIN is another identity: back to the case worker, and the old one is free.
+        let other = common::api::iin_born_on(chrono::NaiveDate::from_ymd_opt(1979, 10, 28).unwrap());
+        assert_eq!(put(&app, &mother, "/api/v1/me/profile", &profile(&other)).await.status(), 200);
+        let h: Value = app.get_as("/api/v1/me/household", &mother).await.json().await.unwrap();
+        assert_eq!(h["status"], "pending");
+        let newcomer = seeker(&app, "newcomer@example.kz", "791028302728").await;
+        let h: Value = put(&app, &newcomer, "/api/v1/me/household", &household("1979-10-28", 4, 15_000_000)).await.json().await.unwrap();
+        let newcomers = h["id"].as_str().unwrap().to_owned();
+        app.post_json("/api/v1/me/household/submit", &json!({}), Some(&newcomer)).await;
+        assert_eq!(app.post_json(&format!("/api/v1/households/{newcomers}/verify"), &verify, Some(&cw)).await.status(), 200);
+    }
+
     async fn a_household_is_declared_submitted_and_verified_by_a_case_worker(backend: Backend) {
         let app = spawn_app(backend).await;
         let token = seeker(&app, "mother@example.kz", "791028302728").await;

@@ -281,7 +281,10 @@ backend_tests! {
         let (job, outcome) = w.run_once().await.unwrap().unwrap();
         assert_eq!((job.id.as_str(), outcome), (body["job_id"].as_str().unwrap(), Outcome::Done));
         // Metrics report jobs by kind and state.
-        let req = actix_web::test::TestRequest::get().uri("/metrics").to_request();
+        let req = actix_web::test::TestRequest::get()
+            .uri("/metrics")
+            .insert_header(("Authorization", format!("Bearer {}", common::TEST_METRICS_TOKEN)))
+            .to_request();
         let text = String::from_utf8(actix_web::test::call_and_read_body(&app, req).await.to_vec()).unwrap();
         assert!(text.contains(r#"sj_jobs{kind="purge_finished_jobs",state="done"} 1"#), "{text}");
     }

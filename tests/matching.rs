@@ -273,6 +273,64 @@ backend_tests! {
         assert_eq!((ended["status"].as_str(), ended["end_reason"].as_str()), (Some("ended"), Some("hired")));
     }
 
+    async fn the_organisation_hears_of_an_acceptance_in_each_members_language_with_real_links(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        // The employer reads Kazakh, the course provider English.
+        sql(&app, "UPDATE accounts SET locale = 'kk' WHERE email = 'employer1@example.kz'".into()).await;
+        sql(&app, "UPDATE accounts SET locale = 'en' WHERE email = 'provider2@example.kz'".into()).await;
+        let place = job(&app, &m, 1, "Тігінші").await;
+        let course = app.published(&m.provider, &common::api::course_opening(&m.courses_programme)).await["id"].as_str().unwrap().to_owned();
+        let (_, worker) = app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
+        let (_, student) = app.eligible_seeker(&m.admin, 2, 3, "auezov").await;
+        problem(apply(&app, &worker, &place).await, 201).await;
+        problem(apply(&app, &student, &course).await, 201).await;
+        round(&app, &m).await;
+        let started = problem(app.post_json("/api/v1/matching-rounds", &json!({ "programme_id": m.courses_programme, "kind": "course" }), Some(&m.admin)).await, 202).await;
+        social_jobs::matching::rounds::run(&app.store, &Settings::default(), started["id"].as_str().unwrap()).await.unwrap();
+        for token in [&worker, &student] {
+            let offer = offers(&app, token).await.remove(0);
+            problem(app.post_json(&format!("/api/v1/offers/{}/accept", offer["id"].as_str().unwrap()), &json!({}), Some(token)).await, 200).await;
+        }
+        let accepted = |to: &'static str| {
+            let app = &app;
+            async move { app.emails_to(to).await.into_iter().filter(|e| e.0 == "candidate_accepted").collect::<Vec<_>>() }
+        };
+        // Each member in their language; the contact address in its registrant's.
+        let employer = accepted("employer1@example.kz").await;
+        let provider = accepted("provider2@example.kz").await;
+        assert_eq!(employer.len(), 1, "{employer:?}");
+        assert_eq!(provider.len(), 1, "{provider:?}");
+        assert_eq!((employer[0].1.as_str(), provider[0].1.as_str()), ("kk", "en"));
+        let contact = accepted("hr1@alem.kz").await;
+        assert_eq!(contact.iter().map(|e| e.1.as_str()).collect::<Vec<_>>(), ["kk"]);
+        assert_eq!(accepted("hr2@alem.kz").await[0].1, "en");
+        // A job links to its placements (where the start is recorded), a course to its sessions
+        // (the enrollment exists already; attendance is marked there): pages of real routes.
+        let (job_mail, course_mail) = (&employer[0].2, &provider[0].2);
+        assert_eq!(job_mail["kind"], "job");
+        assert_eq!(course_mail["kind"], "course");
+        assert!(job_mail["link"].as_str().unwrap().ends_with(&format!("/openings/{place}/placements")), "{job_mail}");
+        assert!(course_mail["link"].as_str().unwrap().ends_with(&format!("/courses/{course}/sessions")), "{course_mail}");
+        let api = social_jobs::http::openapi();
+        for (data, id) in [(job_mail, &place), (course_mail, &course)] {
+            let link = data["link"].as_str().unwrap();
+            let path = url::Url::parse(link).unwrap().path().replace(id.as_str(), "{id}");
+            let route = format!("/api/v1{path}");
+            assert!(api.paths.paths.get(&route).is_some_and(|item| item.get.is_some()), "{link}: no GET {route}");
+        }
+        // The texts say what to do there, in the member's language, and nothing about the other kind.
+        let templates = social_jobs::notifications::Templates::load().unwrap();
+        let render = |data: &Value, locale| templates.render(social_jobs::notifications::EmailTemplate::CandidateAccepted, locale, data).unwrap();
+        let kk = render(job_mail, social_jobs::http::locale::Locale::Kk);
+        assert!(kk.text.contains("Айгүл Сейітқызы") && kk.text.contains("Тігінші") && kk.text.contains(job_mail["link"].as_str().unwrap()), "{}", kk.text);
+        assert!(kk.subject.contains("жұмыс орны"), "{}", kk.subject);
+        let en = render(course_mail, social_jobs::http::locale::Locale::En);
+        assert!(en.text.contains("enrolled") && en.text.contains("attendance") && !en.text.contains("placement"), "{}", en.text);
+        let ru = render(course_mail, social_jobs::http::locale::Locale::Ru);
+        assert!(!ru.text.contains("принял") && !ru.text.contains("зачислен ") && ru.text.contains("посещаемость"), "{}", ru.text);
+    }
+
     async fn unanswered_offers_get_a_reminder_then_lapse(backend: Backend) {
         let app = spawn_app(backend).await;
         let m = app.market().await;

@@ -125,6 +125,9 @@ pub async fn verify_email(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The `device_token` this device was given at an earlier sign-in to this account, if any.
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 /// Sign in: a 15-minute access token and a 30-day refresh token.
@@ -141,7 +144,14 @@ pub async fn login(
 ) -> Result<web::Json<TokenPair>, AppError> {
     let b = body.0;
     Ok(web::Json(
-        service::login(&state, b.email, b.password, anonymous_actor(&req, &state)).await?,
+        service::login(
+            &state,
+            b.email,
+            b.password,
+            b.device_token,
+            anonymous_actor(&req, &state),
+        )
+        .await?,
     ))
 }
 

@@ -23,6 +23,7 @@ pub struct AuthKeys {
     /// A real hash of a random password, verified against when the email is unknown, so that a
     /// sign-in takes as long whether or not the account exists.
     pub dummy_hash: String,
+    pub devices: tokens::DeviceTokens,
 }
 
 impl AuthKeys {
@@ -33,6 +34,7 @@ impl AuthKeys {
             tokens: tokens::AccessTokens::from_settings(s, clock)?,
             hashing: Arc::new(Semaphore::new(permits)),
             dummy_hash: password::hash(&random).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+            devices: tokens::DeviceTokens::from_settings(s),
         })
     }
 }

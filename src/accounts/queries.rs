@@ -349,3 +349,13 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Accoun
         .select(Account::as_select())
         .load(conn)
 }
+
+/// The enabled accounts that belong to an organisation, oldest first.
+pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> QueryResult<Vec<Account>> {
+    accounts::table
+        .filter(accounts::organisation_id.eq(organisation_id))
+        .filter(accounts::disabled_at.is_null())
+        .order((accounts::created_at, accounts::id))
+        .select(Account::as_select())
+        .load(conn)
+}

@@ -110,6 +110,10 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// Seconds until the refresh token expires.
     pub refresh_expires_in: i64,
+    /// Given on sign-in: keep it on the device and send it with later sign-ins to this account
+    /// (`device_token`), so that someone else's failed guesses never lock this device out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// Issues a refresh token in `family` and an access token, inside the caller's transaction.
@@ -135,6 +139,7 @@ fn issue_tokens(
         expires_in: state.auth.tokens.ttl_secs(),
         refresh_token: refresh,
         refresh_expires_in: ttl.num_seconds(),
+        device_token: None,
     })
 }
 
@@ -191,6 +196,21 @@ pub async fn register(
     }
     password::check_new(&r.password, r.email.as_str())
         .map_err(|p| password_error("password", p))?;
+    // Per client address, counted before the (deliberately slow) hash: a script cannot fill the
+    // accounts table or the outbox. The default is generous, because a whole neighbourhood may
+    // share a carrier's address, or a queue of mothers the employment centre's Wi-Fi.
+    if let Some(ip) = actor.client_ip.as_deref() {
+        let s = &state.settings;
+        let limit = Limit {
+            bucket: format!("register:ip:{}", tokens::digest(ip)),
+            max: s.registrations_per_address,
+            window: Duration::seconds(s.registration_window_secs as i64),
+        };
+        state
+            .db
+            .transaction(move |c| ratelimit::take(c, std::slice::from_ref(&limit), now()))
+            .await?;
+    }
     let hash = hash_password(state, r.password).await?;
     let st = state.clone();
     state
@@ -277,24 +297,53 @@ fn login_limits(state: &AppState, email: &str, ip: Option<&str>) -> Vec<Limit> {
     limits
 }
 
-/// Signs in with email and password. Failed attempts count per account and per address; past the
-/// limit even the right password gets 429 until the window has passed.
+/// The one limit on a device that signed in to this account before: its own failures only.
+fn device_limit(state: &AppState, device_token: &str) -> Limit {
+    let s = &state.settings;
+    Limit {
+        bucket: format!("login:device:{}", tokens::digest(device_token)),
+        max: s.login_failures_per_account,
+        window: Duration::seconds(s.login_failure_window_secs as i64),
+    }
+}
+
+/// Signs in with email and password. Failed attempts count per account and per client address;
+/// past either limit even the right password gets 429 until the window has passed. A device that
+/// signed in to this account before (it presents the `device_token` it was given) counts only its
+/// own failures: a guesser hammering her account, or sharing her carrier's address, does not lock
+/// her out, and a guesser without the token gains nothing from it.
 pub async fn login(
     state: &Data<AppState>,
     email: String,
     password: String,
+    device_token: Option<String>,
     actor: Actor,
 ) -> Result<TokenPair, AppError> {
     let email = email.trim().to_lowercase();
     let limits = login_limits(state, &email, actor.client_ip.as_deref());
-    let (checked, lookup) = (limits.clone(), email.clone());
+    // Her own failures are forgiven when she gets in.
+    let email_bucket = limits.first().map(|l| l.bucket.clone());
+    let st = state.clone();
     // Counted before the password is hashed, atomically: every attempt is a failure until it
     // succeeds, so parallel guesses cannot all pass the check before any is counted.
-    let (account, taken) = state
+    let (account, taken, trusted) = state
         .db
         .transaction(move |c| {
-            let taken = ratelimit::take(c, &checked, now())?;
-            Ok::<_, AppError>((queries::by_email(c, &lookup)?, taken))
+            let account = queries::by_email(c, &email)?;
+            let trusted = match (&account, device_token.as_deref()) {
+                (Some(a), Some(t)) => st
+                    .auth
+                    .devices
+                    .valid_for(t, &a.id, a.tokens_valid_after, now())
+                    .then(|| device_limit(&st, t)),
+                _ => None,
+            };
+            let checked = match &trusted {
+                Some(device) => std::slice::from_ref(device),
+                None => limits.as_slice(),
+            };
+            let taken = ratelimit::take(c, checked, now())?;
+            Ok::<_, AppError>((account, taken, trusted))
         })
         .await?;
     let hash = account.as_ref().map_or_else(
@@ -330,10 +379,14 @@ pub async fn login(
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
             // Her own failures are forgiven, and this attempt counts against nobody.
             ratelimit::give_back(c, &taken)?;
-            if let Some(limit) = limits.first() {
-                queries::clear_rate_events(c, &limit.bucket)?;
+            if let Some(bucket) = &email_bucket {
+                queries::clear_rate_events(c, bucket)?;
             }
-            let pair = issue_tokens(&st, c, &account, role, &uuid::Uuid::now_v7().to_string())?;
+            if let Some(device) = &trusted {
+                queries::clear_rate_events(c, &device.bucket)?;
+            }
+            let mut pair = issue_tokens(&st, c, &account, role, &uuid::Uuid::now_v7().to_string())?;
+            pair.device_token = Some(st.auth.devices.issue(&account.id, now()));
             audit_self(c, &actor, &account.id, "auth.login_succeeded", None)?;
             Ok(Some(pair))
         })
@@ -485,14 +538,29 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     let id = user.account_id.clone();
-    let account = state
+    // Counted before the hash, as sign-in is: a stolen access token must not become a way to
+    // guess the password at leisure.
+    let s = &state.settings;
+    let limit = Limit {
+        bucket: format!("password_change:{id}"),
+        max: s.login_failures_per_account,
+        window: Duration::seconds(s.login_failure_window_secs as i64),
+    };
+    let (account, taken) = state
         .db
-        .run(move |c| queries::by_id(c, &id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .transaction(move |c| {
+            let taken = ratelimit::take(c, std::slice::from_ref(&limit), now())?;
+            Ok::<_, AppError>((queries::by_id(c, &id)?, taken))
+        })
+        .await?;
+    let account = account.ok_or(AppError::NotFound)?;
     if !verify_password(state, current, account.password_hash.clone()).await? {
         return Err(field("current_password", FieldMsg::WrongPassword));
     }
+    state
+        .db
+        .transaction(move |c| ratelimit::give_back(c, &taken))
+        .await?;
     password::check_new(&new_password, &account.email)
         .map_err(|p| password_error("new_password", p))?;
     let hash = hash_password(state, new_password).await?;
@@ -712,6 +780,22 @@ pub fn contact(
 ) -> Result<Option<(EmailAddress, Locale)>, AppError> {
     Ok(queries::by_id(conn, account_id)?
         .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
+}
+
+/// Where and in which language to write to each (enabled) member of an organisation.
+pub fn member_contacts(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+) -> Result<Vec<(String, EmailAddress, Locale)>, AppError> {
+    Ok(queries::members_of(conn, organisation_id)?
+        .into_iter()
+        .filter_map(|a| {
+            let locale = a.locale();
+            EmailAddress::parse(&a.email)
+                .ok()
+                .map(|e| (a.id, e, locale))
+        })
+        .collect())
 }
 
 /// Where to email many accounts, in their languages (loaded in chunks).

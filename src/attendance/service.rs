@@ -555,7 +555,12 @@ pub async fn record(
                     }
                 }
             }
-            warn_low_attendance(c, &course, &period, &input, &enrolled, &link)?;
+            let marked: Vec<(String, String)> = input
+                .entries
+                .iter()
+                .filter_map(|e| enrolled.get(&e.enrollment_id).map(|s| (e.enrollment_id.clone(), s.clone())))
+                .collect();
+            warn_low_attendance(c, &course, &period, &marked, false, &link)?;
             let body = serde_json::to_value(session_attendance(c, &course, &session)?).map_err(internal)?;
             if let Some(key) = &idempotency_key {
                 queries::store_response(c, &user.account_id, key, &hash, 200, &body.to_string(), now)?;
@@ -565,14 +570,18 @@ pub async fn record(
         .await
 }
 
-/// Emails a seeker whose attendance this month has fallen below the programme's minimum: once
-/// per enrollment and month (the outbox's dedup key), after at least two sessions were held.
+/// Emails each of `enrollments` (enrollment id, seeker id) whose attendance in `period` is below
+/// the programme's minimum, once per enrollment and month (the outbox's dedup key), and only on a
+/// final count: once every session of the month that has taken place is marked for her (and at
+/// least two were held), or once the month is closed (`month_closed`; an unmarked session then
+/// counts as missed, as the payout counts it). A session not yet marked is never taken for an
+/// absence while the provider is still entering the month.
 fn warn_low_attendance(
     c: &mut DbConnection,
     course: &OpeningFacts,
     period: &str,
-    input: &AttendanceInput,
-    enrolled: &HashMap<String, String>,
+    enrollments: &[(String, String)],
+    month_closed: bool,
     link: &str,
 ) -> Result<(), AppError> {
     let Some(rules) =
@@ -586,37 +595,72 @@ fn warn_low_attendance(
         .filter(|s| !s.cancelled && s.starts_at <= now && period_of(s.starts_at) == period)
         .map(|s| s.id)
         .collect();
-    if held.len() < 2 {
+    if held.is_empty() || (!month_closed && held.len() < 2) {
         return Ok(());
     }
-    for e in &input.entries {
-        let attended = queries::of_enrollment(c, &e.enrollment_id)?
+    for (enrollment_id, seeker) in enrollments {
+        let marks: HashMap<String, String> = queries::of_enrollment(c, enrollment_id)?
             .into_iter()
-            .filter(|a| held.contains(&a.session_id) && rules.attended_statuses.contains(&a.status))
+            .filter(|a| held.contains(&a.session_id))
+            .map(|a| (a.session_id, a.status))
+            .collect();
+        if !month_closed && marks.len() < held.len() {
+            continue; // the provider has not marked the month for her yet
+        }
+        let attended = marks
+            .values()
+            .filter(|st| rules.attended_statuses.contains(st))
             .count() as i64;
         if attended * 100 >= rules.min_attendance_percent * held.len() as i64 {
             continue;
         }
-        let Some(seeker) = enrolled.get(&e.enrollment_id) else {
-            continue;
-        };
         let Some((to, locale)) = crate::accounts::service::contact(c, seeker)? else {
             continue;
         };
-        let data = serde_json::json!({
-            "course_title": openings::title_in(course, locale), "period": period,
-            "attended": attended, "held": held.len(), "min_percent": rules.min_attendance_percent,
-            "link": link,
-        });
-        notify(
-            c,
-            &to,
-            EmailTemplate::AttendanceWarning,
-            locale,
-            data,
-            &format!("attendance_warning:{}:{period}", e.enrollment_id),
-        )?;
+        let count = MonthCount {
+            period,
+            attended,
+            held: held.len() as i64,
+            min_percent: rules.min_attendance_percent,
+        };
+        send_low_attendance_warning(c, &to, locale, course, enrollment_id, &count, link)?;
     }
+    Ok(())
+}
+
+/// A final count of one month's attendance of one enrollment.
+pub struct MonthCount<'a> {
+    pub period: &'a str,
+    pub attended: i64,
+    pub held: i64,
+    pub min_percent: i64,
+}
+
+/// Queues the low-attendance warning of an enrollment's month: one per enrollment and month,
+/// whoever finds the count final first (marking, closing, or the payout cycle after the grace
+/// period).
+pub fn send_low_attendance_warning(
+    c: &mut DbConnection,
+    to: &crate::notifications::EmailAddress,
+    locale: Locale,
+    course: &OpeningFacts,
+    enrollment_id: &str,
+    count: &MonthCount<'_>,
+    link: &str,
+) -> Result<(), AppError> {
+    let data = serde_json::json!({
+        "course_title": openings::title_in(course, locale), "period": count.period,
+        "attended": count.attended, "held": count.held, "min_percent": count.min_percent,
+        "link": link,
+    });
+    notify(
+        c,
+        to,
+        EmailTemplate::AttendanceWarning,
+        locale,
+        data,
+        &format!("attendance_warning:{enrollment_id}:{}", count.period),
+    )?;
     Ok(())
 }
 
@@ -646,6 +690,10 @@ pub async fn close_period(
     user.require(Permission::PostOpenings)?;
     let (_, last) = checked_period(&period)?;
     let user = user.clone();
+    let link = format!(
+        "{}/enrollments",
+        state.settings.public_url.trim_end_matches('/')
+    );
     state
         .db
         .transaction(move |c| {
@@ -668,6 +716,13 @@ pub async fn close_period(
                     after: Some(serde_json::json!({ "period": period })),
                 },
             )?;
+            // The month's attendance is final: warn those below the minimum (once a month).
+            let enrolled: Vec<(String, String)> = enrollments::of_course(c, &course.id)?
+                .into_iter()
+                .filter(|e| e.status != "left" && calendar::almaty_date(e.created_at) <= last)
+                .map(|e| (e.id, e.seeker_id))
+                .collect();
+            warn_low_attendance(c, &course, &period, &enrolled, true, &link)?;
             Ok(PeriodView {
                 course_id: course.id,
                 period,

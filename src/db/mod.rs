@@ -108,6 +108,10 @@ pub enum DbError {
     /// No connection could be opened (the database is down or unreachable).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database did not finish this request's work within its deadline (a partition, a
+    /// stalled server): answered 503 rather than holding the caller for as long as it lasts.
+    #[error("the database did not answer within {0:?}")]
+    Timeout(Duration),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
     #[error("migrations failed: {0}")]
@@ -116,6 +120,35 @@ pub enum DbError {
     Worker(String),
     #[error("invalid DATABASE_URL: {0}")]
     BadUrl(String),
+    #[error(
+        "another process is already serving the SQLite database {0}: SQLite is for a single \
+         instance (stop the other one, or use PostgreSQL for several instances)"
+    )]
+    InUse(String),
+}
+
+/// How long sent data may go unacknowledged before libpq gives the connection up.
+const PG_TCP_USER_TIMEOUT_MS: u64 = 5_000;
+
+/// Whether `e` says the database, not the request, failed: the connection was lost (a server
+/// restart, "SSL error: unexpected eof", a broken network), the server cancelled the statement
+/// at `statement_timeout`, or SQLite stayed locked past `busy_timeout`. Such a failure is a 503
+/// the client may retry, not a 500.
+pub fn is_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => true,
+        E::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("canceling statement due to statement timeout")
+                || m.contains("terminating connection")
+                || m.contains("server closed the connection")
+                || m.contains("database is locked")
+        }
+        E::BrokenTransactionManager => true,
+        E::RollbackErrorOnCommit { rollback_error, .. } => is_unavailable(rollback_error),
+        _ => false,
+    }
 }
 
 /// A database URL resolved to its backend. Debug output never shows credentials.
@@ -137,16 +170,28 @@ impl DbUrl {
     pub fn parse(raw: &str, connect_timeout: Duration) -> Result<DbUrl, DbError> {
         let raw = raw.trim();
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            // libpq would otherwise wait for the OS's TCP timeout on an unreachable host.
-            let url = if raw.contains("connect_timeout=") {
-                raw.to_owned()
-            } else {
-                let sep = if raw.contains('?') { '&' } else { '?' };
-                format!(
-                    "{raw}{sep}connect_timeout={}",
-                    connect_timeout.as_secs().max(1)
-                )
-            };
+            // libpq would otherwise wait for the OS's TCP timeouts: minutes on an unreachable host,
+            // and for ever on a connection whose packets are dropped. `tcp_user_timeout` breaks a
+            // connection whose sent data goes unacknowledged (a partition while a query is sent),
+            // keepalives one that waits for an answer from a peer that is gone; neither fires on a
+            // query that is merely slow, because the server's kernel still answers.
+            let mut url = raw.to_owned();
+            for (key, value) in [
+                (
+                    "connect_timeout",
+                    connect_timeout.as_secs().max(1).to_string(),
+                ),
+                ("tcp_user_timeout", PG_TCP_USER_TIMEOUT_MS.to_string()),
+                ("keepalives", "1".to_owned()),
+                ("keepalives_idle", "5".to_owned()),
+                ("keepalives_interval", "2".to_owned()),
+                ("keepalives_count", "3".to_owned()),
+            ] {
+                if !url.contains(&format!("{key}=")) {
+                    let sep = if url.contains('?') { '&' } else { '?' };
+                    url = format!("{url}{sep}{key}={value}");
+                }
+            }
             return Ok(DbUrl {
                 backend: Backend::Postgres,
                 url: SecretString::from(url),
@@ -173,7 +218,9 @@ impl DbUrl {
         (self.backend == Backend::Sqlite && p != ":memory:").then(|| p.into())
     }
 
-    pub fn connect(&self) -> Result<DbConnection, ConnectionError> {
+    /// Opens a connection. On PostgreSQL every statement is cancelled by the server after
+    /// `statement_timeout` (0: never), so a runaway query cannot hold a connection for ever.
+    pub fn connect(&self, statement_timeout: Duration) -> Result<DbConnection, ConnectionError> {
         let url = self.url.expose_secret();
         match self.backend {
             Backend::Postgres => {
@@ -182,8 +229,11 @@ impl DbUrl {
                 // to a generic plan made while a table was small and keep it as the table grows
                 // (the likely cause of the payout cycle's lookup by enrollment crawling at 172
                 // queries/s over 100,000 payouts at full CPU). Plan each execution instead.
-                conn.batch_execute("SET plan_cache_mode = force_custom_plan")
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute(&format!(
+                    "SET plan_cache_mode = force_custom_plan; SET statement_timeout = {}",
+                    statement_timeout.as_millis()
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Pg(conn))
             }
             Backend::Sqlite => {
@@ -205,6 +255,7 @@ impl DbUrl {
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DbUrl,
+    statement_timeout: Duration,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -213,7 +264,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         self.url
-            .connect()
+            .connect(self.statement_timeout)
             .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
@@ -247,6 +298,21 @@ pub struct Db {
     acquire_timeout: Duration,
     backend: Backend,
     clock: Clock,
+    /// Longest the work of one [`Db::run`] may take before its caller gets [`DbError::Timeout`];
+    /// `None` for background work. See [`Db::with_deadline`].
+    deadline: Option<Duration>,
+    /// The SQLite file, if this is one (None for PostgreSQL and `:memory:`).
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+/// Held by the one process serving a SQLite file: SQLite is for a single instance (jobs are
+/// claimed with a lease that assumes one writer process, and nothing else coordinates two), so a
+/// second `serve` on the same file is refused at start instead of running beside the first.
+/// The lock is the operating system's (flock), so it is released when the process ends, however
+/// it ends.
+#[derive(Debug)]
+pub struct InstanceLock {
+    _file: std::fs::File,
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +320,8 @@ pub struct DbOptions {
     pub pool_size: u32,
     pub acquire_timeout: Duration,
     pub connect_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every connection (0: none).
+    pub statement_timeout: Duration,
 }
 
 impl Db {
@@ -266,19 +334,67 @@ impl Db {
                 .map_err(|e| DbError::BadUrl(format!("cannot create {}: {e}", dir.display())))?;
         }
         let backend = url.backend;
+        let sqlite_path = url.sqlite_path();
         let pool = r2d2::Pool::builder()
             .max_size(opts.pool_size)
             .min_idle(Some(0))
             .connection_timeout(opts.acquire_timeout.max(opts.connect_timeout))
             .error_handler(Box::new(PoolErrorLogger))
-            .build_unchecked(ConnectionManager { url });
+            .build_unchecked(ConnectionManager {
+                url,
+                statement_timeout: opts.statement_timeout,
+            });
         Ok(Db {
             pool,
             permits: Arc::new(Semaphore::new(opts.pool_size as usize)),
             acquire_timeout: opts.acquire_timeout,
             backend,
             clock,
+            deadline: None,
+            sqlite_path,
         })
+    }
+
+    /// Takes the single-instance lock of a SQLite file (`<file>.lock` beside it); `None` on
+    /// PostgreSQL, which any number of instances share. Fails if another process holds it.
+    pub fn lock_single_instance(&self) -> Result<Option<InstanceLock>, DbError> {
+        let Some(path) = &self.sqlite_path else {
+            return Ok(None);
+        };
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                DbError::Unavailable(format!("cannot open {}: {e}", lock_path.display()))
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(InstanceLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(DbError::InUse(path.display().to_string()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(DbError::Unavailable(format!(
+                "cannot lock {}: {e}",
+                lock_path.display()
+            ))),
+        }
+    }
+
+    /// The same pool, with every [`Db::run`] answered [`DbError::Timeout`] after `deadline`
+    /// (`None`: no limit). Requests get one so that a database that stops answering (packets
+    /// dropped, a stalled server) is a quick 503 instead of a hung request; background jobs and
+    /// long, deliberate operations (a bank file of 20,000 lines) run without one. The abandoned
+    /// work goes on on its blocking thread until the connection answers or breaks (the TCP
+    /// timeouts of [`DbUrl::parse`]), holding its pool slot until then; a write it was making
+    /// still commits or rolls back as a whole.
+    pub fn with_deadline(&self, deadline: Option<Duration>) -> Db {
+        Db {
+            deadline,
+            ..self.clone()
+        }
     }
 
     /// The clock this service reads time from.
@@ -324,16 +440,21 @@ impl Db {
                 .map_err(|_| DbError::Worker("database semaphore closed".into()))?;
         let pool = self.pool.clone();
         let clock = self.clock.clone();
-        tokio::task::spawn_blocking(move || {
+        let work = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _clock = ClockScope::enter(clock);
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
             f(&mut conn)
-        })
-        .await
-        .map_err(|e| DbError::Worker(e.to_string()))?
+        });
+        let joined = match self.deadline {
+            Some(limit) => tokio::time::timeout(limit, work)
+                .await
+                .map_err(|_| DbError::Timeout(limit))?,
+            None => work.await,
+        };
+        joined.map_err(|e| DbError::Worker(e.to_string()))?
     }
 
     /// Runs `f` in one transaction: everything it wrote is kept only if it returns `Ok`.
@@ -450,14 +571,27 @@ mod tests {
         let t = Duration::from_secs(3);
         let pg = DbUrl::parse("postgres://u@h/db", t).unwrap();
         assert_eq!(pg.backend, Backend::Postgres);
+        const TIMEOUTS: &str = "connect_timeout=3&tcp_user_timeout=5000&keepalives=1&\
+                                keepalives_idle=5&keepalives_interval=2&keepalives_count=3";
         assert_eq!(
             pg.url.expose_secret(),
-            "postgres://u@h/db?connect_timeout=3"
+            &format!("postgres://u@h/db?{TIMEOUTS}")
         );
         let pg = DbUrl::parse("postgresql://h/db?sslmode=require", t).unwrap();
         assert_eq!(
             pg.url.expose_secret(),
-            "postgresql://h/db?sslmode=require&connect_timeout=3"
+            &format!("postgresql://h/db?sslmode=require&{TIMEOUTS}")
+        );
+        // A value the operator gave is kept.
+        let pg = DbUrl::parse("postgres://h/db?tcp_user_timeout=900", t).unwrap();
+        assert!(
+            pg.url
+                .expose_secret()
+                .contains("tcp_user_timeout=900&connect_timeout=3")
+        );
+        assert_eq!(
+            pg.url.expose_secret().matches("tcp_user_timeout").count(),
+            1
         );
         assert_eq!(
             DbUrl::parse("sqlite://./data/x.db", t)

@@ -42,6 +42,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        queued_at -> Nullable<Timestamp>,
+        stalls -> Integer,
     }
 }
 
@@ -130,6 +132,16 @@ diesel::table! {
         iban -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who holds an IIN: the one account whose household a case worker verified with it.
+    iin_claims (iin) {
+        iin -> Text,
+        account_id -> Text,
+        claimed_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
     }
 }
 
@@ -435,6 +447,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     rate_limit_events,
     seeker_profiles,
+    iin_claims,
     households,
     programmes,
     programme_versions,

@@ -59,10 +59,12 @@ pub enum Msg {
     OrganisationKindMismatch,
     BinAlreadyRegistered,
     CannotDisableYourself,
-    IinTaken,
+    IinHeldByOther,
+    ProfileRequired,
     HouseholdNotSubmittable,
     HouseholdNotPending,
     OpeningNotDraft,
+    OpeningNotPublished,
     OpeningClosed,
     OpeningKindForbidden,
     OrganisationNotApproved,
@@ -154,6 +156,10 @@ pub enum FieldMsg {
         given: i64,
     },
     NeedsNear,
+    /// Sessions of the course that would fall outside its new dates.
+    SessionsOutsideDates {
+        count: usize,
+    },
     FixedOncePublished,
     SessionsXorWeekly,
     NoWordsToSearch,
@@ -290,10 +296,15 @@ impl Msg {
                 Ru => "Нельзя отключить собственную учётную запись.".into(),
                 En => "You cannot disable your own account.".into(),
             },
-            Msg::IinTaken => match l {
-                Kk => "Бұл ЖСН басқа аккаунтқа тіркелген. Жұмыспен қамту орталығына хабарласыңыз.".into(),
-                Ru => "Этот ИИН привязан к другой учётной записи. Обратитесь в центр занятости.".into(),
-                En => "This IIN belongs to another account. Please contact the employment centre.".into(),
+            Msg::IinHeldByOther => match l {
+                Kk => "Бұл ЖСН-ді басқа расталған аккаунт ұстап тұр. Алдымен құжаттарды салыстырып, екеуінің бірін қабылдамаңыз.".into(),
+                Ru => "Этот ИИН уже закреплён за другой подтверждённой учётной записью. Сверьте документы и отклоните одну из них.".into(),
+                En => "Another verified account already holds this IIN. Check the documents and reject one of the two first.".into(),
+            },
+            Msg::ProfileRequired => match l {
+                Kk => "Іздеушінің ЖСН көрсетілген профилі әлі жоқ: отбасын растау үшін алдымен профильді толтыруы керек.".into(),
+                Ru => "У соискателя ещё нет профиля с ИИН: прежде чем подтверждать семью, профиль нужно заполнить.".into(),
+                En => "The seeker has no profile with an IIN yet: it must be filled in before the household can be verified.".into(),
             },
             Msg::HouseholdNotSubmittable => match l {
                 Kk => "Отбасы деректері тексеруде немесе расталған.".into(),
@@ -309,6 +320,11 @@ impl Msg {
                 Kk => "Тек жобадағы (draft) орынды жариялауға болады.".into(),
                 Ru => "Опубликовать можно только черновик.".into(),
                 En => "Only a draft opening can be published.".into(),
+            },
+            Msg::OpeningNotPublished => match l {
+                Kk => "Бұл әрекет тек жарияланған орынға жасалады; жобаны өңдеңіз.".into(),
+                Ru => "Это действие доступно только для опубликованного места; черновик можно просто изменить.".into(),
+                En => "This is done only to a published opening; edit a draft instead.".into(),
             },
             Msg::OpeningClosed => match l {
                 Kk => "Бұл орын жабылған, оны өзгертуге болмайды.".into(),
@@ -607,6 +623,11 @@ impl FieldMsg {
                 Kk => "`sessions` немесе `weekly` өрісінің біреуін ғана беріңіз.".into(),
                 Ru => "Укажите ровно одно из полей `sessions` или `weekly`.".into(),
                 En => "Give exactly one of `sessions` or `weekly`.".into(),
+            },
+            FieldMsg::SessionsOutsideDates { count } => match l {
+                Kk => format!("{count} сабақ бұл күндерден тыс қалады: алдымен оларды жылжытыңыз немесе болдырмаңыз."),
+                Ru => format!("Занятий вне этих дат: {count}. Сначала перенесите или отмените их."),
+                En => format!("{count} session(s) would fall outside these dates: move or cancel them first."),
             },
             FieldMsg::NoWordsToSearch => match l {
                 Kk => "Іздеуге сөз жоқ.".into(),

@@ -51,6 +51,7 @@ pub fn enqueue(conn: &mut DbConnection, request: &JobRequest) -> diesel::QueryRe
         scheduled_for: request.scheduled_for,
         created_at: now,
         updated_at: now,
+        queued_at: Some(now),
     };
     queries::insert(conn, &row)
 }

@@ -55,11 +55,21 @@ pub struct Job {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// When the job last entered the queue afresh (enqueued, or requeued from `dead`); `None` in
+    /// rows older than the column, where `created_at` stands for it.
+    pub queued_at: Option<NaiveDateTime>,
+    /// Times the job was taken over from a worker that stopped while running it.
+    pub stalls: i32,
 }
 
 impl Job {
     pub fn state(&self) -> Option<JobState> {
         JobState::parse(&self.state)
+    }
+
+    /// Where a retry window is counted from.
+    pub fn queued_since(&self) -> NaiveDateTime {
+        self.queued_at.unwrap_or(self.created_at)
     }
 }
 
@@ -76,4 +86,5 @@ pub struct NewJobRow {
     pub scheduled_for: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub queued_at: Option<NaiveDateTime>,
 }

@@ -23,19 +23,22 @@ pub fn insert(conn: &mut DbConnection, row: &NewJobRow) -> QueryResult<bool> {
 /// Claims the next due job for `worker`: a queued job whose time has come, or a running one whose
 /// lease has expired (its worker died). The claim is one statement, so two workers never get the
 /// same job: PostgreSQL skips rows another transaction has locked, SQLite serialises writers.
+/// Taking over a running job counts a stall (its worker stopped while running it).
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Option<Job>> {
-    const PG: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
+    const PG: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+        stalls = stalls + CASE WHEN state = 'running' THEN 1 ELSE 0 END, locked_by = $1, \
         locked_until = $2, updated_at = $3 \
         WHERE id = (SELECT id FROM jobs \
             WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
         RETURNING *";
-    const SQLITE: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ?1, \
+    const SQLITE: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+        stalls = stalls + CASE WHEN state = 'running' THEN 1 ELSE 0 END, locked_by = ?1, \
         locked_until = ?2, updated_at = ?3 \
         WHERE id = (SELECT id FROM jobs \
             WHERE (state = 'queued' AND run_at <= ?3) OR (state = 'running' AND locked_until < ?3) \
@@ -175,22 +178,54 @@ pub fn list(
     q.order(jobs::id.desc()).limit(limit).load(conn)
 }
 
-/// Puts a dead job back in the queue with fresh attempts.
+/// Puts a dead job back in the queue with fresh attempts (and a fresh retry window).
 pub fn requeue_dead(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))
             .filter(jobs::state.eq(JobState::Dead.as_str())),
     )
-    .set((
-        jobs::state.eq(JobState::Queued.as_str()),
-        jobs::attempts.eq(0),
-        jobs::run_at.eq(now),
-        jobs::finished_at.eq(None::<NaiveDateTime>),
-        jobs::updated_at.eq(now),
-    ))
+    .set(requeued(now))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Puts every dead job of `kind` back in the queue, as [`requeue_dead`] does one. Returns how many.
+pub fn requeue_all_dead(
+    conn: &mut DbConnection,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::state.eq(JobState::Dead.as_str())),
+    )
+    .set(requeued(now))
+    .execute(conn)
+}
+
+#[allow(clippy::type_complexity)]
+fn requeued(
+    now: NaiveDateTime,
+) -> (
+    diesel::dsl::Eq<jobs::state, &'static str>,
+    diesel::dsl::Eq<jobs::attempts, i32>,
+    diesel::dsl::Eq<jobs::stalls, i32>,
+    diesel::dsl::Eq<jobs::run_at, NaiveDateTime>,
+    diesel::dsl::Eq<jobs::queued_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<jobs::finished_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<jobs::updated_at, NaiveDateTime>,
+) {
+    (
+        jobs::state.eq(JobState::Queued.as_str()),
+        jobs::attempts.eq(0),
+        jobs::stalls.eq(0),
+        jobs::run_at.eq(now),
+        jobs::queued_at.eq(Some(now)),
+        jobs::finished_at.eq(None::<NaiveDateTime>),
+        jobs::updated_at.eq(now),
+    )
 }
 
 /// (kind, state, count) for every kind and state present.

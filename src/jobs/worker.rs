@@ -1,6 +1,6 @@
 //! Workers: claim a due job, run it with a heartbeat that keeps its lease, record the outcome.
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use chrono::NaiveDateTime;
 use futures_util::FutureExt;
@@ -17,6 +17,17 @@ pub struct QueueConfig {
     pub max_attempts: i32,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Kinds retried for a span of time after they were queued instead of `max_attempts` times.
+    pub retry_windows: BTreeMap<String, Duration>,
+}
+
+/// When a failed job is given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryPolicy {
+    /// After this many attempts.
+    Attempts(i32),
+    /// Once this long has passed since the job was queued (the last attempt is made at its end).
+    Window(Duration),
 }
 
 impl QueueConfig {
@@ -27,6 +38,18 @@ impl QueueConfig {
             max_attempts: s.job_max_attempts.max(1),
             backoff_base: Duration::from_millis(s.job_backoff_base_ms),
             backoff_max: Duration::from_secs(s.job_backoff_max_secs),
+            // Mail servers keep a message for days; an outage of the SMTP server must not lose one.
+            retry_windows: BTreeMap::from([(
+                crate::notifications::SEND_EMAIL.to_owned(),
+                Duration::from_secs(u64::from(s.email_retry_hours.max(1)) * 3600),
+            )]),
+        }
+    }
+
+    pub fn policy(&self, kind: &str) -> RetryPolicy {
+        match self.retry_windows.get(kind) {
+            Some(window) => RetryPolicy::Window(*window),
+            None => RetryPolicy::Attempts(self.max_attempts),
         }
     }
 }
@@ -88,7 +111,13 @@ impl Worker {
 
     /// Runs a claimed job and records the outcome.
     pub async fn process(&self, job: Job) -> Result<Outcome, DbError> {
-        let result = if job.attempts > self.config.max_attempts {
+        let policy = self.config.policy(&job.kind);
+        let abandoned = match policy {
+            RetryPolicy::Attempts(max) => job.attempts > max,
+            // Attempts say nothing here (a long outage makes many); stalls do.
+            RetryPolicy::Window(_) => job.stalls >= self.config.max_attempts,
+        };
+        let result = if abandoned {
             // Claimed again after its worker died once too often: do not run it yet again.
             Err(JobError::Permanent(format!(
                 "abandoned: its worker stopped during {} attempts",
@@ -124,20 +153,12 @@ impl Worker {
                 }
             }
             Err(error) => {
-                let retry =
-                    matches!(error, JobError::Retry(_)) && job.attempts < self.config.max_attempts;
+                let retry_at = match error {
+                    JobError::Permanent(_) => None,
+                    JobError::Retry(_) => self.retry_at(&job, policy, self.ctx.db.now()),
+                };
+                let retry = retry_at.is_some();
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry, error = %error, "job failed");
-                let retry_at = retry.then(|| {
-                    after(
-                        self.ctx.db.now(),
-                        retry_delay(
-                            job.attempts,
-                            self.config.backoff_base,
-                            self.config.backoff_max,
-                            rand::random(),
-                        ),
-                    )
-                });
                 let message = truncate(&error.to_string(), 1000);
                 let held = self
                     .ctx
@@ -157,6 +178,32 @@ impl Worker {
             }
         };
         Ok(outcome)
+    }
+
+    /// When to try a job that failed at `now` again, if at all: after the capped, jittered backoff,
+    /// while attempts or the retry window last (the last attempt of a window is made at its end).
+    fn retry_at(
+        &self,
+        job: &Job,
+        policy: RetryPolicy,
+        now: NaiveDateTime,
+    ) -> Option<NaiveDateTime> {
+        let next = after(
+            now,
+            retry_delay(
+                job.attempts,
+                self.config.backoff_base,
+                self.config.backoff_max,
+                rand::random(),
+            ),
+        );
+        match policy {
+            RetryPolicy::Attempts(max) => (job.attempts < max).then_some(next),
+            RetryPolicy::Window(window) => {
+                let deadline = after(job.queued_since(), window);
+                (now < deadline).then(|| next.min(deadline))
+            }
+        }
     }
 
     /// Extends the lease every third of its length while the job runs.

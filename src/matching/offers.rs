@@ -166,6 +166,46 @@ fn email_seeker(
     Ok(())
 }
 
+/// Tells the organisation who accepted its offer, to get in touch: each member in their own
+/// language. A job's employer is pointed at its placements (to record the start date there); a
+/// course's provider at the course's sessions (she is enrolled already, and her attendance is
+/// marked there).
+fn tell_organisation(
+    c: &mut DbConnection,
+    settings: &Settings,
+    offer: &OfferRow,
+    f: &OpeningFacts,
+) -> Result<(), AppError> {
+    let recipients = crate::organisations::service::recipients(c, &f.organisation_id)?;
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let name = crate::seekers::service::applicant_cards(c, std::slice::from_ref(&offer.seeker_id))?
+        .remove(&offer.seeker_id)
+        .map(|card| card.full_name)
+        .unwrap_or_default();
+    let base = settings.public_url.trim_end_matches('/');
+    let link = match f.kind {
+        OpeningKind::Job => format!("{base}/openings/{}/placements", f.id),
+        OpeningKind::Course => format!("{base}/courses/{}/sessions", f.id),
+    };
+    for (to, locale) in recipients {
+        let data = serde_json::json!({
+            "seeker_name": name, "opening_title": openings::title_in(f, locale),
+            "kind": f.kind, "start_date": f.start_date, "link": link,
+        });
+        notify(
+            c,
+            &to,
+            EmailTemplate::CandidateAccepted,
+            locale,
+            data,
+            &format!("candidate_accepted:{}:{}", offer.id, to.as_str()),
+        )?;
+    }
+    Ok(())
+}
+
 /// Accepts a pending offer: takes the place (atomically: of two acceptances racing for the last
 /// place one wins, the other gets 409), and creates the placement or enrollment.
 pub async fn accept(
@@ -243,26 +283,7 @@ pub async fn accept(
                 },
             )?;
             email_seeker(c, &settings, &offer, &f, "accepted")?;
-            // The organisation is told who accepted, to get in touch.
-            if let Some((to, _)) = crate::organisations::service::contact(c, &f.organisation_id)? {
-                let name = crate::seekers::service::applicant_cards(c, std::slice::from_ref(&offer.seeker_id))?
-                    .remove(&offer.seeker_id)
-                    .map(|card| card.full_name)
-                    .unwrap_or_default();
-                let data = serde_json::json!({
-                    "seeker_name": name, "opening_title": openings::title_in(&f, Locale::Ru),
-                    "kind": f.kind, "start_date": f.start_date,
-                    "link": format!("{}/openings/{}/placements", settings.public_url.trim_end_matches('/'), f.id),
-                });
-                notify(
-                    c,
-                    &to,
-                    EmailTemplate::CandidateAccepted,
-                    Locale::Ru,
-                    data,
-                    &format!("candidate_accepted:{}", offer.id),
-                )?;
-            }
+            tell_organisation(c, &settings, &offer, &f)?;
             let stored = queries::offer(c, &offer.id)?.ok_or(AppError::NotFound)?;
             views(c, vec![stored], locale, Some(created))?
                 .pop()

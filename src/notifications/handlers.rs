@@ -4,7 +4,7 @@ use actix_web::{get, post, web};
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus};
+use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus, RequeuedMessages};
 use crate::{
     error::AppError,
     http::{
@@ -75,9 +75,29 @@ pub async fn retry_outbox(
     id: web::Path<String>,
 ) -> Result<web::Json<OutboxMessage>, AppError> {
     user.require(Permission::ManageOutbox)?;
-    Ok(web::Json(outbox::retry(&state.db, id.into_inner()).await?))
+    Ok(web::Json(
+        outbox::retry(&state.db, &user, id.into_inner()).await?,
+    ))
+}
+
+/// Send every dead email again (e.g. after an SMTP outage longer than the retry window); each gets
+/// fresh attempts and a fresh retry window. Audited.
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, description = "How many dead emails were queued again", body = RequeuedMessages))
+)]
+#[post("/api/v1/admin/outbox/retry-dead")]
+pub async fn retry_dead_outbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<RequeuedMessages>, AppError> {
+    user.require(Permission::ManageOutbox)?;
+    Ok(web::Json(outbox::retry_all_dead(&state.db, &user).await?))
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_outbox).service(retry_outbox);
+    cfg.service(list_outbox)
+        .service(retry_dead_outbox)
+        .service(retry_outbox);
 }

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{EmailPayload, SEND_EMAIL};
 use crate::{
+    audit::{self, AuditEvent},
     db::Db,
     error::AppError,
-    http::problem::Msg,
+    http::{auth::CurrentUser, problem::Msg},
     jobs::{Job, JobState, queries},
 };
 
@@ -116,8 +117,9 @@ pub async fn list(
     })
 }
 
-/// Sends a dead message again (fresh attempts). Only dead messages can be retried.
-pub async fn retry(db: &Db, id: String) -> Result<OutboxMessage, AppError> {
+/// Sends a dead message again (fresh attempts and retry window). Only dead messages can be retried.
+pub async fn retry(db: &Db, user: &CurrentUser, id: String) -> Result<OutboxMessage, AppError> {
+    let actor = user.actor.clone();
     db.transaction(move |c| {
         let job = queries::find(c, &id)?
             .filter(|j| j.kind == SEND_EMAIL)
@@ -126,8 +128,49 @@ pub async fn retry(db: &Db, id: String) -> Result<OutboxMessage, AppError> {
             return Err(AppError::Conflict(Msg::OnlyDeadMessagesCanBeRetried));
         }
         queries::requeue_dead(c, &id, crate::db::now())?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "outbox.retried",
+                entity: "outbox_message",
+                entity_id: &id,
+                before: Some(serde_json::json!({ "status": "dead", "attempts": job.attempts })),
+                after: Some(serde_json::json!({ "status": "pending" })),
+            },
+        )?;
         let job = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
         Ok(OutboxMessage::from(job))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequeuedMessages {
+    /// How many dead messages were queued again.
+    pub requeued: u64,
+}
+
+/// Queues every dead message again at once (after an outage outlasted the retry window), each with
+/// fresh attempts and a fresh retry window. Audited as one event with the count.
+pub async fn retry_all_dead(db: &Db, user: &CurrentUser) -> Result<RequeuedMessages, AppError> {
+    let actor = user.actor.clone();
+    db.transaction(move |c| {
+        let requeued = queries::requeue_all_dead(c, SEND_EMAIL, crate::db::now())?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "outbox.dead_retried",
+                entity: "outbox",
+                entity_id: "dead",
+                before: None,
+                after: Some(serde_json::json!({ "requeued": requeued })),
+            },
+        )?;
+        Ok(RequeuedMessages {
+            requeued: requeued as u64,
+        })
     })
     .await
 }

@@ -79,6 +79,40 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// "11250.00" as people read it: `11 250,00 ₸` in Kazakh and Russian (a narrow no-break space
+/// between thousands, a decimal comma, the sign after the amount, as kk_KZ and ru_KZ write it),
+/// `11,250.00 ₸` in English. Anything that is not such an amount is returned as it came.
+pub fn format_tenge(amount: &str, locale: Locale) -> String {
+    let (sign, digits) = match amount.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", amount),
+    };
+    let Some((whole, fraction)) = digits.split_once('.') else {
+        return amount.to_owned();
+    };
+    if whole.is_empty()
+        || fraction.len() != 2
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return amount.to_owned();
+    }
+    let (group, decimal) = match locale {
+        Locale::En => (",", "."),
+        Locale::Kk | Locale::Ru => ("\u{202F}", ","),
+    };
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push_str(group);
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}{decimal}{fraction}\u{00A0}₸")
+}
+
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -95,6 +129,14 @@ impl Templates {
             }
         });
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // Amounts come as "11250.00" (tenge); each language writes them its own way.
+        env.add_filter("tenge", |state: &minijinja::State, amount: String| {
+            let locale = state
+                .lookup("locale")
+                .and_then(|l| l.as_str().and_then(Locale::parse))
+                .unwrap_or(Locale::Ru);
+            format_tenge(&amount, locale)
+        });
         for name in Files::iter() {
             let Some(file) = Files::get(&name) else {
                 continue;
@@ -137,6 +179,43 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenge_are_written_as_each_language_writes_them() {
+        assert_eq!(
+            format_tenge("11250.00", Locale::Kk),
+            "11\u{202F}250,00\u{00A0}₸"
+        );
+        assert_eq!(
+            format_tenge("11250.00", Locale::Ru),
+            "11\u{202F}250,00\u{00A0}₸"
+        );
+        assert_eq!(format_tenge("11250.00", Locale::En), "11,250.00\u{00A0}₸");
+        assert_eq!(
+            format_tenge("1234567.05", Locale::En),
+            "1,234,567.05\u{00A0}₸"
+        );
+        assert_eq!(format_tenge("250.00", Locale::Kk), "250,00\u{00A0}₸");
+        assert_eq!(format_tenge("0.50", Locale::Ru), "0,50\u{00A0}₸");
+        assert_eq!(format_tenge("-1000.00", Locale::En), "-1,000.00\u{00A0}₸");
+        // Not an amount: left alone rather than mangled.
+        for odd in ["", "abc", "12", "1.5", ".50", "1,000.00"] {
+            assert_eq!(format_tenge(odd, Locale::Kk), odd);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_formatted_amount_keeps_every_digit_in_order(tiyn in 0i64..10_000_000_000_000) {
+            let plain = crate::payouts::tenge(tiyn);
+            for locale in Locale::ALL {
+                let shown = format_tenge(&plain, locale);
+                let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+                proptest::prop_assert_eq!(digits, plain.replace('.', ""));
+                proptest::prop_assert!(shown.ends_with('₸'));
+            }
+        }
+    }
 
     fn data() -> serde_json::Value {
         serde_json::json!({

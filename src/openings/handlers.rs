@@ -99,6 +99,35 @@ pub async fn publish_opening(
     ))
 }
 
+/// Move a published course's first and last day, with a reason (audited). Sessions that are not
+/// cancelled must stay inside the new dates; stipends are paid only for months inside them.
+#[utoipa::path(tag = "openings", security(("bearer" = [])), params(("id" = String, Path, description = "Course (opening) id")), request_body = service::CourseDatesChange, responses(
+    (status = 200, description = "The course with its new dates", body = OpeningView),
+    (status = 403, description = "Another organisation's course, or not a provider", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such course", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "The course is a draft or closed", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "Bad dates or reason, sessions outside the new dates, or not a course", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/courses/{id}/dates")]
+pub async fn change_course_dates(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<service::CourseDatesChange>,
+) -> Result<web::Json<OpeningView>, AppError> {
+    Ok(web::Json(
+        service::change_course_dates(
+            &state,
+            &user,
+            id.into_inner(),
+            body.0,
+            Locale::from_request(&req),
+        )
+        .await?,
+    ))
+}
+
 /// Close an opening: it leaves the listings and takes no more applications. Final.
 #[utoipa::path(tag = "openings", security(("bearer" = [])), params(("id" = String, Path, description = "Opening id")), responses(
     (status = 200, description = "Closed", body = OpeningView),
@@ -371,5 +400,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(patch_opening)
         .service(publish_opening)
         .service(close_opening)
+        .service(change_course_dates)
         .service(recommendations);
 }

@@ -589,6 +589,133 @@ pub async fn change(
         .await
 }
 
+/// New dates for a published course, with the reason (a change of dates is its own audited act,
+/// not a field edit: stipends are paid only for months inside them).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CourseDatesChange {
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// Why the dates change (shown in the audit log), 3–1000 characters.
+    pub reason: String,
+}
+
+/// Moves a published course's first and last day. Every session that is not cancelled must stay
+/// inside the new dates (move or cancel it first), the course may last at most a year, and the
+/// dates stay within the years the service deals in. Audited with before, after and the reason.
+pub async fn change_course_dates(
+    state: &Data<AppState>,
+    user: &CurrentUser,
+    id: String,
+    change: CourseDatesChange,
+    locale: Locale,
+) -> Result<OpeningView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let reason = change.reason.trim().to_owned();
+    let mut errors = std::collections::BTreeMap::new();
+    let n = reason.chars().count();
+    if n < 3 {
+        errors.insert(
+            "reason".to_owned(),
+            Msg::Field(FieldMsg::TooShort { min: 3 }),
+        );
+    } else if n > 1000 {
+        errors.insert(
+            "reason".to_owned(),
+            Msg::Field(FieldMsg::TooLong { max: 1000 }),
+        );
+    } else if !crate::text::text_is_clean(&reason) {
+        errors.insert(
+            "reason".to_owned(),
+            Msg::Field(FieldMsg::ForbiddenCharacters),
+        );
+    }
+    for (name, date) in [
+        ("start_date", change.start_date),
+        ("end_date", change.end_date),
+    ] {
+        if !crate::clock::date_in_range(date) {
+            errors.insert(name.to_owned(), Msg::Field(FieldMsg::DateOutOfRange));
+        }
+    }
+    if change.end_date < change.start_date {
+        errors.insert(
+            "end_date".to_owned(),
+            Msg::Field(FieldMsg::MustBeAfter {
+                field: "start_date",
+            }),
+        );
+    } else if (change.end_date - change.start_date).num_days() > super::model::MAX_COURSE_DAYS {
+        errors.insert(
+            "end_date".to_owned(),
+            Msg::Field(FieldMsg::OutOfRange {
+                min: 0,
+                max: super::model::MAX_COURSE_DAYS,
+            }),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(validation(errors));
+    }
+    let user = user.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let before = own_opening(c, &user, &id)?;
+            if before.kind != OpeningKind::Course.as_str() {
+                return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+            }
+            match OpeningStatus::parse(&before.status) {
+                Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
+                // A draft's dates are a field like any other (PATCH).
+                Some(OpeningStatus::Draft) | None => {
+                    return Err(AppError::Conflict(Msg::OpeningNotPublished));
+                }
+                Some(OpeningStatus::Published) => {}
+            }
+            let outside = queries::sessions(c, &id)?
+                .into_iter()
+                .filter(|s| s.cancelled_at.is_none())
+                .filter(|s| {
+                    let day = s
+                        .starts_at
+                        .and_utc()
+                        .with_timezone(&chrono_tz::Asia::Almaty)
+                        .date_naive();
+                    day < change.start_date || day > change.end_date
+                })
+                .count();
+            if outside > 0 {
+                return Err(AppError::field(
+                    "end_date",
+                    FieldMsg::SessionsOutsideDates { count: outside },
+                ));
+            }
+            let row = OpeningRow {
+                start_date: change.start_date,
+                end_date: Some(change.end_date),
+                updated_at: crate::db::now(),
+                ..before.clone()
+            };
+            queries::update(c, &row)?;
+            let mut after = audit_state(&row);
+            after["reason"] = serde_json::Value::String(reason.clone());
+            audit::record(
+                c,
+                &user.actor,
+                AuditEvent {
+                    action: "course.dates_changed",
+                    entity: "opening",
+                    entity_id: &row.id,
+                    before: Some(audit_state(&before)),
+                    after: Some(after),
+                },
+            )?;
+            full_view(c, &row, locale)
+        })
+        .await
+}
+
 /// Puts a draft on offer. Needs a confirmed email, an approved organisation, a deadline not yet
 /// passed and, for a course, at least one session.
 pub async fn publish(

@@ -12,6 +12,7 @@ use crate::{
     error::AppError,
     http::{
         auth::{CurrentUser, Permission},
+        locale::Locale,
         problem::{FieldMsg, Msg},
     },
     kz::Bin,
@@ -265,14 +266,28 @@ pub fn names(
     Ok(queries::names(conn, ids)?.into_iter().collect())
 }
 
-/// Where to email an organisation (its contact), and its name.
-pub fn contact(
+/// Everyone to tell of an event of an organisation, each in their language: its members (their
+/// account's locale), and its contact address unless a member has it, in the language of the
+/// member who registered the organisation (Russian when there is none).
+pub fn recipients(
     conn: &mut DbConnection,
     id: &str,
-) -> Result<Option<(EmailAddress, String)>, AppError> {
-    Ok(queries::by_id(conn, id)?.and_then(|o| {
-        EmailAddress::parse(&o.contact_email)
-            .ok()
-            .map(|e| (e, o.name))
-    }))
+) -> Result<Vec<(EmailAddress, Locale)>, AppError> {
+    let Some(org) = queries::by_id(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let members = crate::accounts::service::member_contacts(conn, id)?;
+    let creator_locale = members
+        .iter()
+        .find(|(account, _, _)| *account == org.created_by)
+        .or(members.first())
+        .map_or(Locale::Ru, |(_, _, locale)| *locale);
+    let mut out: Vec<(EmailAddress, Locale)> =
+        members.into_iter().map(|(_, e, l)| (e, l)).collect();
+    if let Ok(contact) = EmailAddress::parse(&org.contact_email)
+        && !out.iter().any(|(e, _)| *e == contact)
+    {
+        out.push((contact, creator_locale));
+    }
+    Ok(out)
 }

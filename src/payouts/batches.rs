@@ -301,8 +301,10 @@ pub async fn create(
         return Err(AppError::field("period", FieldMsg::Invalid));
     }
     let user = user.clone();
+    // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
     state
         .db
+        .with_deadline(None)
         .transaction(move |c| create_in(c, &user.actor, &user.account_id, &input.period))
         .await
 }
@@ -406,8 +408,10 @@ pub async fn export(
 ) -> Result<String, AppError> {
     user.require(Permission::ViewPayouts)?;
     let user = user.clone();
+    // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
     state
         .db
+        .with_deadline(None)
         .transaction(move |c| export_in(c, &user.actor, &id))
         .await
 }
@@ -553,8 +557,10 @@ pub async fn confirm(
         errors,
     })?;
     let (user, public_url) = (user.clone(), state.settings.public_url.clone());
+    // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
     state
         .db
+        .with_deadline(None)
         .transaction(move |c| confirm_in(c, &user.actor, &id, &lines, &public_url))
         .await
 }

@@ -225,7 +225,7 @@ pub async fn run(
         Some(n) => work.into_iter().take(n).collect(),
         None => work,
     };
-    let link = format!("{}/payouts", settings.public_url.trim_end_matches('/'));
+    let public_url = settings.public_url.trim_end_matches('/').to_owned();
     let mut run = CycleRun {
         enrollments: work.len(),
         ..CycleRun::default()
@@ -233,9 +233,10 @@ pub async fn run(
     // Every worker walks enrollments in the same (id) order, so two running at once take the
     // unique index's row locks in the same order and cannot deadlock.
     for chunk in work.chunks(CHUNK) {
-        let (chunk, link, withdrawn) = (chunk.to_vec(), link.clone(), withdrawn.clone());
+        let (chunk, public_url, withdrawn) =
+            (chunk.to_vec(), public_url.clone(), withdrawn.clone());
         let (created, reissued) = db
-            .transaction(move |c| payouts_for(c, &chunk, &withdrawn, &link, today, grace))
+            .transaction(move |c| payouts_for(c, &chunk, &withdrawn, &public_url, today, grace))
             .await?;
         run.created += created;
         run.reissued += reissued;
@@ -383,10 +384,12 @@ fn payouts_for(
     c: &mut DbConnection,
     chunk: &[(Enrollment, Arc<Course>)],
     withdrawn: &HashMap<(String, String), Withdrawn>,
-    link: &str,
+    public_url: &str,
     today: NaiveDate,
     grace_days: i64,
 ) -> Result<(usize, usize), AppError> {
+    let link = format!("{public_url}/payouts");
+    let enrollments_link = format!("{public_url}/enrollments");
     let ids: Vec<String> = chunk.iter().map(|(e, _)| e.id.clone()).collect();
     let made = made_for(c, &ids)?;
     let pending: Vec<&(Enrollment, Arc<Course>)> = chunk
@@ -419,6 +422,28 @@ fn payouts_for(
                 .count() as i64;
             let held = m.sessions.len() as i64;
             let s = stipend::stipend(&ctx.rules, held, attended, ctx.full);
+            // The month is final here (closed, or past its grace period): below the minimum she
+            // is told why nothing is paid, unless marking or closing told her already.
+            if held > 0
+                && attended * 100 < ctx.rules.min_attendance_percent * held
+                && let Some((to, locale)) = contacts.get(&e.seeker_id)
+            {
+                let count = crate::attendance::service::MonthCount {
+                    period: &m.period,
+                    attended,
+                    held,
+                    min_percent: ctx.rules.min_attendance_percent,
+                };
+                crate::attendance::service::send_low_attendance_warning(
+                    c,
+                    to,
+                    *locale,
+                    &ctx.facts,
+                    &e.id,
+                    &count,
+                    &enrollments_link,
+                )?;
+            }
             let inputs = serde_json::to_string(&s.inputs).map_err(crate::error::internal)?;
             let dedup_key = match owed {
                 Owed::New(_) => {

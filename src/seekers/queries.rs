@@ -34,18 +34,50 @@ pub fn find(conn: &mut DbConnection, account_id: &str) -> QueryResult<Option<Pro
         .optional()
 }
 
-/// Whether another account has this IIN.
-pub fn iin_taken_by_other(
+/// The account holding `iin` (its household was verified with it), if any.
+pub fn iin_holder(conn: &mut DbConnection, iin: &str) -> QueryResult<Option<String>> {
+    use crate::db::schema::iin_claims;
+    iin_claims::table
+        .filter(iin_claims::iin.eq(iin))
+        .select(iin_claims::account_id)
+        .first(conn)
+        .optional()
+}
+
+/// Records that `account_id` holds `iin`. The primary key on the IIN makes a second holder
+/// impossible whatever runs at once.
+pub fn claim_iin(
     conn: &mut DbConnection,
     iin: &str,
     account_id: &str,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        seeker_profiles::table
-            .filter(seeker_profiles::iin.eq(iin))
-            .filter(seeker_profiles::account_id.ne(account_id)),
-    ))
-    .get_result(conn)
+    at: NaiveDateTime,
+    by: &str,
+) -> QueryResult<()> {
+    use crate::db::schema::iin_claims;
+    diesel::insert_into(iin_claims::table)
+        .values((
+            iin_claims::iin.eq(iin),
+            iin_claims::account_id.eq(account_id),
+            iin_claims::claimed_at.eq(at),
+            iin_claims::claimed_by.eq(by),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives up whatever IIN `account_id` holds; the number released (0 or 1).
+pub fn release_iin(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::iin_claims;
+    diesel::delete(iin_claims::table.filter(iin_claims::account_id.eq(account_id))).execute(conn)
+}
+
+/// How many other accounts declare `iin` in their profiles.
+pub fn others_declaring(conn: &mut DbConnection, iin: &str, account_id: &str) -> QueryResult<i64> {
+    seeker_profiles::table
+        .filter(seeker_profiles::iin.eq(iin))
+        .filter(seeker_profiles::account_id.ne(account_id))
+        .count()
+        .get_result(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ProfileRow) -> QueryResult<()> {

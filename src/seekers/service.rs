@@ -113,11 +113,16 @@ pub async fn put(
             if !crate::districts::exists(c, &p.district)? {
                 return Err(AppError::field("district", FieldMsg::DistrictUnknown));
             }
-            if queries::iin_taken_by_other(c, p.iin.as_str(), &id)? {
-                return Err(AppError::Conflict(Msg::IinTaken));
-            }
+            // Declaring an IIN claims nothing, so the answer never depends on (or reveals)
+            // whether another account declared it: a case worker resolves that at verification.
             let now = crate::db::now();
             let before = queries::find(c, &id)?;
+            if before.as_ref().is_some_and(|b| b.iin != p.iin.as_str()) {
+                // A new identity must be checked again: she no longer holds the old IIN, and a
+                // verified household goes back to the case worker.
+                queries::release_iin(c, &id)?;
+                reverify_household(c, &actor, &id, now)?;
+            }
             let row = ProfileRow {
                 account_id: id.clone(),
                 iin: p.iin.as_str().to_owned(),
@@ -159,6 +164,40 @@ pub async fn put(
             Ok(ProfileView::from(row))
         })
         .await
+}
+
+/// Sends a verified household back to `pending` (its owner's identity changed).
+fn reverify_household(
+    c: &mut crate::db::DbConnection,
+    actor: &crate::audit::Actor,
+    account_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let Some(before) = queries::household_of(c, account_id)? else {
+        return Ok(());
+    };
+    if before.status != HouseholdStatus::Verified.as_str() {
+        return Ok(());
+    }
+    let row = HouseholdRow {
+        status: HouseholdStatus::Pending.as_str().to_owned(),
+        submitted_at: Some(now),
+        updated_at: now,
+        ..before.clone()
+    };
+    queries::save_household(c, &row, true)?;
+    audit::record(
+        c,
+        actor,
+        AuditEvent {
+            action: "household.updated",
+            entity: "household",
+            entity_id: &row.id,
+            before: Some(household_audit(&before)),
+            after: Some(household_audit(&row)),
+        },
+    )?;
+    Ok(())
 }
 
 // --- households ---
@@ -391,6 +430,12 @@ pub struct HouseholdForReview {
     pub seeker_account_id: String,
     pub seeker_name: Option<String>,
     pub seeker_iin: Option<String>,
+    /// Other accounts that declare the same IIN (a typing error, a second account, or someone
+    /// posing as her): check her documents before verifying.
+    pub iin_declared_by_others: i64,
+    /// Another account already holds this IIN (its household was verified with it): this one
+    /// cannot be verified until that is resolved (reject one of them).
+    pub iin_held_by_other: bool,
     #[serde(flatten)]
     pub household: HouseholdView,
 }
@@ -441,15 +486,31 @@ pub async fn list_households(
                 .and_then(|(r, _)| r.submitted_at.map(|at| encode_cursor(at, &r.id)))
         })
         .flatten();
-    let items = rows
-        .into_iter()
-        .map(|(row, seeker)| HouseholdForReview {
-            seeker_account_id: row.account_id.clone(),
-            seeker_name: seeker.as_ref().map(|(n, _)| n.clone()),
-            seeker_iin: seeker.map(|(_, iin)| iin),
-            household: HouseholdView::from(row),
+    // At most a page of rows: two small lookups each.
+    let items = state
+        .db
+        .run(move |c| {
+            let mut items = Vec::with_capacity(rows.len());
+            for (row, seeker) in rows {
+                let (others, held) = match &seeker {
+                    Some((_, iin)) => (
+                        queries::others_declaring(c, iin, &row.account_id)?,
+                        queries::iin_holder(c, iin)?.is_some_and(|h| h != row.account_id),
+                    ),
+                    None => (0, false),
+                };
+                items.push(HouseholdForReview {
+                    seeker_account_id: row.account_id.clone(),
+                    seeker_name: seeker.as_ref().map(|(n, _)| n.clone()),
+                    seeker_iin: seeker.map(|(_, iin)| iin),
+                    iin_declared_by_others: others,
+                    iin_held_by_other: held,
+                    household: HouseholdView::from(row),
+                });
+            }
+            Ok::<_, AppError>(items)
         })
-        .collect();
+        .await?;
     Ok(HouseholdPage { items, next_cursor })
 }
 
@@ -488,7 +549,11 @@ pub async fn decide_household(
         .db
         .transaction(move |c| {
             let before = queries::household(c, &id)?.ok_or(AppError::NotFound)?;
-            if before.status != "pending" {
+            // A pending household is decided; a verified one may be rejected afterwards (found
+            // out, or to free an IIN another account turned out to own).
+            let revoking = before.status == HouseholdStatus::Verified.as_str()
+                && decision == Decision::Rejected;
+            if before.status != "pending" && !revoking {
                 return Err(AppError::Conflict(Msg::HouseholdNotPending));
             }
             let status = match decision {
@@ -496,6 +561,26 @@ pub async fn decide_household(
                 Decision::Rejected => HouseholdStatus::Rejected,
             };
             let now = crate::db::now();
+            match decision {
+                Decision::Verified => {
+                    // Verifying her household verifies who she is: she now holds her IIN, unless
+                    // another verified account does.
+                    let iin = queries::find(c, &before.account_id)?
+                        .map(|p| p.iin)
+                        .ok_or(AppError::Conflict(Msg::ProfileRequired))?;
+                    match queries::iin_holder(c, &iin)? {
+                        Some(holder) if holder == before.account_id => {}
+                        Some(_) => return Err(AppError::Conflict(Msg::IinHeldByOther)),
+                        None => {
+                            queries::release_iin(c, &before.account_id)?;
+                            queries::claim_iin(c, &iin, &before.account_id, now, &worker)?;
+                        }
+                    }
+                }
+                Decision::Rejected => {
+                    queries::release_iin(c, &before.account_id)?;
+                }
+            }
             let row = HouseholdRow {
                 status: status.as_str().to_owned(),
                 decided_at: Some(now),

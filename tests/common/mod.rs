@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod api;
+pub mod net;
 pub mod smtp;
 
 use std::{path::Path, sync::OnceLock, time::Duration};
@@ -47,6 +48,9 @@ pub fn set_clock(rfc3339: &str) {
 /// Access tokens in tests last a year and a half: a test that moves the clock across months keeps
 /// its sign-ins (expiry itself is tested with signed claims).
 pub const TEST_ACCESS_TOKEN_TTL_SECS: u64 = 550 * 86_400;
+
+/// The scraper's token for `/metrics` in tests.
+pub const TEST_METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -294,6 +298,9 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
         log_level: "warn".to_owned(),
         // Tests live through months on the clock with the tokens they signed in with.
         access_token_ttl_secs: TEST_ACCESS_TOKEN_TTL_SECS,
+        metrics_token: SecretString::from(TEST_METRICS_TOKEN.to_owned()),
+        // Tests register many accounts from 127.0.0.1; the limit has a test of its own.
+        registrations_per_address: 10_000,
         ..Settings::default()
     }
 }

@@ -1,0 +1,3 @@
+DROP TABLE iin_claims;
+DROP INDEX seeker_profiles_iin;
+CREATE UNIQUE INDEX seeker_profiles_iin_unique ON seeker_profiles (iin);

@@ -1,0 +1,2 @@
+ALTER TABLE jobs DROP COLUMN stalls;
+ALTER TABLE jobs DROP COLUMN queued_at;
