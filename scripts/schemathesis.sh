@@ -75,8 +75,9 @@ for backend in "${backends[@]}"; do
     esac
     port=$(free_port)
     base="http://127.0.0.1:$port"
+    # /metrics is served (to its own token, which schemathesis does not have: it must get 401).
     export DATABASE_URL="$url" SJ_DATA_DIR="$data" SJ_PORT="$port" SJ_LOG_LEVEL=warn \
-        SJ_ACCESS_TOKEN_TTL_SECS=7200
+        SJ_ACCESS_TOKEN_TTL_SECS=7200 SJ_METRICS_TOKEN="schemathesis-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
     if ! "$SOCIAL_JOBS_BIN" seed-demo --seekers 40 --openings 40 >"$data/seed.log" 2>&1; then
         tail -20 "$data/seed.log" >&2
         exit 1

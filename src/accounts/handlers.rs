@@ -71,6 +71,7 @@ pub struct Accepted {
 #[utoipa::path(tag = "auth", request_body = RegisterRequest, responses(
     (status = 202, description = "Verification email queued", body = Accepted),
     (status = 422, description = "Invalid email, password or role", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 429, description = "Too many registrations from this address; see Retry-After", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/auth/register")]
 pub async fn register(
@@ -270,6 +271,7 @@ pub struct PasswordChange {
     (status = 204, description = "Changed"),
     (status = 401, description = "Not signed in", body = ProblemBody, content_type = "application/problem+json"),
     (status = 422, description = "Wrong current password or a rule broken", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 429, description = "Too many wrong current passwords; see Retry-After", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[put("/api/v1/me/password")]
 pub async fn change_password(

@@ -597,6 +597,7 @@ pub struct CourseDatesChange {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     /// Why the dates change (shown in the audit log), 3–1000 characters.
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: String,
 }
 
