@@ -1,6 +1,7 @@
 //! Social jobs and stipended short courses for low-income families: the service's library. `main`
 //! and the tests both assemble it through [`startup::Application::build`].
 
+pub mod access;
 pub mod accounts;
 pub mod attendance;
 pub mod audit;

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::AppError,
     http::{
-        auth::{CurrentUser, Permission, anonymous_actor},
+        auth::{Caller, Permission, anonymous_actor},
         extract::Json,
         locale::Locale,
         problem::{FieldMsg, ProblemBody},
@@ -254,7 +254,7 @@ pub async fn password_reset_confirm(
     (status = 401, description = "Not signed in", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/me")]
-pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Me>, AppError> {
+pub async fn me(state: web::Data<AppState>, user: Caller) -> Result<web::Json<Me>, AppError> {
     Ok(web::Json(service::me(&state, &user).await?))
 }
 
@@ -276,7 +276,7 @@ pub struct PasswordChange {
 #[put("/api/v1/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
@@ -307,7 +307,7 @@ pub struct NewStaff {
 #[post("/api/v1/admin/staff")]
 pub async fn create_staff(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<NewStaff>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageStaff)?;
@@ -334,7 +334,7 @@ pub async fn create_staff(
 #[post("/api/v1/admin/staff/{id}/disable")]
 pub async fn disable_staff(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<StaffMember>, AppError> {
     user.require(Permission::ManageStaff)?;

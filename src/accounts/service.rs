@@ -12,13 +12,13 @@ use super::{
     ratelimit::{self, Limit},
     tokens,
 };
+use crate::access::Caller;
 use crate::{
     audit::{self, Actor, AuditEvent},
     db::DbConnection,
     db::now,
     error::AppError,
     http::{
-        auth::CurrentUser,
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -533,7 +533,7 @@ pub async fn confirm_password_reset(
 /// Changes the signed-in account's password; every session (this one included) ends.
 pub async fn change_password(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     current: String,
     new_password: String,
 ) -> Result<(), AppError> {
@@ -608,7 +608,7 @@ pub struct Me {
     pub created_at: chrono::DateTime<Utc>,
 }
 
-pub async fn me(state: &Data<AppState>, user: &CurrentUser) -> Result<Me, AppError> {
+pub async fn me(state: &Data<AppState>, user: &Caller) -> Result<Me, AppError> {
     let id = user.account_id.clone();
     let (account, organisation) = state
         .db
@@ -644,7 +644,7 @@ pub struct StaffMember {
 /// verified (the admin vouches for it).
 pub async fn create_staff(
     state: &Data<AppState>,
-    admin: Option<&CurrentUser>,
+    admin: Option<&Caller>,
     email: EmailAddress,
     password: String,
     role: Role,
@@ -731,7 +731,7 @@ pub async fn create_first_admin(
 /// Disables a staff account and ends its sessions at once.
 pub async fn disable_staff(
     state: &Data<AppState>,
-    admin: &CurrentUser,
+    admin: &Caller,
     id: String,
 ) -> Result<StaffMember, AppError> {
     if id == admin.account_id {

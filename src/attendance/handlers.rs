@@ -9,7 +9,7 @@ use super::service::{
 };
 use crate::{
     error::AppError,
-    http::{auth::CurrentUser, extract::Json, locale::Locale, problem::ProblemBody},
+    http::{auth::Caller, extract::Json, locale::Locale, problem::ProblemBody},
     startup::AppState,
 };
 
@@ -22,7 +22,7 @@ use crate::{
 #[get("/api/v1/courses/{id}/sessions")]
 pub async fn course_sessions(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<SessionView>>, AppError> {
     Ok(web::Json(
@@ -42,7 +42,7 @@ pub async fn course_sessions(
 #[post("/api/v1/courses/{id}/sessions")]
 pub async fn change_course_session(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     body: Json<SessionChange>,
 ) -> Result<web::Json<SessionView>, AppError> {
@@ -68,7 +68,7 @@ pub async fn change_course_session(
 #[put("/api/v1/sessions/{id}/attendance")]
 pub async fn put_attendance(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<AttendanceInput>,
@@ -91,7 +91,7 @@ pub async fn put_attendance(
 #[get("/api/v1/sessions/{id}/attendance")]
 pub async fn get_attendance(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<SessionAttendance>, AppError> {
     Ok(web::Json(
@@ -113,7 +113,7 @@ pub async fn get_attendance(
 #[post("/api/v1/courses/{id}/periods/{period}/close")]
 pub async fn close_period(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<PeriodView>, AppError> {
     let (id, period) = path.into_inner();
@@ -137,7 +137,7 @@ pub async fn close_period(
 #[post("/api/v1/courses/{id}/periods/{period}/reopen")]
 pub async fn reopen_period(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<PeriodView>, AppError> {
     let (id, period) = path.into_inner();
@@ -154,7 +154,7 @@ pub async fn reopen_period(
 #[get("/api/v1/me/enrollments")]
 pub async fn my_enrollments(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
 ) -> Result<web::Json<Vec<EnrollmentView>>, AppError> {
     Ok(web::Json(
@@ -171,7 +171,7 @@ pub async fn my_enrollments(
 #[get("/api/v1/me/enrollments/{id}/attendance")]
 pub async fn my_enrollment_attendance(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<MyAttendance>>, AppError> {
     Ok(web::Json(

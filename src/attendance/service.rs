@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::queries::{self, AttendanceRow, CorrectionRow};
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
     http::{
-        auth::{CurrentUser, Permission},
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -82,11 +82,7 @@ pub fn parse_period(s: &str) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// A course the caller's organisation runs (404 for anything that is not a course).
-fn own_course(
-    c: &mut DbConnection,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<OpeningFacts, AppError> {
+fn own_course(c: &mut DbConnection, user: &Caller, id: &str) -> Result<OpeningFacts, AppError> {
     let f = openings::owned_by_caller(c, user, id)?;
     if f.kind != OpeningKind::Course {
         return Err(AppError::NotFound);
@@ -97,7 +93,7 @@ fn own_course(
 /// A course the caller may read: its organisation's members and staff.
 fn readable_course(
     c: &mut DbConnection,
-    user: &CurrentUser,
+    user: &Caller,
     id: &str,
 ) -> Result<OpeningFacts, AppError> {
     if user.has(Permission::ReadAnyOpening) {
@@ -132,7 +128,7 @@ fn session_view(s: &SessionFacts) -> SessionView {
 
 pub async fn sessions(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     course_id: String,
 ) -> Result<Vec<SessionView>, AppError> {
     let user = user.clone();
@@ -221,7 +217,7 @@ fn reason_of(reason: &str) -> Result<String, AppError> {
 /// it moves to).
 pub async fn change_session(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     course_id: String,
     change: SessionChange,
 ) -> Result<SessionView, AppError> {
@@ -404,7 +400,7 @@ fn session_attendance(
 
 fn course_of_session(
     c: &mut DbConnection,
-    user: &CurrentUser,
+    user: &Caller,
     session_id: &str,
     write: bool,
 ) -> Result<(OpeningFacts, SessionFacts), AppError> {
@@ -419,7 +415,7 @@ fn course_of_session(
 
 pub async fn attendance_of_session(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     session_id: String,
 ) -> Result<SessionAttendance, AppError> {
     let user = user.clone();
@@ -437,7 +433,7 @@ pub async fn attendance_of_session(
 /// A changed mark keeps its earlier value as a correction. Returns the response body.
 pub async fn record(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     session_id: String,
     input: AttendanceInput,
     idempotency_key: Option<String>,
@@ -683,7 +679,7 @@ fn checked_period(period: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
 /// Closes a month that has ended: its attendance becomes final.
 pub async fn close_period(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     course_id: String,
     period: String,
 ) -> Result<PeriodView, AppError> {
@@ -736,7 +732,7 @@ pub async fn close_period(
 /// Reopens a closed month for late corrections (case workers; audited).
 pub async fn reopen_period(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     course_id: String,
     period: String,
 ) -> Result<PeriodView, AppError> {
@@ -838,7 +834,7 @@ fn counts(
 
 pub async fn my_enrollments(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     locale: Locale,
 ) -> Result<Vec<EnrollmentView>, AppError> {
     user.require(Permission::Apply)?;
@@ -876,7 +872,7 @@ pub struct MyAttendance {
 
 pub async fn my_attendance(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     enrollment_id: String,
 ) -> Result<Vec<MyAttendance>, AppError> {
     user.require(Permission::Apply)?;

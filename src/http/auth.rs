@@ -1,125 +1,14 @@
-//! Who is calling, and what their role may do.
-//!
-//! [`CurrentUser`] is the extractor every protected handler takes: it checks the bearer access token
-//! and then the account as it is *now* (disabled accounts and sessions ended by a password change or
-//! reset are refused at once, not when the token expires). [`Permission`] is the one table of which
-//! role may call what; object-level checks (is this her household, their organisation's opening?)
-//! are made by each service, answering 404 to outsiders.
+//! The API's side of identity: [`Caller`] (defined in [`crate::access`], with the permission
+//! table) is the extractor every protected handler takes: it checks the bearer access token and then
+//! the account as it is *now* (disabled accounts and sessions ended by a password change or reset
+//! are refused at once, not when the token expires).
 
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header::AUTHORIZATION, web};
 
-use crate::{
-    accounts::{self, model::Role},
-    audit::Actor,
-    error::AppError,
-    http::{locale::Locale, problem::Msg},
-    startup::AppState,
-};
-
-/// What a role may do. Each handler names the permission it needs; [`Permission::roles`] is the only
-/// place that says who has it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Create case workers and admins; disable staff.
-    ManageStaff,
-    /// Register an organisation (employers and providers, for their own kind).
-    RegisterOrganisation,
-    /// Approve an organisation.
-    ApproveOrganisation,
-    /// See any organisation (staff); members see their own by object-level check.
-    ReadAnyOrganisation,
-    /// Keep one's own seeker data: profile, household, eligibility.
-    ManageOwnProfile,
-    /// See households and verify or reject them.
-    VerifyHouseholds,
-    /// Create programmes and change their rules.
-    ManageProgrammes,
-    /// Apply for places, rank and withdraw applications, answer offers.
-    Apply,
-    /// Start matching rounds and read their results.
-    RunMatching,
-    /// See every seeker's payouts.
-    ViewPayouts,
-    /// Reopen a closed attendance month.
-    ReopenPeriods,
-    /// Post and edit openings for one's organisation (employers jobs, providers courses).
-    PostOpenings,
-    /// See any organisation's draft and closed openings (staff).
-    ReadAnyOpening,
-    /// Enqueue periodic jobs by hand.
-    RunJobs,
-    /// See and retry the email outbox.
-    ManageOutbox,
-}
-
-impl Permission {
-    pub fn roles(self) -> &'static [Role] {
-        use Role::*;
-        match self {
-            Permission::ManageStaff => &[Admin],
-            Permission::RegisterOrganisation => &[Employer, Provider],
-            Permission::ApproveOrganisation => &[Admin],
-            Permission::ReadAnyOrganisation => &[Caseworker, Admin],
-            Permission::ManageOwnProfile => &[Seeker],
-            Permission::VerifyHouseholds => &[Caseworker, Admin],
-            Permission::ManageProgrammes => &[Admin],
-            Permission::Apply => &[Seeker],
-            Permission::RunMatching => &[Caseworker, Admin],
-            Permission::ViewPayouts => &[Caseworker, Admin],
-            Permission::ReopenPeriods => &[Caseworker, Admin],
-            Permission::PostOpenings => &[Employer, Provider],
-            Permission::ReadAnyOpening => &[Caseworker, Admin],
-            Permission::RunJobs => &[Admin],
-            Permission::ManageOutbox => &[Admin],
-        }
-    }
-}
-
-/// The signed-in account, as the database has it now.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub account_id: String,
-    pub email: String,
-    pub role: Role,
-    pub locale: Locale,
-    pub email_verified: bool,
-    pub organisation_id: Option<String>,
-    pub organisation_approved: bool,
-    pub actor: Actor,
-}
-
-impl CurrentUser {
-    /// Function-level check: 403 when the role lacks the permission.
-    pub fn require(&self, permission: Permission) -> Result<&CurrentUser, AppError> {
-        if permission.roles().contains(&self.role) {
-            Ok(self)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    pub fn has(&self, permission: Permission) -> bool {
-        permission.roles().contains(&self.role)
-    }
-
-    /// For actions that need a confirmed email (a seeker applying, an organisation publishing).
-    pub fn require_verified_email(&self) -> Result<&CurrentUser, AppError> {
-        if self.email_verified {
-            Ok(self)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// The organisation this account may act for: only once an admin approved it.
-    pub fn acting_organisation(&self) -> Option<&str> {
-        self.organisation_approved
-            .then_some(self.organisation_id.as_deref())
-            .flatten()
-    }
-}
+pub use crate::access::{Caller, Permission};
+use crate::{accounts, audit::Actor, error::AppError, http::problem::Msg, startup::AppState};
 
 /// The caller's address: the peer, or the first `X-Forwarded-For` hop when configured to trust it.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
@@ -154,7 +43,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-impl FromRequest for CurrentUser {
+impl FromRequest for Caller {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
@@ -185,7 +74,7 @@ impl FromRequest for CurrentUser {
             let role = account.role().ok_or_else(unauthorized)?;
             let mut actor = anonymous_actor(&req, &state);
             actor.account_id = Some(account.id.clone());
-            Ok(CurrentUser {
+            Ok(Caller {
                 role,
                 locale: account.locale(),
                 email_verified: account.email_verified_at.is_some(),
@@ -203,7 +92,7 @@ impl FromRequest for CurrentUser {
 /// answer depends on who asks. A token that is present but invalid is still refused (401), so a
 /// client with an expired session learns it instead of silently seeing less.
 #[derive(Debug, Clone)]
-pub struct OptionalUser(pub Option<CurrentUser>);
+pub struct OptionalUser(pub Option<Caller>);
 
 impl FromRequest for OptionalUser {
     type Error = AppError;
@@ -213,7 +102,7 @@ impl FromRequest for OptionalUser {
         if req.headers().get(AUTHORIZATION).is_none() {
             return Box::pin(async { Ok(OptionalUser(None)) });
         }
-        let user = CurrentUser::from_request(req, payload);
+        let user = Caller::from_request(req, payload);
         Box::pin(async move { Ok(OptionalUser(Some(user.await?))) })
     }
 }

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::service;
 use crate::{
     error::AppError,
-    http::auth::{CurrentUser, Permission},
+    http::auth::{Caller, Permission},
     startup::AppState,
 };
 
@@ -23,7 +23,7 @@ use crate::{
 #[post("/api/v1/jobs/{name}/run")]
 pub async fn run_job(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::RunJobs)?;

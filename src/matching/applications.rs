@@ -10,12 +10,12 @@ use super::{
     explain::Outcome,
     queries::{self, ApplicationRow, WAITING},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
     http::{
-        auth::{CurrentUser, Permission},
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -169,7 +169,7 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// are enforced.
 pub async fn apply(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: NewApplication,
     locale: Locale,
 ) -> Result<ApplicationView, AppError> {
@@ -264,7 +264,7 @@ pub fn submit(
 
 pub async fn mine(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     locale: Locale,
 ) -> Result<Vec<ApplicationView>, AppError> {
     user.require(Permission::Apply)?;
@@ -289,7 +289,7 @@ pub struct Ranking {
 /// Reorders her applications to one programme. The list must hold exactly her live ones.
 pub async fn reorder(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: Ranking,
     locale: Locale,
 ) -> Result<Vec<ApplicationView>, AppError> {
@@ -331,11 +331,7 @@ pub async fn reorder(
 }
 
 /// Withdraws an application that no round has made an offer on (an offer is declined instead).
-pub async fn withdraw(
-    state: &Data<AppState>,
-    user: &CurrentUser,
-    id: String,
-) -> Result<(), AppError> {
+pub async fn withdraw(state: &Data<AppState>, user: &Caller, id: String) -> Result<(), AppError> {
     user.require(Permission::Apply)?;
     let user = user.clone();
     state
@@ -383,7 +379,7 @@ pub struct Applicant {
 /// (name, skills, languages, availability), never IIN, income, household or her other choices.
 pub async fn applicants(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     opening_id: String,
 ) -> Result<Vec<Applicant>, AppError> {
     user.require(Permission::PostOpenings)?;

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     error::AppError,
     http::{
-        auth::CurrentUser,
+        auth::Caller,
         cursor,
         extract::{Json, Query},
         locale::Locale,
@@ -34,7 +34,7 @@ use crate::{
 #[post("/api/v1/me/applications")]
 pub async fn apply(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     body: Json<NewApplication>,
 ) -> Result<HttpResponse, AppError> {
@@ -50,7 +50,7 @@ pub async fn apply(
 #[get("/api/v1/me/applications")]
 pub async fn my_applications(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
 ) -> Result<web::Json<Vec<ApplicationView>>, AppError> {
     Ok(web::Json(
@@ -67,7 +67,7 @@ pub async fn my_applications(
 #[put("/api/v1/me/applications/order")]
 pub async fn order_applications(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     body: Json<Ranking>,
 ) -> Result<web::Json<Vec<ApplicationView>>, AppError> {
@@ -86,7 +86,7 @@ pub async fn order_applications(
 #[delete("/api/v1/me/applications/{id}")]
 pub async fn withdraw_application(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     applications::withdraw(&state, &user, id.into_inner()).await?;
@@ -103,7 +103,7 @@ pub async fn withdraw_application(
 #[get("/api/v1/openings/{id}/applications")]
 pub async fn opening_applications(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<Applicant>>, AppError> {
     Ok(web::Json(
@@ -122,7 +122,7 @@ pub async fn opening_applications(
 #[post("/api/v1/matching-rounds")]
 pub async fn start_round(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<NewRound>,
 ) -> Result<HttpResponse, AppError> {
     let round = rounds::start(&state, &user, body.0).await?;
@@ -143,7 +143,7 @@ pub async fn start_round(
 #[get("/api/v1/matching-rounds/{id}")]
 pub async fn get_round(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<RoundView>, AppError> {
     Ok(web::Json(
@@ -170,7 +170,7 @@ pub struct ResultQuery {
 #[get("/api/v1/matching-rounds/{id}/results")]
 pub async fn round_results(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     query: Query<ResultQuery>,
 ) -> Result<web::Json<ResultPage>, AppError> {
@@ -192,7 +192,7 @@ pub async fn round_results(
 #[get("/api/v1/me/offers")]
 pub async fn my_offers(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
 ) -> Result<web::Json<Vec<OfferView>>, AppError> {
     Ok(web::Json(
@@ -210,7 +210,7 @@ pub async fn my_offers(
 #[post("/api/v1/offers/{id}/accept")]
 pub async fn accept_offer(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<web::Json<OfferView>, AppError> {
@@ -229,7 +229,7 @@ pub async fn accept_offer(
 #[post("/api/v1/offers/{id}/decline")]
 pub async fn decline_offer(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<web::Json<OfferView>, AppError> {
@@ -247,7 +247,7 @@ pub async fn decline_offer(
 #[get("/api/v1/openings/{id}/placements")]
 pub async fn opening_placements(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<PlacementView>>, AppError> {
     Ok(web::Json(
@@ -265,7 +265,7 @@ pub async fn opening_placements(
 #[post("/api/v1/placements/{id}/start")]
 pub async fn start_placement(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     body: Json<PlacementStart>,
 ) -> Result<web::Json<PlacementView>, AppError> {
@@ -285,7 +285,7 @@ pub async fn start_placement(
 #[post("/api/v1/placements/{id}/end")]
 pub async fn end_placement(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     body: Json<PlacementEnd>,
 ) -> Result<web::Json<PlacementView>, AppError> {

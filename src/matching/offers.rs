@@ -8,16 +8,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::queries::{self, EnrollmentRow, OfferRow, PlacementRow};
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, Actor, AuditEvent},
     config::Settings,
     db::DbConnection,
     error::{AppError, internal},
-    http::{
-        auth::{CurrentUser, Permission},
-        locale::Locale,
-        problem::Msg,
-    },
+    http::{locale::Locale, problem::Msg},
     jobs::{Job, JobContext, JobError},
     notifications::{EmailTemplate, notify},
     openings::{
@@ -122,7 +119,7 @@ fn views(
 
 pub async fn mine(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     locale: Locale,
 ) -> Result<Vec<OfferView>, AppError> {
     user.require(Permission::Apply)?;
@@ -210,7 +207,7 @@ fn tell_organisation(
 /// place one wins, the other gets 409), and creates the placement or enrollment.
 pub async fn accept(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OfferView, AppError> {
@@ -295,7 +292,7 @@ pub async fn accept(
 /// Declines a pending offer: the place returns to the next round.
 pub async fn decline(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OfferView, AppError> {

@@ -8,13 +8,11 @@ use super::{
     offers::placement_names,
     queries::{self, PlacementRow},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     error::AppError,
-    http::{
-        auth::{CurrentUser, Permission},
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     openings::service as openings,
     startup::AppState,
 };
@@ -84,7 +82,7 @@ fn view(r: PlacementRow, name: String) -> PlacementView {
 
 pub async fn of_opening(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     opening_id: String,
 ) -> Result<Vec<PlacementView>, AppError> {
     user.require(Permission::PostOpenings)?;
@@ -124,7 +122,7 @@ pub struct PlacementEnd {
 /// Records a change of a placement of the caller's organisation, audited.
 async fn change(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     apply: impl FnOnce(&PlacementRow) -> Result<PlacementRow, AppError> + Send + 'static,
     action: &'static str,
@@ -162,7 +160,7 @@ async fn change(
 
 pub async fn start(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     input: PlacementStart,
 ) -> Result<PlacementView, AppError> {
@@ -191,7 +189,7 @@ pub async fn start(
 
 pub async fn end(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     input: PlacementEnd,
 ) -> Result<PlacementView, AppError> {

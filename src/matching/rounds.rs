@@ -14,13 +14,13 @@ use super::{
     explain::Outcome,
     queries::{self, ApplicationRow, OfferRow, ResultRow, RoundRow},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     config::Settings,
     db::{Db, DbConnection},
     error::{AppError, internal},
     http::{
-        auth::{CurrentUser, Permission},
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -100,7 +100,7 @@ fn view(r: RoundRow) -> Result<RoundView, AppError> {
 /// and kind.
 pub async fn start(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: NewRound,
 ) -> Result<RoundView, AppError> {
     user.require(Permission::RunMatching)?;
@@ -174,11 +174,7 @@ pub fn start_in(c: &mut DbConnection, row: &RoundRow) -> diesel::QueryResult<()>
     Ok(())
 }
 
-pub async fn get(
-    state: &Data<AppState>,
-    user: &CurrentUser,
-    id: String,
-) -> Result<RoundView, AppError> {
+pub async fn get(state: &Data<AppState>, user: &Caller, id: String) -> Result<RoundView, AppError> {
     user.require(Permission::RunMatching)?;
     state
         .db
@@ -569,7 +565,7 @@ impl ResultCursor {
 /// Every application's outcome with its explanation, by application id (case workers).
 pub async fn results(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     cursor: Option<ResultCursor>,
     limit: i64,

@@ -8,7 +8,7 @@ use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus, RequeuedMessa
 use crate::{
     error::AppError,
     http::{
-        auth::{CurrentUser, Permission},
+        auth::{Caller, Permission},
         cursor,
         extract::Query,
     },
@@ -37,7 +37,7 @@ pub struct OutboxQuery {
 #[get("/api/v1/admin/outbox")]
 pub async fn list_outbox(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     query: Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, AppError> {
     user.require(Permission::ManageOutbox)?;
@@ -71,7 +71,7 @@ pub async fn list_outbox(
 #[post("/api/v1/admin/outbox/{id}/retry")]
 pub async fn retry_outbox(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<OutboxMessage>, AppError> {
     user.require(Permission::ManageOutbox)?;
@@ -90,7 +90,7 @@ pub async fn retry_outbox(
 #[post("/api/v1/admin/outbox/retry-dead")]
 pub async fn retry_dead_outbox(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<RequeuedMessages>, AppError> {
     user.require(Permission::ManageOutbox)?;
     Ok(web::Json(outbox::retry_all_dead(&state.db, &user).await?))

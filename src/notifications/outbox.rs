@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{EmailPayload, SEND_EMAIL};
+use crate::access::Caller;
 use crate::{
     audit::{self, AuditEvent},
     db::Db,
     error::AppError,
-    http::{auth::CurrentUser, problem::Msg},
+    http::problem::Msg,
     jobs::{Job, JobState, queries},
 };
 
@@ -118,7 +119,7 @@ pub async fn list(
 }
 
 /// Sends a dead message again (fresh attempts and retry window). Only dead messages can be retried.
-pub async fn retry(db: &Db, user: &CurrentUser, id: String) -> Result<OutboxMessage, AppError> {
+pub async fn retry(db: &Db, user: &Caller, id: String) -> Result<OutboxMessage, AppError> {
     let actor = user.actor.clone();
     db.transaction(move |c| {
         let job = queries::find(c, &id)?
@@ -153,7 +154,7 @@ pub struct RequeuedMessages {
 
 /// Queues every dead message again at once (after an outage outlasted the retry window), each with
 /// fresh attempts and a fresh retry window. Audited as one event with the count.
-pub async fn retry_all_dead(db: &Db, user: &CurrentUser) -> Result<RequeuedMessages, AppError> {
+pub async fn retry_all_dead(db: &Db, user: &Caller) -> Result<RequeuedMessages, AppError> {
     let actor = user.actor.clone();
     db.transaction(move |c| {
         let requeued = queries::requeue_all_dead(c, SEND_EMAIL, crate::db::now())?;

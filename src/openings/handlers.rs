@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::AppError,
     http::{
-        auth::{CurrentUser, OptionalUser},
+        auth::{Caller, OptionalUser},
         extract::{Json, Query},
         locale::Locale,
         problem::{FieldMsg, Msg, ProblemBody},
@@ -37,7 +37,7 @@ use crate::{
 #[post("/api/v1/openings")]
 pub async fn post_opening(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     body: Json<OpeningInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -63,7 +63,7 @@ pub async fn post_opening(
 #[patch("/api/v1/openings/{id}")]
 pub async fn patch_opening(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<OpeningPatch>,
@@ -90,7 +90,7 @@ pub async fn patch_opening(
 #[post("/api/v1/openings/{id}/publish")]
 pub async fn publish_opening(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<web::Json<OpeningView>, AppError> {
@@ -111,7 +111,7 @@ pub async fn publish_opening(
 #[post("/api/v1/courses/{id}/dates")]
 pub async fn change_course_dates(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<service::CourseDatesChange>,
@@ -138,7 +138,7 @@ pub async fn change_course_dates(
 #[post("/api/v1/openings/{id}/close")]
 pub async fn close_opening(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<web::Json<OpeningView>, AppError> {
@@ -383,7 +383,7 @@ pub struct RecommendationQuery {
 #[get("/api/v1/me/recommendations")]
 pub async fn recommendations(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     req: HttpRequest,
     query: Query<RecommendationQuery>,
 ) -> Result<web::Json<RecommendationList>, AppError> {

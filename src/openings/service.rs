@@ -17,12 +17,12 @@ use super::{
     queries::{self, FacetRow, OpeningRow, RankedRow, SessionRow},
     search::{self, Cursor, Facet, Filter, Near, Sort},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
     http::{
-        auth::{CurrentUser, Permission},
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -199,7 +199,7 @@ fn full_view(
 /// The organisation the caller posts for, if it is approved and of the kind that posts `kind`.
 fn posting_organisation(
     conn: &mut DbConnection,
-    user: &CurrentUser,
+    user: &Caller,
     kind: Option<OpeningKind>,
 ) -> Result<String, AppError> {
     user.require(Permission::PostOpenings)?;
@@ -219,11 +219,7 @@ fn posting_organisation(
 
 /// An opening of the caller's organisation: 404 for another organisation's draft (its existence
 /// is nobody else's business), 403 for its published or closed ones.
-fn own_opening(
-    conn: &mut DbConnection,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<OpeningRow, AppError> {
+fn own_opening(conn: &mut DbConnection, user: &Caller, id: &str) -> Result<OpeningRow, AppError> {
     let org = posting_organisation(conn, user, None)?;
     let row = queries::find(conn, id)?.ok_or(AppError::NotFound)?;
     if row.organisation_id != org {
@@ -415,7 +411,7 @@ fn limits(state: &AppState) -> Limits {
 /// Creates a draft opening for the caller's organisation.
 pub async fn post(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: OpeningInput,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
@@ -532,7 +528,7 @@ fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, A
 /// and its capacity may grow but not fall below the places already given; a closed one is final.
 pub async fn change(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     patch: OpeningPatch,
     locale: Locale,
@@ -606,7 +602,7 @@ pub struct CourseDatesChange {
 /// dates stay within the years the service deals in. Audited with before, after and the reason.
 pub async fn change_course_dates(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     change: CourseDatesChange,
     locale: Locale,
@@ -721,7 +717,7 @@ pub async fn change_course_dates(
 /// passed and, for a course, at least one session.
 pub async fn publish(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
@@ -768,7 +764,7 @@ pub async fn publish(
 /// Takes an opening off offer; final.
 pub async fn close(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
@@ -810,7 +806,7 @@ pub async fn close(
 /// One opening. Published and closed ones are public; a draft only for its organisation and staff.
 pub async fn get(
     state: &Data<AppState>,
-    user: Option<&CurrentUser>,
+    user: Option<&Caller>,
     id: String,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
@@ -1018,7 +1014,7 @@ pub struct RecommendationList {
 /// Published openings of the programmes she is eligible for, best fit first.
 pub async fn recommendations(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     limit: i64,
     locale: Locale,
 ) -> Result<RecommendationList, AppError> {
@@ -1239,7 +1235,7 @@ pub fn take_place(conn: &mut DbConnection, id: &str) -> Result<bool, AppError> {
 /// Whether the caller's organisation owns the opening: the opening, or 404/403 as for changes.
 pub fn owned_by_caller(
     conn: &mut DbConnection,
-    user: &CurrentUser,
+    user: &Caller,
     id: &str,
 ) -> Result<OpeningFacts, AppError> {
     facts(own_opening(conn, user, id)?)

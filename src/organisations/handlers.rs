@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::service::{self, NewOrganisation, OrganisationView};
 use crate::{
     error::AppError,
-    http::{auth::CurrentUser, extract::Json, problem::ProblemBody},
+    http::{auth::Caller, extract::Json, problem::ProblemBody},
     startup::AppState,
 };
 
@@ -20,7 +20,7 @@ use crate::{
 #[post("/api/v1/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<NewOrganisation>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(service::register(&state, &user, body.0).await?))
@@ -34,7 +34,7 @@ pub async fn create_organisation(
 #[get("/api/v1/organisations/{id}")]
 pub async fn get_organisation(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<OrganisationView>, AppError> {
     Ok(web::Json(
@@ -51,7 +51,7 @@ pub async fn get_organisation(
 #[post("/api/v1/organisations/{id}/approve")]
 pub async fn approve_organisation(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<OrganisationView>, AppError> {
     Ok(web::Json(

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::queries::{self, Organisation};
+use crate::access::{Caller, Permission};
 use crate::{
     accounts::{model::Role, service::OrganisationSummary},
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
     http::{
-        auth::{CurrentUser, Permission},
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
@@ -117,7 +117,7 @@ fn text(
 /// first member.
 pub async fn register(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: NewOrganisation,
 ) -> Result<OrganisationView, AppError> {
     user.require(Permission::RegisterOrganisation)?;
@@ -199,7 +199,7 @@ pub async fn register(
 /// An organisation as its members and staff see it; 404 for everyone else.
 pub async fn get(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
 ) -> Result<OrganisationView, AppError> {
     let visible_to_all = user.has(Permission::ReadAnyOrganisation);
@@ -219,7 +219,7 @@ pub async fn get(
 
 pub async fn approve(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
 ) -> Result<OrganisationView, AppError> {
     user.require(Permission::ApproveOrganisation)?;

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::cycle::PayoutRow;
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, Actor, AuditEvent},
     db::{
@@ -21,10 +22,7 @@ use crate::{
         schema::{payout_batch_lines, payout_batches, payouts},
     },
     error::{AppError, internal},
-    http::{
-        auth::{CurrentUser, Permission},
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     notifications::{EmailTemplate, notify},
     startup::AppState,
 };
@@ -293,7 +291,7 @@ pub(super) fn set_status(
 /// those without a valid IBAN are held. A payout in an open or exported batch is not taken again.
 pub async fn create(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: NewBatch,
 ) -> Result<BatchView, AppError> {
     user.require(Permission::ViewPayouts)?;
@@ -384,11 +382,7 @@ fn find(c: &mut DbConnection, id: &str) -> Result<BatchRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-pub async fn get(
-    state: &Data<AppState>,
-    user: &CurrentUser,
-    id: String,
-) -> Result<BatchView, AppError> {
+pub async fn get(state: &Data<AppState>, user: &Caller, id: String) -> Result<BatchView, AppError> {
     user.require(Permission::ViewPayouts)?;
     state
         .db
@@ -401,11 +395,7 @@ pub async fn get(
 
 /// The bank file: `batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose`. Exporting marks the
 /// approved payouts `sent`; exporting again gives the same file.
-pub async fn export(
-    state: &Data<AppState>,
-    user: &CurrentUser,
-    id: String,
-) -> Result<String, AppError> {
+pub async fn export(state: &Data<AppState>, user: &Caller, id: String) -> Result<String, AppError> {
     user.require(Permission::ViewPayouts)?;
     let user = user.clone();
     // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
@@ -547,7 +537,7 @@ fn parse_lines(text: &str) -> Result<Vec<Line>, BTreeMap<String, Msg>> {
 /// applied are skipped, so importing the same file again changes nothing.
 pub async fn confirm(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     file: String,
 ) -> Result<BatchView, AppError> {

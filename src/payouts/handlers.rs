@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::AppError,
     http::{
-        auth::CurrentUser,
+        auth::Caller,
         auth::Permission,
         extract::{Json, Query, csv_text},
         problem::ProblemBody,
@@ -27,7 +27,7 @@ use crate::{
 #[get("/api/v1/me/payouts")]
 pub async fn my_payouts(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<Vec<PayoutView>>, AppError> {
     Ok(web::Json(service::mine(&state, &user).await?))
 }
@@ -55,7 +55,7 @@ pub struct PayoutQuery {
 #[get("/api/v1/payouts")]
 pub async fn list_payouts(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     query: Query<PayoutQuery>,
 ) -> Result<web::Json<PayoutPage>, AppError> {
     let q = query.0;
@@ -83,7 +83,7 @@ pub async fn list_payouts(
 #[post("/api/v1/payout-batches")]
 pub async fn create_batch(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<NewBatch>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(batches::create(&state, &user, body.0).await?))
@@ -98,7 +98,7 @@ pub async fn create_batch(
 #[get("/api/v1/payout-batches/{id}")]
 pub async fn get_batch(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<BatchView>, AppError> {
     Ok(web::Json(
@@ -116,7 +116,7 @@ pub async fn get_batch(
 #[get("/api/v1/payout-batches/{id}/export")]
 pub async fn export_batch(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
@@ -147,7 +147,7 @@ pub async fn export_batch(
 #[post("/api/v1/payout-batches/{id}/confirmation")]
 pub async fn confirm_batch(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     req: actix_web::HttpRequest,
     body: web::Payload,

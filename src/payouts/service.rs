@@ -6,10 +6,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{cycle::PayoutRow, stipend::StipendInputs};
+use crate::access::{Caller, Permission};
 use crate::{
     db::{DbConnection, schema::payouts},
     error::AppError,
-    http::auth::{CurrentUser, Permission},
     startup::AppState,
 };
 
@@ -208,7 +208,7 @@ pub struct PayoutPage {
 }
 
 /// Her payouts, newest month first: the schedule and the history.
-pub async fn mine(state: &Data<AppState>, user: &CurrentUser) -> Result<Vec<PayoutView>, AppError> {
+pub async fn mine(state: &Data<AppState>, user: &Caller) -> Result<Vec<PayoutView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
     // One a month per course: a short list, so it is not paged.
@@ -224,7 +224,7 @@ const MINE_LIMIT: i64 = 1000;
 /// Payouts by month and status, a page at a time (case workers).
 pub async fn list(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     period: Option<String>,
     status: Option<PayoutStatus>,
     cursor: Option<String>,

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::service::{self, ProgrammeInput, ProgrammeView};
 use crate::{
     error::AppError,
-    http::{auth::CurrentUser, extract::Json, problem::ProblemBody},
+    http::{auth::Caller, extract::Json, problem::ProblemBody},
     startup::AppState,
 };
 
@@ -41,7 +41,7 @@ pub async fn get_programme(
 #[post("/api/v1/programmes")]
 pub async fn create_programme(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<ProgrammeInput>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(service::create(&state, &user, body.0).await?))
@@ -57,7 +57,7 @@ pub async fn create_programme(
 #[put("/api/v1/programmes/{id}")]
 pub async fn change_programme(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     body: Json<ProgrammeInput>,
 ) -> Result<web::Json<ProgrammeView>, AppError> {

@@ -8,14 +8,12 @@ use super::{
     queries::{self, ProgrammeRow},
     rules::{self, ProgrammeKind, Rules},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::{
-        auth::{CurrentUser, Permission},
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     startup::AppState,
 };
 
@@ -146,7 +144,7 @@ pub fn insert(
 
 pub async fn create(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: ProgrammeInput,
 ) -> Result<ProgrammeView, AppError> {
     user.require(Permission::ManageProgrammes)?;
@@ -175,7 +173,7 @@ pub async fn create(
 /// Changes a programme: its rules become a new version; the kind cannot change.
 pub async fn change(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     input: ProgrammeInput,
 ) -> Result<ProgrammeView, AppError> {

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     error::AppError,
     http::{
-        auth::CurrentUser,
+        auth::Caller,
         extract::{Json, Query},
         problem::ProblemBody,
     },
@@ -30,7 +30,7 @@ use crate::{
 #[get("/api/v1/me/profile")]
 pub async fn get_profile(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<ProfileView>, AppError> {
     Ok(web::Json(service::get(&state, &user).await?))
 }
@@ -45,7 +45,7 @@ pub async fn get_profile(
 #[put("/api/v1/me/profile")]
 pub async fn put_profile(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<ProfileInput>,
 ) -> Result<web::Json<ProfileView>, AppError> {
     Ok(web::Json(service::put(&state, &user, body.0).await?))
@@ -60,7 +60,7 @@ pub async fn put_profile(
 #[get("/api/v1/me/household")]
 pub async fn get_household(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<HouseholdView>, AppError> {
     Ok(web::Json(service::get_household(&state, &user).await?))
 }
@@ -74,7 +74,7 @@ pub async fn get_household(
 #[put("/api/v1/me/household")]
 pub async fn put_household(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     body: Json<HouseholdInput>,
 ) -> Result<web::Json<HouseholdView>, AppError> {
     Ok(web::Json(
@@ -91,7 +91,7 @@ pub async fn put_household(
 #[post("/api/v1/me/household/submit")]
 pub async fn submit_household(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<HouseholdView>, AppError> {
     Ok(web::Json(service::submit_household(&state, &user).await?))
 }
@@ -116,7 +116,7 @@ pub struct HouseholdQuery {
 #[get("/api/v1/households")]
 pub async fn list_households(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     query: Query<HouseholdQuery>,
 ) -> Result<web::Json<HouseholdPage>, AppError> {
     let q = query.0;
@@ -151,7 +151,7 @@ pub struct DecisionInput {
 #[post("/api/v1/households/{id}/verify")]
 pub async fn verify_household(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
     id: web::Path<String>,
     body: Json<DecisionInput>,
 ) -> Result<web::Json<HouseholdView>, AppError> {
@@ -170,7 +170,7 @@ pub async fn verify_household(
 #[get("/api/v1/me/eligibility")]
 pub async fn eligibility(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Caller,
 ) -> Result<web::Json<Vec<EligibilityView>>, AppError> {
     Ok(web::Json(service::eligibility(&state, &user).await?))
 }

@@ -8,14 +8,12 @@ use super::{
     profile::{self, Availability, Employment, ProfileInput},
     queries::{self, ProfileRow},
 };
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::{
-        auth::{CurrentUser, Permission},
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     kz::{self, Sex},
     startup::AppState,
 };
@@ -81,7 +79,7 @@ fn audit_view(r: &ProfileRow) -> serde_json::Value {
     })
 }
 
-pub async fn get(state: &Data<AppState>, user: &CurrentUser) -> Result<ProfileView, AppError> {
+pub async fn get(state: &Data<AppState>, user: &Caller) -> Result<ProfileView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
     state
@@ -97,7 +95,7 @@ pub async fn get(state: &Data<AppState>, user: &CurrentUser) -> Result<ProfileVi
 /// Creates or replaces the seeker's profile.
 pub async fn put(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: ProfileInput,
 ) -> Result<ProfileView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
@@ -299,7 +297,7 @@ fn household_audit(r: &HouseholdRow) -> serde_json::Value {
 
 pub async fn get_household(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
 ) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
@@ -316,7 +314,7 @@ pub async fn get_household(
 /// Creates or replaces the seeker's household. A verified household goes back to `pending`.
 pub async fn put_household(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     input: HouseholdInput,
 ) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
@@ -386,7 +384,7 @@ pub async fn put_household(
 /// Sends the household to a case worker: `unverified` or `rejected` → `pending`.
 pub async fn submit_household(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
 ) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let (id, actor) = (user.account_id.clone(), user.actor.clone());
@@ -461,7 +459,7 @@ fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
 /// Households by status, oldest submission first (case workers).
 pub async fn list_households(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     status: HouseholdStatus,
     cursor: Option<String>,
     limit: i64,
@@ -524,7 +522,7 @@ pub enum Decision {
 /// A case worker's decision on a pending household; the seeker is emailed it in her language.
 pub async fn decide_household(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
     id: String,
     decision: Decision,
     note: Option<String>,
@@ -664,7 +662,7 @@ fn reason_view(r: Reason) -> ReasonView {
 /// programme's current rules.
 pub async fn eligibility(
     state: &Data<AppState>,
-    user: &CurrentUser,
+    user: &Caller,
 ) -> Result<Vec<EligibilityView>, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
