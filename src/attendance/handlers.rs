@@ -26,7 +26,7 @@ pub async fn course_sessions(
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<SessionView>>, AppError> {
     Ok(web::Json(
-        service::sessions(&state, &user, id.into_inner()).await?,
+        service::sessions(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -47,7 +47,7 @@ pub async fn change_course_session(
     body: Json<SessionChange>,
 ) -> Result<web::Json<SessionView>, AppError> {
     Ok(web::Json(
-        service::change_session(&state, &user, id.into_inner(), body.0).await?,
+        service::change_session(&state.db, &user, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -78,7 +78,15 @@ pub async fn put_attendance(
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
     Ok(web::Json(
-        service::record(&state, &user, id.into_inner(), body.0, key).await?,
+        service::record(
+            &state.db,
+            &state.settings,
+            &user,
+            id.into_inner(),
+            body.0,
+            key,
+        )
+        .await?,
     ))
 }
 
@@ -95,7 +103,7 @@ pub async fn get_attendance(
     id: web::Path<String>,
 ) -> Result<web::Json<SessionAttendance>, AppError> {
     Ok(web::Json(
-        service::attendance_of_session(&state, &user, id.into_inner()).await?,
+        service::attendance_of_session(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -118,7 +126,7 @@ pub async fn close_period(
 ) -> Result<web::Json<PeriodView>, AppError> {
     let (id, period) = path.into_inner();
     Ok(web::Json(
-        service::close_period(&state, &user, id, period).await?,
+        service::close_period(&state.db, &state.settings, &user, id, period).await?,
     ))
 }
 
@@ -142,7 +150,7 @@ pub async fn reopen_period(
 ) -> Result<web::Json<PeriodView>, AppError> {
     let (id, period) = path.into_inner();
     Ok(web::Json(
-        service::reopen_period(&state, &user, id, period).await?,
+        service::reopen_period(&state.db, &user, id, period).await?,
     ))
 }
 
@@ -158,7 +166,7 @@ pub async fn my_enrollments(
     req: HttpRequest,
 ) -> Result<web::Json<Vec<EnrollmentView>>, AppError> {
     Ok(web::Json(
-        service::my_enrollments(&state, &user, Locale::from_request(&req)).await?,
+        service::my_enrollments(&state.db, &user, Locale::from_request(&req)).await?,
     ))
 }
 
@@ -175,7 +183,7 @@ pub async fn my_enrollment_attendance(
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<MyAttendance>>, AppError> {
     Ok(web::Json(
-        service::my_attendance(&state, &user, id.into_inner()).await?,
+        service::my_attendance(&state.db, &user, id.into_inner()).await?,
     ))
 }
 

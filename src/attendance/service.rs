@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use actix_web::web::Data;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::queries::{self, AttendanceRow, CorrectionRow};
 use crate::access::{Caller, Permission};
+use crate::config::Settings;
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
@@ -26,7 +27,6 @@ use crate::{
         model::OpeningKind,
         service::{self as openings, OpeningFacts, SessionFacts},
     },
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -127,21 +127,19 @@ fn session_view(s: &SessionFacts) -> SessionView {
 }
 
 pub async fn sessions(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     course_id: String,
 ) -> Result<Vec<SessionView>, AppError> {
     let user = user.clone();
-    state
-        .db
-        .run(move |c| {
-            readable_course(c, &user, &course_id)?;
-            Ok(openings::sessions_of(c, &course_id)?
-                .iter()
-                .map(session_view)
-                .collect())
-        })
-        .await
+    db.run(move |c| {
+        readable_course(c, &user, &course_id)?;
+        Ok(openings::sessions_of(c, &course_id)?
+            .iter()
+            .map(session_view)
+            .collect())
+    })
+    .await
 }
 
 /// A change to a course's calendar. Times are Asia/Almaty wall-clock.
@@ -216,88 +214,86 @@ fn reason_of(reason: &str) -> Result<String, AppError> {
 /// Adds, moves or cancels a session. Refused in a closed month (the one it was in, and the one
 /// it moves to).
 pub async fn change_session(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     course_id: String,
     change: SessionChange,
 ) -> Result<SessionView, AppError> {
     user.require(Permission::PostOpenings)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let course = own_course(c, &user, &course_id)?;
-            let existing = |c: &mut DbConnection, id: &str| -> Result<SessionFacts, AppError> {
-                openings::session(c, id)?
-                    .filter(|s| s.opening_id == course.id)
-                    .ok_or_else(|| AppError::field("session_id", FieldMsg::Unknown))
-            };
-            let open = |c: &mut DbConnection, at: NaiveDateTime| -> Result<(), AppError> {
-                if queries::is_closed(c, &course.id, &period_of(at))? {
-                    return Err(AppError::Conflict(Msg::PeriodClosed));
-                }
-                Ok(())
-            };
-            let (action, before, id) = match change {
-                SessionChange::Add {
-                    date,
-                    start_time,
-                    end_time,
-                } => {
-                    let (s, e) = instants(&course, date, start_time, end_time)?;
-                    open(c, s)?;
-                    let added = openings::add_session(c, &course.id, s, e)?;
-                    ("session.added", None, added.id)
-                }
-                SessionChange::Move {
-                    session_id,
-                    date,
-                    start_time,
-                    end_time,
-                    reason,
-                } => {
-                    let reason = reason_of(&reason)?;
-                    let old = existing(c, &session_id)?;
-                    let (s, e) = instants(&course, date, start_time, end_time)?;
-                    open(c, old.starts_at)?;
-                    open(c, s)?;
-                    openings::change_session(c, &old.id, s, e, None)?;
-                    (
-                        "session.moved",
-                        Some(serde_json::json!({ "starts_at": old.starts_at, "reason": reason })),
-                        old.id,
-                    )
-                }
-                SessionChange::Cancel { session_id, reason } => {
-                    let reason = reason_of(&reason)?;
-                    let old = existing(c, &session_id)?;
-                    open(c, old.starts_at)?;
-                    openings::change_session(c, &old.id, old.starts_at, old.ends_at, Some(reason))?;
-                    (
-                        "session.cancelled",
-                        Some(serde_json::json!({ "cancelled": old.cancelled })),
-                        old.id,
-                    )
-                }
-            };
-            let after = openings::session(c, &id)?.ok_or(AppError::NotFound)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action,
-                    entity: "course_session",
-                    entity_id: &id,
-                    before,
-                    after: Some(serde_json::json!({
-                        "starts_at": after.starts_at, "ends_at": after.ends_at,
-                        "cancelled": after.cancelled, "reason": after.cancel_reason,
-                    })),
-                },
-            )?;
-            Ok(session_view(&after))
-        })
-        .await
+    db.transaction(move |c| {
+        let course = own_course(c, &user, &course_id)?;
+        let existing = |c: &mut DbConnection, id: &str| -> Result<SessionFacts, AppError> {
+            openings::session(c, id)?
+                .filter(|s| s.opening_id == course.id)
+                .ok_or_else(|| AppError::field("session_id", FieldMsg::Unknown))
+        };
+        let open = |c: &mut DbConnection, at: NaiveDateTime| -> Result<(), AppError> {
+            if queries::is_closed(c, &course.id, &period_of(at))? {
+                return Err(AppError::Conflict(Msg::PeriodClosed));
+            }
+            Ok(())
+        };
+        let (action, before, id) = match change {
+            SessionChange::Add {
+                date,
+                start_time,
+                end_time,
+            } => {
+                let (s, e) = instants(&course, date, start_time, end_time)?;
+                open(c, s)?;
+                let added = openings::add_session(c, &course.id, s, e)?;
+                ("session.added", None, added.id)
+            }
+            SessionChange::Move {
+                session_id,
+                date,
+                start_time,
+                end_time,
+                reason,
+            } => {
+                let reason = reason_of(&reason)?;
+                let old = existing(c, &session_id)?;
+                let (s, e) = instants(&course, date, start_time, end_time)?;
+                open(c, old.starts_at)?;
+                open(c, s)?;
+                openings::change_session(c, &old.id, s, e, None)?;
+                (
+                    "session.moved",
+                    Some(serde_json::json!({ "starts_at": old.starts_at, "reason": reason })),
+                    old.id,
+                )
+            }
+            SessionChange::Cancel { session_id, reason } => {
+                let reason = reason_of(&reason)?;
+                let old = existing(c, &session_id)?;
+                open(c, old.starts_at)?;
+                openings::change_session(c, &old.id, old.starts_at, old.ends_at, Some(reason))?;
+                (
+                    "session.cancelled",
+                    Some(serde_json::json!({ "cancelled": old.cancelled })),
+                    old.id,
+                )
+            }
+        };
+        let after = openings::session(c, &id)?.ok_or(AppError::NotFound)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action,
+                entity: "course_session",
+                entity_id: &id,
+                before,
+                after: Some(serde_json::json!({
+                    "starts_at": after.starts_at, "ends_at": after.ends_at,
+                    "cancelled": after.cancelled, "reason": after.cancel_reason,
+                })),
+            },
+        )?;
+        Ok(session_view(&after))
+    })
+    .await
 }
 
 // --- attendance ---
@@ -414,25 +410,24 @@ fn course_of_session(
 }
 
 pub async fn attendance_of_session(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     session_id: String,
 ) -> Result<SessionAttendance, AppError> {
     let user = user.clone();
-    state
-        .db
-        .run(move |c| {
-            let (course, session) = course_of_session(c, &user, &session_id, false)?;
-            session_attendance(c, &course, &session)
-        })
-        .await
+    db.run(move |c| {
+        let (course, session) = course_of_session(c, &user, &session_id, false)?;
+        session_attendance(c, &course, &session)
+    })
+    .await
 }
 
 /// Records attendance for a session in bulk. With an `Idempotency-Key`, a retry of the same
 /// request returns the first response and a different request with the same key is refused.
 /// A changed mark keeps its earlier value as a correction. Returns the response body.
 pub async fn record(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     session_id: String,
     input: AttendanceInput,
@@ -445,15 +440,11 @@ pub async fn record(
         return Err(AppError::BadRequest(Msg::IdempotencyKeyInvalid));
     }
     let user = user.clone();
-    let link = format!(
-        "{}/enrollments",
-        state.settings.public_url.trim_end_matches('/')
-    );
+    let link = format!("{}/enrollments", settings.public_url.trim_end_matches('/'));
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&(&session_id, &input)).map_err(internal)?,
     ));
-    state
-        .db
+    db
         .transaction(move |c| {
             if let Some(key) = &idempotency_key
                 && let Some((stored_hash, _, body)) = queries::idempotent_response(c, &user.account_id, key)?
@@ -678,7 +669,8 @@ fn checked_period(period: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
 
 /// Closes a month that has ended: its attendance becomes final.
 pub async fn close_period(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     course_id: String,
     period: String,
@@ -686,52 +678,47 @@ pub async fn close_period(
     user.require(Permission::PostOpenings)?;
     let (_, last) = checked_period(&period)?;
     let user = user.clone();
-    let link = format!(
-        "{}/enrollments",
-        state.settings.public_url.trim_end_matches('/')
-    );
-    state
-        .db
-        .transaction(move |c| {
-            let course = own_course(c, &user, &course_id)?;
-            if last >= crate::seekers::service::almaty_today() {
-                return Err(AppError::Conflict(Msg::PeriodNotOver));
-            }
-            if queries::is_closed(c, &course.id, &period)? {
-                return Err(AppError::Conflict(Msg::PeriodClosed));
-            }
-            queries::close(c, &course.id, &period, &user.account_id, crate::db::now())?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "period.closed",
-                    entity: "course",
-                    entity_id: &course.id,
-                    before: None,
-                    after: Some(serde_json::json!({ "period": period })),
-                },
-            )?;
-            // The month's attendance is final: warn those below the minimum (once a month).
-            let enrolled: Vec<(String, String)> = enrollments::of_course(c, &course.id)?
-                .into_iter()
-                .filter(|e| e.status != "left" && calendar::almaty_date(e.created_at) <= last)
-                .map(|e| (e.id, e.seeker_id))
-                .collect();
-            warn_low_attendance(c, &course, &period, &enrolled, true, &link)?;
-            Ok(PeriodView {
-                course_id: course.id,
-                period,
-                closed: true,
-                payouts: None,
-            })
+    let link = format!("{}/enrollments", settings.public_url.trim_end_matches('/'));
+    db.transaction(move |c| {
+        let course = own_course(c, &user, &course_id)?;
+        if last >= crate::seekers::service::almaty_today() {
+            return Err(AppError::Conflict(Msg::PeriodNotOver));
+        }
+        if queries::is_closed(c, &course.id, &period)? {
+            return Err(AppError::Conflict(Msg::PeriodClosed));
+        }
+        queries::close(c, &course.id, &period, &user.account_id, crate::db::now())?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "period.closed",
+                entity: "course",
+                entity_id: &course.id,
+                before: None,
+                after: Some(serde_json::json!({ "period": period })),
+            },
+        )?;
+        // The month's attendance is final: warn those below the minimum (once a month).
+        let enrolled: Vec<(String, String)> = enrollments::of_course(c, &course.id)?
+            .into_iter()
+            .filter(|e| e.status != "left" && calendar::almaty_date(e.created_at) <= last)
+            .map(|e| (e.id, e.seeker_id))
+            .collect();
+        warn_low_attendance(c, &course, &period, &enrolled, true, &link)?;
+        Ok(PeriodView {
+            course_id: course.id,
+            period,
+            closed: true,
+            payouts: None,
         })
-        .await
+    })
+    .await
 }
 
 /// Reopens a closed month for late corrections (case workers; audited).
 pub async fn reopen_period(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     course_id: String,
     period: String,
@@ -739,40 +726,34 @@ pub async fn reopen_period(
     user.require(Permission::ReopenPeriods)?;
     checked_period(&period)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let course = openings::facts_of(c, &course_id)?
-                .filter(|f| f.kind == OpeningKind::Course)
-                .ok_or(AppError::NotFound)?;
-            if !queries::reopen(c, &course.id, &period)? {
-                return Err(AppError::Conflict(Msg::PeriodNotClosed));
-            }
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "period.reopened",
-                    entity: "course",
-                    entity_id: &course.id,
-                    before: Some(serde_json::json!({ "period": period, "closed": true })),
-                    after: Some(serde_json::json!({ "period": period, "closed": false })),
-                },
-            )?;
-            let payouts = crate::payouts::service::withdraw_for_correction(
-                c,
-                &user.actor,
-                &course.id,
-                &period,
-            )?;
-            Ok(PeriodView {
-                course_id: course.id,
-                period,
-                closed: false,
-                payouts: Some(payouts),
-            })
+    db.transaction(move |c| {
+        let course = openings::facts_of(c, &course_id)?
+            .filter(|f| f.kind == OpeningKind::Course)
+            .ok_or(AppError::NotFound)?;
+        if !queries::reopen(c, &course.id, &period)? {
+            return Err(AppError::Conflict(Msg::PeriodNotClosed));
+        }
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "period.reopened",
+                entity: "course",
+                entity_id: &course.id,
+                before: Some(serde_json::json!({ "period": period, "closed": true })),
+                after: Some(serde_json::json!({ "period": period, "closed": false })),
+            },
+        )?;
+        let payouts =
+            crate::payouts::service::withdraw_for_correction(c, &user.actor, &course.id, &period)?;
+        Ok(PeriodView {
+            course_id: course.id,
+            period,
+            closed: false,
+            payouts: Some(payouts),
         })
-        .await
+    })
+    .await
 }
 
 /// The marks of many enrollments: enrollment id → session id → status (for the payout cycle,
@@ -833,34 +814,32 @@ fn counts(
 }
 
 pub async fn my_enrollments(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     locale: Locale,
 ) -> Result<Vec<EnrollmentView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            let mut out = Vec::new();
-            for e in enrollments::of_seeker(c, &id)? {
-                let Some(course) = openings::facts_of(c, &e.opening_id)? else {
-                    continue;
-                };
-                let (held, attended) = counts(c, &course, &e.id)?;
-                out.push(EnrollmentView {
-                    course_title: openings::title_in(&course, locale),
-                    start_date: course.start_date,
-                    id: e.id,
-                    course_id: course.id,
-                    status: e.status,
-                    sessions_held: held,
-                    sessions_attended: attended,
-                });
-            }
-            Ok(out)
-        })
-        .await
+    db.run(move |c| {
+        let mut out = Vec::new();
+        for e in enrollments::of_seeker(c, &id)? {
+            let Some(course) = openings::facts_of(c, &e.opening_id)? else {
+                continue;
+            };
+            let (held, attended) = counts(c, &course, &e.id)?;
+            out.push(EnrollmentView {
+                course_title: openings::title_in(&course, locale),
+                start_date: course.start_date,
+                id: e.id,
+                course_id: course.id,
+                status: e.status,
+                sessions_held: held,
+                sessions_attended: attended,
+            });
+        }
+        Ok(out)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -871,35 +850,33 @@ pub struct MyAttendance {
 }
 
 pub async fn my_attendance(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     enrollment_id: String,
 ) -> Result<Vec<MyAttendance>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            let e = enrollments::find(c, &enrollment_id)?
-                .filter(|e| e.seeker_id == id)
-                .ok_or(AppError::NotFound)?;
-            let marks: HashMap<String, AttendanceRow> = queries::of_enrollment(c, &e.id)?
-                .into_iter()
-                .map(|a| (a.session_id.clone(), a))
-                .collect();
-            Ok(openings::sessions_of(c, &e.opening_id)?
-                .iter()
-                .map(|s| {
-                    let m = marks.get(&s.id);
-                    MyAttendance {
-                        session: session_view(s),
-                        status: m.and_then(|m| AttendanceStatus::parse(&m.status)),
-                        note: m.and_then(|m| m.note.clone()),
-                    }
-                })
-                .collect())
-        })
-        .await
+    db.run(move |c| {
+        let e = enrollments::find(c, &enrollment_id)?
+            .filter(|e| e.seeker_id == id)
+            .ok_or(AppError::NotFound)?;
+        let marks: HashMap<String, AttendanceRow> = queries::of_enrollment(c, &e.id)?
+            .into_iter()
+            .map(|a| (a.session_id.clone(), a))
+            .collect();
+        Ok(openings::sessions_of(c, &e.opening_id)?
+            .iter()
+            .map(|s| {
+                let m = marks.get(&s.id);
+                MyAttendance {
+                    session: session_view(s),
+                    status: m.and_then(|m| AttendanceStatus::parse(&m.status)),
+                    note: m.and_then(|m| m.note.clone()),
+                }
+            })
+            .collect())
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::web::Data;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +10,8 @@ use super::{
     queries::{self, ApplicationRow, WAITING},
 };
 use crate::access::{Caller, Permission};
+use crate::config::Settings;
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
@@ -21,7 +22,6 @@ use crate::{
     },
     openings::{model::OpeningKind, service as openings},
     seekers::service::{self as seekers, ApplicantCard, almaty_today},
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -168,7 +168,8 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// (a verified household); the deadline, the per-programme limit and one application per opening
 /// are enforced.
 pub async fn apply(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     input: NewApplication,
     locale: Locale,
@@ -181,29 +182,25 @@ pub async fn apply(
             FieldMsg::OutOfRange { min: 1, max: 100 },
         ));
     }
-    let (user, max) = (user.clone(), state.settings.max_applications_per_programme);
-    state
-        .db
-        .transaction(move |c| {
-            let row = submit(c, &user.account_id, &input.opening_id, input.rank, max)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "application.submitted",
-                    entity: "application",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(
-                        serde_json::json!({ "opening_id": row.opening_id, "rank": row.rank }),
-                    ),
-                },
-            )?;
-            views(c, vec![row], locale)?
-                .pop()
-                .ok_or_else(|| internal(anyhow::anyhow!("no view")))
-        })
-        .await
+    let (user, max) = (user.clone(), settings.max_applications_per_programme);
+    db.transaction(move |c| {
+        let row = submit(c, &user.account_id, &input.opening_id, input.rank, max)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "application.submitted",
+                entity: "application",
+                entity_id: &row.id,
+                before: None,
+                after: Some(serde_json::json!({ "opening_id": row.opening_id, "rank": row.rank })),
+            },
+        )?;
+        views(c, vec![row], locale)?
+            .pop()
+            .ok_or_else(|| internal(anyhow::anyhow!("no view")))
+    })
+    .await
 }
 
 /// The checks and writes of an application, in the caller's transaction (also `seed-demo`'s).
@@ -263,19 +260,17 @@ pub fn submit(
 }
 
 pub async fn mine(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     locale: Locale,
 ) -> Result<Vec<ApplicationView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            let rows = queries::of_seeker(c, &id)?;
-            views(c, rows, locale)
-        })
-        .await
+    db.run(move |c| {
+        let rows = queries::of_seeker(c, &id)?;
+        views(c, rows, locale)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -288,83 +283,79 @@ pub struct Ranking {
 
 /// Reorders her applications to one programme. The list must hold exactly her live ones.
 pub async fn reorder(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     input: Ranking,
     locale: Locale,
 ) -> Result<Vec<ApplicationView>, AppError> {
     user.require(Permission::Apply)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let live = queries::live_in_programme(c, &user.account_id, &input.programme_id)?;
-            let mut given = input.application_ids.clone();
-            given.sort();
-            given.dedup();
-            let mut have: Vec<String> = live.iter().map(|a| a.id.clone()).collect();
-            have.sort();
-            if given.len() != input.application_ids.len() || given != have {
-                return Err(AppError::field("application_ids", FieldMsg::Invalid));
-            }
-            let now = crate::db::now();
-            for (i, id) in input.application_ids.iter().enumerate() {
-                queries::set_rank(c, id, i as i32 + 1, now)?;
-            }
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "application.reordered",
-                    entity: "programme",
-                    entity_id: &input.programme_id,
-                    before: Some(serde_json::json!(
-                        live.iter().map(|a| &a.id).collect::<Vec<_>>()
-                    )),
-                    after: Some(serde_json::json!(input.application_ids)),
-                },
-            )?;
-            let rows = queries::live_in_programme(c, &user.account_id, &input.programme_id)?;
-            views(c, rows, locale)
-        })
-        .await
+    db.transaction(move |c| {
+        let live = queries::live_in_programme(c, &user.account_id, &input.programme_id)?;
+        let mut given = input.application_ids.clone();
+        given.sort();
+        given.dedup();
+        let mut have: Vec<String> = live.iter().map(|a| a.id.clone()).collect();
+        have.sort();
+        if given.len() != input.application_ids.len() || given != have {
+            return Err(AppError::field("application_ids", FieldMsg::Invalid));
+        }
+        let now = crate::db::now();
+        for (i, id) in input.application_ids.iter().enumerate() {
+            queries::set_rank(c, id, i as i32 + 1, now)?;
+        }
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "application.reordered",
+                entity: "programme",
+                entity_id: &input.programme_id,
+                before: Some(serde_json::json!(
+                    live.iter().map(|a| &a.id).collect::<Vec<_>>()
+                )),
+                after: Some(serde_json::json!(input.application_ids)),
+            },
+        )?;
+        let rows = queries::live_in_programme(c, &user.account_id, &input.programme_id)?;
+        views(c, rows, locale)
+    })
+    .await
 }
 
 /// Withdraws an application that no round has made an offer on (an offer is declined instead).
-pub async fn withdraw(state: &Data<AppState>, user: &Caller, id: String) -> Result<(), AppError> {
+pub async fn withdraw(db: &Db, user: &Caller, id: String) -> Result<(), AppError> {
     user.require(Permission::Apply)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let a = queries::application(c, &id)?
-                .filter(|a| a.seeker_id == user.account_id)
-                .ok_or(AppError::NotFound)?;
-            let now = crate::db::now();
-            if !queries::set_status(
-                c,
-                &a.id,
-                &WAITING,
-                ApplicationStatus::Withdrawn.as_str(),
-                now,
-            )? {
-                return Err(AppError::Conflict(Msg::ApplicationNotWithdrawable));
-            }
-            close_ranks(c, &user.account_id, &a.programme_id)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "application.withdrawn",
-                    entity: "application",
-                    entity_id: &a.id,
-                    before: Some(serde_json::json!({ "status": a.status })),
-                    after: Some(serde_json::json!({ "status": "withdrawn" })),
-                },
-            )?;
-            Ok(())
-        })
-        .await
+    db.transaction(move |c| {
+        let a = queries::application(c, &id)?
+            .filter(|a| a.seeker_id == user.account_id)
+            .ok_or(AppError::NotFound)?;
+        let now = crate::db::now();
+        if !queries::set_status(
+            c,
+            &a.id,
+            &WAITING,
+            ApplicationStatus::Withdrawn.as_str(),
+            now,
+        )? {
+            return Err(AppError::Conflict(Msg::ApplicationNotWithdrawable));
+        }
+        close_ranks(c, &user.account_id, &a.programme_id)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "application.withdrawn",
+                entity: "application",
+                entity_id: &a.id,
+                before: Some(serde_json::json!({ "status": a.status })),
+                after: Some(serde_json::json!({ "status": "withdrawn" })),
+            },
+        )?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -378,33 +369,31 @@ pub struct Applicant {
 /// The applicants to one of the caller's organisation's openings: what the organisation needs
 /// (name, skills, languages, availability), never IIN, income, household or her other choices.
 pub async fn applicants(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     opening_id: String,
 ) -> Result<Vec<Applicant>, AppError> {
     user.require(Permission::PostOpenings)?;
     let user = user.clone();
-    state
-        .db
-        .run(move |c| {
-            openings::owned_by_caller(c, &user, &opening_id)?;
-            let rows = queries::of_opening(c, &opening_id)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.seeker_id.clone()).collect();
-            let cards = seekers::applicant_cards(c, &ids)?;
-            rows.into_iter()
-                .filter_map(|r| {
-                    let card = cards.get(&r.seeker_id)?.clone();
-                    Some(Ok(Applicant {
-                        status: match ApplicationStatus::parse(&r.status) {
-                            Some(s) => s,
-                            None => return Some(Err(internal(anyhow::anyhow!("status")))),
-                        },
-                        application_id: r.id,
-                        applied_at: r.created_at.and_utc(),
-                        applicant: card,
-                    }))
-                })
-                .collect()
-        })
-        .await
+    db.run(move |c| {
+        openings::owned_by_caller(c, &user, &opening_id)?;
+        let rows = queries::of_opening(c, &opening_id)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.seeker_id.clone()).collect();
+        let cards = seekers::applicant_cards(c, &ids)?;
+        rows.into_iter()
+            .filter_map(|r| {
+                let card = cards.get(&r.seeker_id)?.clone();
+                Some(Ok(Applicant {
+                    status: match ApplicationStatus::parse(&r.status) {
+                        Some(s) => s,
+                        None => return Some(Err(internal(anyhow::anyhow!("status")))),
+                    },
+                    application_id: r.id,
+                    applied_at: r.created_at.and_utc(),
+                    applicant: card,
+                }))
+            })
+            .collect()
+    })
+    .await
 }

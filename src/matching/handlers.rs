@@ -38,7 +38,14 @@ pub async fn apply(
     req: HttpRequest,
     body: Json<NewApplication>,
 ) -> Result<HttpResponse, AppError> {
-    let view = applications::apply(&state, &user, body.0, Locale::from_request(&req)).await?;
+    let view = applications::apply(
+        &state.db,
+        &state.settings,
+        &user,
+        body.0,
+        Locale::from_request(&req),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -54,7 +61,7 @@ pub async fn my_applications(
     req: HttpRequest,
 ) -> Result<web::Json<Vec<ApplicationView>>, AppError> {
     Ok(web::Json(
-        applications::mine(&state, &user, Locale::from_request(&req)).await?,
+        applications::mine(&state.db, &user, Locale::from_request(&req)).await?,
     ))
 }
 
@@ -72,7 +79,7 @@ pub async fn order_applications(
     body: Json<Ranking>,
 ) -> Result<web::Json<Vec<ApplicationView>>, AppError> {
     Ok(web::Json(
-        applications::reorder(&state, &user, body.0, Locale::from_request(&req)).await?,
+        applications::reorder(&state.db, &user, body.0, Locale::from_request(&req)).await?,
     ))
 }
 
@@ -89,7 +96,7 @@ pub async fn withdraw_application(
     user: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    applications::withdraw(&state, &user, id.into_inner()).await?;
+    applications::withdraw(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -107,7 +114,7 @@ pub async fn opening_applications(
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<Applicant>>, AppError> {
     Ok(web::Json(
-        applications::applicants(&state, &user, id.into_inner()).await?,
+        applications::applicants(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -125,7 +132,7 @@ pub async fn start_round(
     user: Caller,
     body: Json<NewRound>,
 ) -> Result<HttpResponse, AppError> {
-    let round = rounds::start(&state, &user, body.0).await?;
+    let round = rounds::start(&state.db, &user, body.0).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((
             actix_web::http::header::LOCATION,
@@ -147,7 +154,7 @@ pub async fn get_round(
     id: web::Path<String>,
 ) -> Result<web::Json<RoundView>, AppError> {
     Ok(web::Json(
-        rounds::get(&state, &user, id.into_inner()).await?,
+        rounds::get(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -180,7 +187,7 @@ pub async fn round_results(
         None => None,
     };
     Ok(web::Json(
-        rounds::results(&state, &user, id.into_inner(), after, limit).await?,
+        rounds::results(&state.db, &user, id.into_inner(), after, limit).await?,
     ))
 }
 
@@ -196,7 +203,7 @@ pub async fn my_offers(
     req: HttpRequest,
 ) -> Result<web::Json<Vec<OfferView>>, AppError> {
     Ok(web::Json(
-        offers::mine(&state, &user, Locale::from_request(&req)).await?,
+        offers::mine(&state.db, &user, Locale::from_request(&req)).await?,
     ))
 }
 
@@ -215,7 +222,14 @@ pub async fn accept_offer(
     id: web::Path<String>,
 ) -> Result<web::Json<OfferView>, AppError> {
     Ok(web::Json(
-        offers::accept(&state, &user, id.into_inner(), Locale::from_request(&req)).await?,
+        offers::accept(
+            &state.db,
+            &state.settings,
+            &user,
+            id.into_inner(),
+            Locale::from_request(&req),
+        )
+        .await?,
     ))
 }
 
@@ -234,7 +248,14 @@ pub async fn decline_offer(
     id: web::Path<String>,
 ) -> Result<web::Json<OfferView>, AppError> {
     Ok(web::Json(
-        offers::decline(&state, &user, id.into_inner(), Locale::from_request(&req)).await?,
+        offers::decline(
+            &state.db,
+            &state.settings,
+            &user,
+            id.into_inner(),
+            Locale::from_request(&req),
+        )
+        .await?,
     ))
 }
 
@@ -251,7 +272,7 @@ pub async fn opening_placements(
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<PlacementView>>, AppError> {
     Ok(web::Json(
-        placements::of_opening(&state, &user, id.into_inner()).await?,
+        placements::of_opening(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -270,7 +291,7 @@ pub async fn start_placement(
     body: Json<PlacementStart>,
 ) -> Result<web::Json<PlacementView>, AppError> {
     Ok(web::Json(
-        placements::start(&state, &user, id.into_inner(), body.0).await?,
+        placements::start(&state.db, &user, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -290,7 +311,7 @@ pub async fn end_placement(
     body: Json<PlacementEnd>,
 ) -> Result<web::Json<PlacementView>, AppError> {
     Ok(web::Json(
-        placements::end(&state, &user, id.into_inner(), body.0).await?,
+        placements::end(&state.db, &user, id.into_inner(), body.0).await?,
     ))
 }
 

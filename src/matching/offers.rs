@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use actix_web::web::Data;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::queries::{self, EnrollmentRow, OfferRow, PlacementRow};
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     audit::{self, Actor, AuditEvent},
     config::Settings,
@@ -21,7 +21,6 @@ use crate::{
         model::OpeningKind,
         service::{self as openings, OpeningFacts},
     },
-    startup::AppState,
 };
 
 /// The periodic job that lapses unanswered offers and sends reminders.
@@ -117,20 +116,14 @@ fn views(
         .collect()
 }
 
-pub async fn mine(
-    state: &Data<AppState>,
-    user: &Caller,
-    locale: Locale,
-) -> Result<Vec<OfferView>, AppError> {
+pub async fn mine(db: &Db, user: &Caller, locale: Locale) -> Result<Vec<OfferView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            let rows = queries::offers_of(c, &id)?;
-            views(c, rows, locale, None)
-        })
-        .await
+    db.run(move |c| {
+        let rows = queries::offers_of(c, &id)?;
+        views(c, rows, locale, None)
+    })
+    .await
 }
 
 /// Emails the seeker a step of her offer, in her language.
@@ -206,129 +199,127 @@ fn tell_organisation(
 /// Accepts a pending offer: takes the place (atomically: of two acceptances racing for the last
 /// place one wins, the other gets 409), and creates the placement or enrollment.
 pub async fn accept(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OfferView, AppError> {
     user.require(Permission::Apply)?;
-    let (user, settings) = (user.clone(), state.settings.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let offer = queries::offer(c, &id)?
-                .filter(|o| o.seeker_id == user.account_id)
-                .ok_or(AppError::NotFound)?;
-            if offer.status != "pending" {
-                return Err(AppError::Conflict(Msg::OfferNotPending));
+    let (user, settings) = (user.clone(), settings.clone());
+    db.transaction(move |c| {
+        let offer = queries::offer(c, &id)?
+            .filter(|o| o.seeker_id == user.account_id)
+            .ok_or(AppError::NotFound)?;
+        if offer.status != "pending" {
+            return Err(AppError::Conflict(Msg::OfferNotPending));
+        }
+        let now = crate::db::now();
+        if offer.expires_at <= now {
+            return Err(AppError::Conflict(Msg::OfferExpired));
+        }
+        if !queries::decide_offer(c, &offer.id, "accepted", now)? {
+            return Err(AppError::Conflict(Msg::OfferNotPending));
+        }
+        if !openings::take_place(c, &offer.opening_id)? {
+            return Err(AppError::Conflict(Msg::NoPlacesLeft));
+        }
+        queries::set_status(c, &offer.application_id, &["offered"], "accepted", now)?;
+        let f = openings::facts_of(c, &offer.opening_id)?
+            .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
+        let created = match f.kind {
+            OpeningKind::Job => {
+                let p = PlacementRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    offer_id: offer.id.clone(),
+                    seeker_id: offer.seeker_id.clone(),
+                    opening_id: offer.opening_id.clone(),
+                    status: "awaiting_start".into(),
+                    started_on: None,
+                    ended_on: None,
+                    end_reason: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                queries::insert_placement(c, &p)?;
+                (Some(p.id), None)
             }
-            let now = crate::db::now();
-            if offer.expires_at <= now {
-                return Err(AppError::Conflict(Msg::OfferExpired));
+            OpeningKind::Course => {
+                let e = EnrollmentRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    offer_id: offer.id.clone(),
+                    seeker_id: offer.seeker_id.clone(),
+                    opening_id: offer.opening_id.clone(),
+                    status: "active".into(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                queries::insert_enrollment(c, &e)?;
+                (None, Some(e.id))
             }
-            if !queries::decide_offer(c, &offer.id, "accepted", now)? {
-                return Err(AppError::Conflict(Msg::OfferNotPending));
-            }
-            if !openings::take_place(c, &offer.opening_id)? {
-                return Err(AppError::Conflict(Msg::NoPlacesLeft));
-            }
-            queries::set_status(c, &offer.application_id, &["offered"], "accepted", now)?;
-            let f = openings::facts_of(c, &offer.opening_id)?
-                .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
-            let created = match f.kind {
-                OpeningKind::Job => {
-                    let p = PlacementRow {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        offer_id: offer.id.clone(),
-                        seeker_id: offer.seeker_id.clone(),
-                        opening_id: offer.opening_id.clone(),
-                        status: "awaiting_start".into(),
-                        started_on: None,
-                        ended_on: None,
-                        end_reason: None,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    queries::insert_placement(c, &p)?;
-                    (Some(p.id), None)
-                }
-                OpeningKind::Course => {
-                    let e = EnrollmentRow {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        offer_id: offer.id.clone(),
-                        seeker_id: offer.seeker_id.clone(),
-                        opening_id: offer.opening_id.clone(),
-                        status: "active".into(),
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    queries::insert_enrollment(c, &e)?;
-                    (None, Some(e.id))
-                }
-            };
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "offer.accepted",
-                    entity: "offer",
-                    entity_id: &offer.id,
-                    before: Some(serde_json::json!({ "status": "pending" })),
-                    after: Some(serde_json::json!({
-                        "status": "accepted", "placement_id": created.0, "enrollment_id": created.1,
-                    })),
-                },
-            )?;
-            email_seeker(c, &settings, &offer, &f, "accepted")?;
-            tell_organisation(c, &settings, &offer, &f)?;
-            let stored = queries::offer(c, &offer.id)?.ok_or(AppError::NotFound)?;
-            views(c, vec![stored], locale, Some(created))?
-                .pop()
-                .ok_or_else(|| internal(anyhow::anyhow!("no view")))
-        })
-        .await
+        };
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "offer.accepted",
+                entity: "offer",
+                entity_id: &offer.id,
+                before: Some(serde_json::json!({ "status": "pending" })),
+                after: Some(serde_json::json!({
+                    "status": "accepted", "placement_id": created.0, "enrollment_id": created.1,
+                })),
+            },
+        )?;
+        email_seeker(c, &settings, &offer, &f, "accepted")?;
+        tell_organisation(c, &settings, &offer, &f)?;
+        let stored = queries::offer(c, &offer.id)?.ok_or(AppError::NotFound)?;
+        views(c, vec![stored], locale, Some(created))?
+            .pop()
+            .ok_or_else(|| internal(anyhow::anyhow!("no view")))
+    })
+    .await
 }
 
 /// Declines a pending offer: the place returns to the next round.
 pub async fn decline(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OfferView, AppError> {
     user.require(Permission::Apply)?;
-    let (user, settings) = (user.clone(), state.settings.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let offer = queries::offer(c, &id)?
-                .filter(|o| o.seeker_id == user.account_id)
-                .ok_or(AppError::NotFound)?;
-            let now = crate::db::now();
-            if !queries::decide_offer(c, &offer.id, "declined", now)? {
-                return Err(AppError::Conflict(Msg::OfferNotPending));
-            }
-            queries::set_status(c, &offer.application_id, &["offered"], "declined", now)?;
-            let f = openings::facts_of(c, &offer.opening_id)?
-                .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "offer.declined",
-                    entity: "offer",
-                    entity_id: &offer.id,
-                    before: Some(serde_json::json!({ "status": "pending" })),
-                    after: Some(serde_json::json!({ "status": "declined" })),
-                },
-            )?;
-            email_seeker(c, &settings, &offer, &f, "declined")?;
-            let stored = queries::offer(c, &offer.id)?.ok_or(AppError::NotFound)?;
-            views(c, vec![stored], locale, None)?
-                .pop()
-                .ok_or_else(|| internal(anyhow::anyhow!("no view")))
-        })
-        .await
+    let (user, settings) = (user.clone(), settings.clone());
+    db.transaction(move |c| {
+        let offer = queries::offer(c, &id)?
+            .filter(|o| o.seeker_id == user.account_id)
+            .ok_or(AppError::NotFound)?;
+        let now = crate::db::now();
+        if !queries::decide_offer(c, &offer.id, "declined", now)? {
+            return Err(AppError::Conflict(Msg::OfferNotPending));
+        }
+        queries::set_status(c, &offer.application_id, &["offered"], "declined", now)?;
+        let f = openings::facts_of(c, &offer.opening_id)?
+            .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "offer.declined",
+                entity: "offer",
+                entity_id: &offer.id,
+                before: Some(serde_json::json!({ "status": "pending" })),
+                after: Some(serde_json::json!({ "status": "declined" })),
+            },
+        )?;
+        email_seeker(c, &settings, &offer, &f, "declined")?;
+        let stored = queries::offer(c, &offer.id)?.ok_or(AppError::NotFound)?;
+        views(c, vec![stored], locale, None)?
+            .pop()
+            .ok_or_else(|| internal(anyhow::anyhow!("no view")))
+    })
+    .await
 }
 
 /// What one run of `expire_offers` did.

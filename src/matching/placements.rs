@@ -1,6 +1,5 @@
 //! Placements: a job place taken. The employer records when the work starts and ends.
 
-use actix_web::web::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -9,12 +8,12 @@ use super::{
     queries::{self, PlacementRow},
 };
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     error::AppError,
     http::problem::{FieldMsg, Msg},
     openings::service as openings,
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -81,27 +80,25 @@ fn view(r: PlacementRow, name: String) -> PlacementView {
 }
 
 pub async fn of_opening(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     opening_id: String,
 ) -> Result<Vec<PlacementView>, AppError> {
     user.require(Permission::PostOpenings)?;
     let user = user.clone();
-    state
-        .db
-        .run(move |c| {
-            openings::owned_by_caller(c, &user, &opening_id)?;
-            let rows = queries::placements_of_opening(c, &opening_id)?;
-            let names = placement_names(c, &rows)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let name = names.get(&r.seeker_id).cloned().unwrap_or_default();
-                    view(r, name)
-                })
-                .collect())
-        })
-        .await
+    db.run(move |c| {
+        openings::owned_by_caller(c, &user, &opening_id)?;
+        let rows = queries::placements_of_opening(c, &opening_id)?;
+        let names = placement_names(c, &rows)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.seeker_id).cloned().unwrap_or_default();
+                view(r, name)
+            })
+            .collect())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -121,7 +118,7 @@ pub struct PlacementEnd {
 
 /// Records a change of a placement of the caller's organisation, audited.
 async fn change(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     apply: impl FnOnce(&PlacementRow) -> Result<PlacementRow, AppError> + Send + 'static,
@@ -129,43 +126,43 @@ async fn change(
 ) -> Result<PlacementView, AppError> {
     user.require(Permission::PostOpenings)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let before = queries::placement(c, &id)?.ok_or(AppError::NotFound)?;
-            openings::owned_by_caller(c, &user, &before.opening_id)?;
-            let after = apply(&before)?;
-            queries::update_placement(c, &after)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action,
-                    entity: "placement",
-                    entity_id: &after.id,
-                    before: Some(serde_json::json!({ "status": before.status, "started_on": before.started_on })),
-                    after: Some(serde_json::json!({
-                        "status": after.status, "started_on": after.started_on,
-                        "ended_on": after.ended_on, "end_reason": after.end_reason,
-                    })),
-                },
-            )?;
-            let name = placement_names(c, std::slice::from_ref(&after))?
-                .remove(&after.seeker_id)
-                .unwrap_or_default();
-            Ok(view(after, name))
-        })
-        .await
+    db.transaction(move |c| {
+        let before = queries::placement(c, &id)?.ok_or(AppError::NotFound)?;
+        openings::owned_by_caller(c, &user, &before.opening_id)?;
+        let after = apply(&before)?;
+        queries::update_placement(c, &after)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action,
+                entity: "placement",
+                entity_id: &after.id,
+                before: Some(
+                    serde_json::json!({ "status": before.status, "started_on": before.started_on }),
+                ),
+                after: Some(serde_json::json!({
+                    "status": after.status, "started_on": after.started_on,
+                    "ended_on": after.ended_on, "end_reason": after.end_reason,
+                })),
+            },
+        )?;
+        let name = placement_names(c, std::slice::from_ref(&after))?
+            .remove(&after.seeker_id)
+            .unwrap_or_default();
+        Ok(view(after, name))
+    })
+    .await
 }
 
 pub async fn start(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     input: PlacementStart,
 ) -> Result<PlacementView, AppError> {
     change(
-        state,
+        db,
         user,
         id,
         move |p| {
@@ -188,13 +185,13 @@ pub async fn start(
 }
 
 pub async fn end(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     input: PlacementEnd,
 ) -> Result<PlacementView, AppError> {
     change(
-        state,
+        db,
         user,
         id,
         move |p| {

@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::web::Data;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +27,6 @@ use crate::{
     notifications::{EmailTemplate, notify},
     openings::{model::OpeningKind, service as openings},
     seekers::service::almaty_today,
-    startup::AppState,
 };
 
 /// The job kind that runs a round.
@@ -98,64 +96,58 @@ fn view(r: RoundRow) -> Result<RoundView, AppError> {
 
 /// Starts a round (202): the database refuses a second running round for the same programme
 /// and kind.
-pub async fn start(
-    state: &Data<AppState>,
-    user: &Caller,
-    input: NewRound,
-) -> Result<RoundView, AppError> {
+pub async fn start(db: &Db, user: &Caller, input: NewRound) -> Result<RoundView, AppError> {
     user.require(Permission::RunMatching)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let programme = crate::programmes::service::find(c, &input.programme_id)?
-                .ok_or_else(|| AppError::field("programme_id", FieldMsg::Unknown))?;
-            if programme.kind.as_str() != input.kind.programme_kind() {
-                return Err(AppError::field("kind", FieldMsg::NotForThisKind));
-            }
-            let row = RoundRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                programme_id: programme.id.clone(),
-                kind: input.kind.as_str().to_owned(),
-                status: "running".into(),
-                // Positive, so it reads the same in every tool.
-                seed: (rand::random::<u64>() >> 1) as i64,
-                rules_version: programme.version,
-                algorithm: ALGORITHM.into(),
-                snapshot: None,
-                progress: 0,
-                seekers: 0,
-                applications: 0,
-                offers: 0,
-                error: None,
-                started_by: user.account_id.clone(),
-                created_at: crate::db::now(),
-                finished_at: None,
-            };
-            start_in(c, &row).map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => AppError::Conflict(Msg::RoundAlreadyRunning),
-                other => other.into(),
-            })?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "matching_round.started",
-                    entity: "matching_round",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "programme_id": row.programme_id, "kind": row.kind,
-                        "seed": row.seed, "rules_version": row.rules_version,
-                    })),
-                },
-            )?;
-            view(row)
-        })
-        .await
+    db.transaction(move |c| {
+        let programme = crate::programmes::service::find(c, &input.programme_id)?
+            .ok_or_else(|| AppError::field("programme_id", FieldMsg::Unknown))?;
+        if programme.kind.as_str() != input.kind.programme_kind() {
+            return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+        }
+        let row = RoundRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            programme_id: programme.id.clone(),
+            kind: input.kind.as_str().to_owned(),
+            status: "running".into(),
+            // Positive, so it reads the same in every tool.
+            seed: (rand::random::<u64>() >> 1) as i64,
+            rules_version: programme.version,
+            algorithm: ALGORITHM.into(),
+            snapshot: None,
+            progress: 0,
+            seekers: 0,
+            applications: 0,
+            offers: 0,
+            error: None,
+            started_by: user.account_id.clone(),
+            created_at: crate::db::now(),
+            finished_at: None,
+        };
+        start_in(c, &row).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AppError::Conflict(Msg::RoundAlreadyRunning),
+            other => other.into(),
+        })?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "matching_round.started",
+                entity: "matching_round",
+                entity_id: &row.id,
+                before: None,
+                after: Some(serde_json::json!({
+                    "programme_id": row.programme_id, "kind": row.kind,
+                    "seed": row.seed, "rules_version": row.rules_version,
+                })),
+            },
+        )?;
+        view(row)
+    })
+    .await
 }
 
 /// Inserts a running round and its job (also used by `seed-demo`).
@@ -174,11 +166,9 @@ pub fn start_in(c: &mut DbConnection, row: &RoundRow) -> diesel::QueryResult<()>
     Ok(())
 }
 
-pub async fn get(state: &Data<AppState>, user: &Caller, id: String) -> Result<RoundView, AppError> {
+pub async fn get(db: &Db, user: &Caller, id: String) -> Result<RoundView, AppError> {
     user.require(Permission::RunMatching)?;
-    state
-        .db
-        .run(move |c| view(queries::round(c, &id)?.ok_or(AppError::NotFound)?))
+    db.run(move |c| view(queries::round(c, &id)?.ok_or(AppError::NotFound)?))
         .await
 }
 
@@ -564,50 +554,47 @@ impl ResultCursor {
 
 /// Every application's outcome with its explanation, by application id (case workers).
 pub async fn results(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     cursor: Option<ResultCursor>,
     limit: i64,
 ) -> Result<ResultPage, AppError> {
     user.require(Permission::RunMatching)?;
-    state
-        .db
-        .run(move |c| {
-            let round = view(queries::round(c, &id)?.ok_or(AppError::NotFound)?)?;
-            let after = cursor.as_ref().map(|c| c.0.as_str());
-            let mut rows = queries::results(c, &id, after, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next_cursor = more
-                .then(|| {
-                    rows.last()
-                        .map(|r| ResultCursor(r.application_id.clone()).encode())
-                })
-                .flatten();
-            let items = rows
-                .into_iter()
-                .map(|r| {
-                    let outcome: Outcome =
-                        serde_json::from_str(&r.explanation).map_err(internal)?;
-                    Ok(ResultView {
-                        text: Locale::ALL
-                            .iter()
-                            .map(|l| (l.code().to_owned(), outcome.text(*l)))
-                            .collect(),
-                        application_id: r.application_id,
-                        seeker_id: r.seeker_id,
-                        opening_id: r.opening_id,
-                        offered: r.offered,
-                        outcome,
-                    })
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            Ok(ResultPage {
-                round,
-                items,
-                next_cursor,
+    db.run(move |c| {
+        let round = view(queries::round(c, &id)?.ok_or(AppError::NotFound)?)?;
+        let after = cursor.as_ref().map(|c| c.0.as_str());
+        let mut rows = queries::results(c, &id, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| {
+                rows.last()
+                    .map(|r| ResultCursor(r.application_id.clone()).encode())
             })
+            .flatten();
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let outcome: Outcome = serde_json::from_str(&r.explanation).map_err(internal)?;
+                Ok(ResultView {
+                    text: Locale::ALL
+                        .iter()
+                        .map(|l| (l.code().to_owned(), outcome.text(*l)))
+                        .collect(),
+                    application_id: r.application_id,
+                    seeker_id: r.seeker_id,
+                    opening_id: r.opening_id,
+                    offered: r.offered,
+                    outcome,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(ResultPage {
+            round,
+            items,
+            next_cursor,
         })
-        .await
+    })
+    .await
 }

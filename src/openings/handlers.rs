@@ -41,7 +41,14 @@ pub async fn post_opening(
     req: HttpRequest,
     body: Json<OpeningInput>,
 ) -> Result<HttpResponse, AppError> {
-    let view = service::post(&state, &user, body.0, Locale::from_request(&req)).await?;
+    let view = service::post(
+        &state.db,
+        &state.settings,
+        &user,
+        body.0,
+        Locale::from_request(&req),
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -70,7 +77,8 @@ pub async fn patch_opening(
 ) -> Result<web::Json<OpeningView>, AppError> {
     Ok(web::Json(
         service::change(
-            &state,
+            &state.db,
+            &state.settings,
             &user,
             id.into_inner(),
             body.0,
@@ -95,7 +103,13 @@ pub async fn publish_opening(
     id: web::Path<String>,
 ) -> Result<web::Json<OpeningView>, AppError> {
     Ok(web::Json(
-        service::publish(&state, &user, id.into_inner(), Locale::from_request(&req)).await?,
+        service::publish(
+            &state.db,
+            &user,
+            id.into_inner(),
+            Locale::from_request(&req),
+        )
+        .await?,
     ))
 }
 
@@ -118,7 +132,7 @@ pub async fn change_course_dates(
 ) -> Result<web::Json<OpeningView>, AppError> {
     Ok(web::Json(
         service::change_course_dates(
-            &state,
+            &state.db,
             &user,
             id.into_inner(),
             body.0,
@@ -143,7 +157,13 @@ pub async fn close_opening(
     id: web::Path<String>,
 ) -> Result<web::Json<OpeningView>, AppError> {
     Ok(web::Json(
-        service::close(&state, &user, id.into_inner(), Locale::from_request(&req)).await?,
+        service::close(
+            &state.db,
+            &user,
+            id.into_inner(),
+            Locale::from_request(&req),
+        )
+        .await?,
     ))
 }
 
@@ -306,7 +326,7 @@ pub async fn browse_openings(
 ) -> Result<web::Json<OpeningPage>, AppError> {
     let browse = parse_browse(query.0)?;
     Ok(web::Json(
-        service::browse(&state, browse, Locale::from_request(&req)).await?,
+        service::browse(&state.db, browse, Locale::from_request(&req)).await?,
     ))
 }
 
@@ -337,7 +357,7 @@ pub async fn get_opening(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let view = service::get(
-        &state,
+        &state.db,
         user.0.as_ref(),
         id.into_inner(),
         Locale::from_request(&req),
@@ -389,7 +409,7 @@ pub async fn recommendations(
 ) -> Result<web::Json<RecommendationList>, AppError> {
     let limit = crate::http::cursor::limit(query.0.limit, 20, 50)?;
     Ok(web::Json(
-        service::recommendations(&state, &user, limit, Locale::from_request(&req)).await?,
+        service::recommendations(&state.db, &user, limit, Locale::from_request(&req)).await?,
     ))
 }
 

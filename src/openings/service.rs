@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::web::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -18,6 +17,8 @@ use super::{
     search::{self, Cursor, Facet, Filter, Near, Sort},
 };
 use crate::access::{Caller, Permission};
+use crate::config::Settings;
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
@@ -27,7 +28,6 @@ use crate::{
         problem::{FieldMsg, Msg},
     },
     seekers::service::almaty_today,
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -402,41 +402,40 @@ fn audit_state(row: &OpeningRow) -> serde_json::Value {
     })
 }
 
-fn limits(state: &AppState) -> Limits {
+fn limits(settings: &Settings) -> Limits {
     Limits {
-        minimum_wage_tiyn: state.settings.minimum_wage_tiyn,
+        minimum_wage_tiyn: settings.minimum_wage_tiyn,
     }
 }
 
 /// Creates a draft opening for the caller's organisation.
 pub async fn post(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     input: OpeningInput,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
     user.require(Permission::PostOpenings)?;
-    let (user, limits) = (user.clone(), limits(state));
-    state
-        .db
-        .transaction(move |c| {
-            let org = posting_organisation(c, &user, Some(input.kind))?;
-            let (row, checked) = build_row(c, input, limits, None, &org, &user.account_id)?;
-            insert_opening(c, &row, &checked)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "opening.created",
-                    entity: "opening",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(audit_state(&row)),
-                },
-            )?;
-            full_view(c, &row, locale)
-        })
-        .await
+    let (user, limits) = (user.clone(), limits(settings));
+    db.transaction(move |c| {
+        let org = posting_organisation(c, &user, Some(input.kind))?;
+        let (row, checked) = build_row(c, input, limits, None, &org, &user.account_id)?;
+        insert_opening(c, &row, &checked)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "opening.created",
+                entity: "opening",
+                entity_id: &row.id,
+                before: None,
+                after: Some(audit_state(&row)),
+            },
+        )?;
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 /// Stores a checked opening with its skills and sessions (also used by `seed-demo`).
@@ -527,62 +526,61 @@ fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, A
 /// Changes an opening. Drafts change freely; a published opening keeps its dates and calendar,
 /// and its capacity may grow but not fall below the places already given; a closed one is final.
 pub async fn change(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     id: String,
     patch: OpeningPatch,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
     user.require(Permission::PostOpenings)?;
-    let (user, limits) = (user.clone(), limits(state));
-    state
-        .db
-        .transaction(move |c| {
-            let before = own_opening(c, &user, &id)?;
-            match OpeningStatus::parse(&before.status) {
-                Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
-                Some(OpeningStatus::Published) => {
-                    let fixed = patch.fixed_once_published();
-                    if !fixed.is_empty() {
-                        return Err(validation(
-                            fixed
-                                .into_iter()
-                                .map(|f| (f.to_owned(), Msg::Field(FieldMsg::FixedOncePublished)))
-                                .collect(),
-                        ));
-                    }
+    let (user, limits) = (user.clone(), limits(settings));
+    db.transaction(move |c| {
+        let before = own_opening(c, &user, &id)?;
+        match OpeningStatus::parse(&before.status) {
+            Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
+            Some(OpeningStatus::Published) => {
+                let fixed = patch.fixed_once_published();
+                if !fixed.is_empty() {
+                    return Err(validation(
+                        fixed
+                            .into_iter()
+                            .map(|f| (f.to_owned(), Msg::Field(FieldMsg::FixedOncePublished)))
+                            .collect(),
+                    ));
                 }
-                _ => {}
             }
-            let calendar_changed = patch.sessions.is_some() || patch.weekly.is_some();
-            let input = patch.apply(input_of(c, &before)?);
-            let (row, checked) = build_row(
-                c,
-                input,
-                limits,
-                Some(&before),
-                &before.organisation_id,
-                &user.account_id,
-            )?;
-            queries::update(c, &row)?;
-            queries::set_skills(c, &row.id, &checked.skills)?;
-            if calendar_changed {
-                queries::replace_sessions(c, &row.id, &session_rows(&row.id, &checked))?;
-            }
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "opening.changed",
-                    entity: "opening",
-                    entity_id: &row.id,
-                    before: Some(audit_state(&before)),
-                    after: Some(audit_state(&row)),
-                },
-            )?;
-            full_view(c, &row, locale)
-        })
-        .await
+            _ => {}
+        }
+        let calendar_changed = patch.sessions.is_some() || patch.weekly.is_some();
+        let input = patch.apply(input_of(c, &before)?);
+        let (row, checked) = build_row(
+            c,
+            input,
+            limits,
+            Some(&before),
+            &before.organisation_id,
+            &user.account_id,
+        )?;
+        queries::update(c, &row)?;
+        queries::set_skills(c, &row.id, &checked.skills)?;
+        if calendar_changed {
+            queries::replace_sessions(c, &row.id, &session_rows(&row.id, &checked))?;
+        }
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "opening.changed",
+                entity: "opening",
+                entity_id: &row.id,
+                before: Some(audit_state(&before)),
+                after: Some(audit_state(&row)),
+            },
+        )?;
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 /// New dates for a published course, with the reason (a change of dates is its own audited act,
@@ -601,7 +599,7 @@ pub struct CourseDatesChange {
 /// inside the new dates (move or cancel it first), the course may last at most a year, and the
 /// dates stay within the years the service deals in. Audited with before, after and the reason.
 pub async fn change_course_dates(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     change: CourseDatesChange,
@@ -655,68 +653,66 @@ pub async fn change_course_dates(
         return Err(validation(errors));
     }
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let before = own_opening(c, &user, &id)?;
-            if before.kind != OpeningKind::Course.as_str() {
-                return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+    db.transaction(move |c| {
+        let before = own_opening(c, &user, &id)?;
+        if before.kind != OpeningKind::Course.as_str() {
+            return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+        }
+        match OpeningStatus::parse(&before.status) {
+            Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
+            // A draft's dates are a field like any other (PATCH).
+            Some(OpeningStatus::Draft) | None => {
+                return Err(AppError::Conflict(Msg::OpeningNotPublished));
             }
-            match OpeningStatus::parse(&before.status) {
-                Some(OpeningStatus::Closed) => return Err(AppError::Conflict(Msg::OpeningClosed)),
-                // A draft's dates are a field like any other (PATCH).
-                Some(OpeningStatus::Draft) | None => {
-                    return Err(AppError::Conflict(Msg::OpeningNotPublished));
-                }
-                Some(OpeningStatus::Published) => {}
-            }
-            let outside = queries::sessions(c, &id)?
-                .into_iter()
-                .filter(|s| s.cancelled_at.is_none())
-                .filter(|s| {
-                    let day = s
-                        .starts_at
-                        .and_utc()
-                        .with_timezone(&chrono_tz::Asia::Almaty)
-                        .date_naive();
-                    day < change.start_date || day > change.end_date
-                })
-                .count();
-            if outside > 0 {
-                return Err(AppError::field(
-                    "end_date",
-                    FieldMsg::SessionsOutsideDates { count: outside },
-                ));
-            }
-            let row = OpeningRow {
-                start_date: change.start_date,
-                end_date: Some(change.end_date),
-                updated_at: crate::db::now(),
-                ..before.clone()
-            };
-            queries::update(c, &row)?;
-            let mut after = audit_state(&row);
-            after["reason"] = serde_json::Value::String(reason.clone());
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "course.dates_changed",
-                    entity: "opening",
-                    entity_id: &row.id,
-                    before: Some(audit_state(&before)),
-                    after: Some(after),
-                },
-            )?;
-            full_view(c, &row, locale)
-        })
-        .await
+            Some(OpeningStatus::Published) => {}
+        }
+        let outside = queries::sessions(c, &id)?
+            .into_iter()
+            .filter(|s| s.cancelled_at.is_none())
+            .filter(|s| {
+                let day = s
+                    .starts_at
+                    .and_utc()
+                    .with_timezone(&chrono_tz::Asia::Almaty)
+                    .date_naive();
+                day < change.start_date || day > change.end_date
+            })
+            .count();
+        if outside > 0 {
+            return Err(AppError::field(
+                "end_date",
+                FieldMsg::SessionsOutsideDates { count: outside },
+            ));
+        }
+        let row = OpeningRow {
+            start_date: change.start_date,
+            end_date: Some(change.end_date),
+            updated_at: crate::db::now(),
+            ..before.clone()
+        };
+        queries::update(c, &row)?;
+        let mut after = audit_state(&row);
+        after["reason"] = serde_json::Value::String(reason.clone());
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "course.dates_changed",
+                entity: "opening",
+                entity_id: &row.id,
+                before: Some(audit_state(&before)),
+                after: Some(after),
+            },
+        )?;
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 /// Puts a draft on offer. Needs a confirmed email, an approved organisation, a deadline not yet
 /// passed and, for a course, at least one session.
 pub async fn publish(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     locale: Locale,
@@ -724,88 +720,84 @@ pub async fn publish(
     user.require(Permission::PostOpenings)?;
     user.require_verified_email()?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let before = own_opening(c, &user, &id)?;
-            if before.status != OpeningStatus::Draft.as_str() {
-                return Err(AppError::Conflict(Msg::OpeningNotDraft));
-            }
-            let kind = OpeningKind::parse(&before.kind);
-            // The organisation may have changed kind only in theory; check as when posting.
-            posting_organisation(c, &user, kind)?;
-            if before.application_deadline < almaty_today() {
-                return Err(AppError::Conflict(Msg::DeadlinePassed));
-            }
-            let now = crate::db::now();
-            let row = OpeningRow {
-                status: OpeningStatus::Published.as_str().to_owned(),
-                published_at: Some(now),
-                updated_at: now,
-                ..before.clone()
-            };
-            queries::update(c, &row)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "opening.published",
-                    entity: "opening",
-                    entity_id: &row.id,
-                    before: Some(audit_state(&before)),
-                    after: Some(audit_state(&row)),
-                },
-            )?;
-            full_view(c, &row, locale)
-        })
-        .await
+    db.transaction(move |c| {
+        let before = own_opening(c, &user, &id)?;
+        if before.status != OpeningStatus::Draft.as_str() {
+            return Err(AppError::Conflict(Msg::OpeningNotDraft));
+        }
+        let kind = OpeningKind::parse(&before.kind);
+        // The organisation may have changed kind only in theory; check as when posting.
+        posting_organisation(c, &user, kind)?;
+        if before.application_deadline < almaty_today() {
+            return Err(AppError::Conflict(Msg::DeadlinePassed));
+        }
+        let now = crate::db::now();
+        let row = OpeningRow {
+            status: OpeningStatus::Published.as_str().to_owned(),
+            published_at: Some(now),
+            updated_at: now,
+            ..before.clone()
+        };
+        queries::update(c, &row)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "opening.published",
+                entity: "opening",
+                entity_id: &row.id,
+                before: Some(audit_state(&before)),
+                after: Some(audit_state(&row)),
+            },
+        )?;
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 /// Takes an opening off offer; final.
 pub async fn close(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
     user.require(Permission::PostOpenings)?;
     let user = user.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let before = own_opening(c, &user, &id)?;
-            if before.status == OpeningStatus::Closed.as_str() {
-                return Err(AppError::Conflict(Msg::OpeningClosed));
-            }
-            let now = crate::db::now();
-            let row = OpeningRow {
-                status: OpeningStatus::Closed.as_str().to_owned(),
-                closed_at: Some(now),
-                updated_at: now,
-                ..before.clone()
-            };
-            queries::update(c, &row)?;
-            audit::record(
-                c,
-                &user.actor,
-                AuditEvent {
-                    action: "opening.closed",
-                    entity: "opening",
-                    entity_id: &row.id,
-                    before: Some(audit_state(&before)),
-                    after: Some(audit_state(&row)),
-                },
-            )?;
-            full_view(c, &row, locale)
-        })
-        .await
+    db.transaction(move |c| {
+        let before = own_opening(c, &user, &id)?;
+        if before.status == OpeningStatus::Closed.as_str() {
+            return Err(AppError::Conflict(Msg::OpeningClosed));
+        }
+        let now = crate::db::now();
+        let row = OpeningRow {
+            status: OpeningStatus::Closed.as_str().to_owned(),
+            closed_at: Some(now),
+            updated_at: now,
+            ..before.clone()
+        };
+        queries::update(c, &row)?;
+        audit::record(
+            c,
+            &user.actor,
+            AuditEvent {
+                action: "opening.closed",
+                entity: "opening",
+                entity_id: &row.id,
+                before: Some(audit_state(&before)),
+                after: Some(audit_state(&row)),
+            },
+        )?;
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 // --- reading ---
 
 /// One opening. Published and closed ones are public; a draft only for its organisation and staff.
 pub async fn get(
-    state: &Data<AppState>,
+    db: &Db,
     user: Option<&Caller>,
     id: String,
     locale: Locale,
@@ -814,19 +806,17 @@ pub async fn get(
         Some(u) => (u.organisation_id.clone(), u.has(Permission::ReadAnyOpening)),
         None => (None, false),
     };
-    state
-        .db
-        .run(move |c| {
-            let row = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
-            let visible = row.status != OpeningStatus::Draft.as_str()
-                || staff
-                || own_org.as_deref() == Some(row.organisation_id.as_str());
-            if !visible {
-                return Err(AppError::NotFound);
-            }
-            full_view(c, &row, locale)
-        })
-        .await
+    db.run(move |c| {
+        let row = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
+        let visible = row.status != OpeningStatus::Draft.as_str()
+            || staff
+            || own_org.as_deref() == Some(row.organisation_id.as_str());
+        if !visible {
+            return Err(AppError::NotFound);
+        }
+        full_view(c, &row, locale)
+    })
+    .await
 }
 
 /// A browse request as the handler parsed it.
@@ -908,75 +898,69 @@ pub fn browse_rows(
     Ok((rows, next.map(|c| c.encode())))
 }
 
-pub async fn browse(
-    state: &Data<AppState>,
-    b: Browse,
-    locale: Locale,
-) -> Result<OpeningPage, AppError> {
-    state
-        .db
-        .run(move |c| {
-            let today = almaty_today();
-            let (rows, next_cursor) = browse_rows(c, &b, today)?;
-            let org_ids: Vec<String> = rows
-                .iter()
-                .map(|r| r.opening.organisation_id.clone())
-                .collect();
-            let names = crate::organisations::service::names(c, &org_ids)?;
-            let items = rows
-                .iter()
-                .map(|r| {
-                    let distance = (b.sort == Sort::Distance)
-                        .then(|| Near::km(r.sort_value))
-                        .or_else(|| {
-                            b.filter.near.and_then(|n| {
-                                let (lat, lon) = (r.opening.latitude?, r.opening.longitude?);
-                                Some(distance_km(n.lat, n.lon, lat, lon))
-                            })
-                        });
-                    summary(
-                        &r.opening,
-                        names
-                            .get(&r.opening.organisation_id)
-                            .map_or("", String::as_str),
-                        locale,
-                        distance,
-                        false,
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let facets = if b.facets.is_empty() {
-                None
-            } else {
-                let d = queries::dialect(c);
-                let mut f = Facets::default();
-                for facet in &b.facets {
-                    let counts: Vec<FacetRow> =
-                        queries::load(c, &search::facet(d, &b.filter, *facet, today))?;
-                    let counts = Some(
-                        counts
-                            .into_iter()
-                            .map(|r| FacetCount {
-                                value: r.value,
-                                count: r.n,
-                            })
-                            .collect(),
-                    );
-                    match facet {
-                        Facet::District => f.district = counts,
-                        Facet::Kind => f.kind = counts,
-                        Facet::Skill => f.skill = counts,
-                    }
-                }
-                Some(f)
-            };
-            Ok(OpeningPage {
-                items,
-                next_cursor,
-                facets,
+pub async fn browse(db: &Db, b: Browse, locale: Locale) -> Result<OpeningPage, AppError> {
+    db.run(move |c| {
+        let today = almaty_today();
+        let (rows, next_cursor) = browse_rows(c, &b, today)?;
+        let org_ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.opening.organisation_id.clone())
+            .collect();
+        let names = crate::organisations::service::names(c, &org_ids)?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                let distance = (b.sort == Sort::Distance)
+                    .then(|| Near::km(r.sort_value))
+                    .or_else(|| {
+                        b.filter.near.and_then(|n| {
+                            let (lat, lon) = (r.opening.latitude?, r.opening.longitude?);
+                            Some(distance_km(n.lat, n.lon, lat, lon))
+                        })
+                    });
+                summary(
+                    &r.opening,
+                    names
+                        .get(&r.opening.organisation_id)
+                        .map_or("", String::as_str),
+                    locale,
+                    distance,
+                    false,
+                )
             })
+            .collect::<Result<Vec<_>, _>>()?;
+        let facets = if b.facets.is_empty() {
+            None
+        } else {
+            let d = queries::dialect(c);
+            let mut f = Facets::default();
+            for facet in &b.facets {
+                let counts: Vec<FacetRow> =
+                    queries::load(c, &search::facet(d, &b.filter, *facet, today))?;
+                let counts = Some(
+                    counts
+                        .into_iter()
+                        .map(|r| FacetCount {
+                            value: r.value,
+                            count: r.n,
+                        })
+                        .collect(),
+                );
+                match facet {
+                    Facet::District => f.district = counts,
+                    Facet::Kind => f.kind = counts,
+                    Facet::Skill => f.skill = counts,
+                }
+            }
+            Some(f)
+        };
+        Ok(OpeningPage {
+            items,
+            next_cursor,
+            facets,
         })
-        .await
+    })
+    .await
 }
 
 /// Kilometres between two points by the same approximation the search uses.
@@ -1013,7 +997,7 @@ pub struct RecommendationList {
 
 /// Published openings of the programmes she is eligible for, best fit first.
 pub async fn recommendations(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     limit: i64,
     locale: Locale,
@@ -1021,101 +1005,96 @@ pub async fn recommendations(
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
     let limit = limit.clamp(1, 50) as usize;
-    state
-        .db
-        .run(move |c| {
-            let today = almaty_today();
-            let eligible: Vec<String> = crate::seekers::service::decisions(c, &id, today)?
-                .into_iter()
-                .filter(|d| d.eligible)
-                .map(|d| d.programme_id)
-                .collect();
-            let Some(me) = crate::seekers::service::work_preferences(c, &id)? else {
-                return Ok(RecommendationList {
-                    items: vec![],
-                    eligible_programme_ids: eligible,
-                });
-            };
-            let my_skills: Vec<String> = me
-                .skills
-                .iter()
-                .map(|s| model::normalize_skill(s))
-                .collect();
-            let seeker = SeekerFit {
-                district: &me.district,
-                skills: &my_skills,
-                employment: me.employment,
-                hours_per_week: me.hours_per_week,
-                needs_childcare: me.needs_childcare,
-            };
-            let rows = if eligible.is_empty() {
-                vec![]
-            } else {
-                queries::open_in_programmes(c, &eligible, today)?
-            };
-            let mut scored = rows
-                .into_iter()
-                .map(|row| {
-                    let skills: Vec<String> =
-                        serde_json::from_str(&row.skills).map_err(internal)?;
-                    let days: Vec<WeekDay> =
-                        serde_json::from_str(&row.work_days).map_err(internal)?;
-                    let f = fit::fit(
-                        &seeker,
-                        &OpeningFit {
-                            district: &row.district,
-                            skills: &skills,
-                            employment: WorkTime::parse(&row.employment)
-                                .unwrap_or(WorkTime::FullTime),
-                            hours_per_week: row.hours_per_week,
-                            days: &days,
-                            places_left: row.capacity - row.places_given,
-                        },
-                    );
-                    Ok((f, row))
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            scored.sort_by(|(fa, a), (fb, b)| {
-                fb.score
-                    .cmp(&fa.score)
-                    .then(a.application_deadline.cmp(&b.application_deadline))
-                    .then(a.id.cmp(&b.id))
-            });
-            scored.truncate(limit);
-            let org_ids: Vec<String> = scored
-                .iter()
-                .map(|(_, r)| r.organisation_id.clone())
-                .collect();
-            let names: HashMap<String, String> = crate::organisations::service::names(c, &org_ids)?;
-            let items = scored
-                .into_iter()
-                .map(|(f, row)| {
-                    Ok(Recommendation {
-                        opening: summary(
-                            &row,
-                            names.get(&row.organisation_id).map_or("", String::as_str),
-                            locale,
-                            None,
-                            false,
-                        )?,
-                        fit_score: f.score,
-                        reasons: f
-                            .reasons
-                            .into_iter()
-                            .map(|r| FitReasonView {
-                                text: r.text(locale),
-                                reason: r,
-                            })
-                            .collect(),
-                    })
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            Ok(RecommendationList {
-                items,
+    db.run(move |c| {
+        let today = almaty_today();
+        let eligible: Vec<String> = crate::seekers::service::decisions(c, &id, today)?
+            .into_iter()
+            .filter(|d| d.eligible)
+            .map(|d| d.programme_id)
+            .collect();
+        let Some(me) = crate::seekers::service::work_preferences(c, &id)? else {
+            return Ok(RecommendationList {
+                items: vec![],
                 eligible_programme_ids: eligible,
+            });
+        };
+        let my_skills: Vec<String> = me
+            .skills
+            .iter()
+            .map(|s| model::normalize_skill(s))
+            .collect();
+        let seeker = SeekerFit {
+            district: &me.district,
+            skills: &my_skills,
+            employment: me.employment,
+            hours_per_week: me.hours_per_week,
+            needs_childcare: me.needs_childcare,
+        };
+        let rows = if eligible.is_empty() {
+            vec![]
+        } else {
+            queries::open_in_programmes(c, &eligible, today)?
+        };
+        let mut scored = rows
+            .into_iter()
+            .map(|row| {
+                let skills: Vec<String> = serde_json::from_str(&row.skills).map_err(internal)?;
+                let days: Vec<WeekDay> = serde_json::from_str(&row.work_days).map_err(internal)?;
+                let f = fit::fit(
+                    &seeker,
+                    &OpeningFit {
+                        district: &row.district,
+                        skills: &skills,
+                        employment: WorkTime::parse(&row.employment).unwrap_or(WorkTime::FullTime),
+                        hours_per_week: row.hours_per_week,
+                        days: &days,
+                        places_left: row.capacity - row.places_given,
+                    },
+                );
+                Ok((f, row))
             })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        scored.sort_by(|(fa, a), (fb, b)| {
+            fb.score
+                .cmp(&fa.score)
+                .then(a.application_deadline.cmp(&b.application_deadline))
+                .then(a.id.cmp(&b.id))
+        });
+        scored.truncate(limit);
+        let org_ids: Vec<String> = scored
+            .iter()
+            .map(|(_, r)| r.organisation_id.clone())
+            .collect();
+        let names: HashMap<String, String> = crate::organisations::service::names(c, &org_ids)?;
+        let items = scored
+            .into_iter()
+            .map(|(f, row)| {
+                Ok(Recommendation {
+                    opening: summary(
+                        &row,
+                        names.get(&row.organisation_id).map_or("", String::as_str),
+                        locale,
+                        None,
+                        false,
+                    )?,
+                    fit_score: f.score,
+                    reasons: f
+                        .reasons
+                        .into_iter()
+                        .map(|r| FitReasonView {
+                            text: r.text(locale),
+                            reason: r,
+                        })
+                        .collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(RecommendationList {
+            items,
+            eligible_programme_ids: eligible,
         })
-        .await
+    })
+    .await
 }
 
 // --- for other capabilities ---

@@ -23,7 +23,7 @@ pub async fn create_organisation(
     user: Caller,
     body: Json<NewOrganisation>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(service::register(&state, &user, body.0).await?))
+    Ok(HttpResponse::Created().json(service::register(&state.db, &user, body.0).await?))
 }
 
 /// An organisation (its members and staff only; others get 404).
@@ -38,7 +38,7 @@ pub async fn get_organisation(
     id: web::Path<String>,
 ) -> Result<web::Json<OrganisationView>, AppError> {
     Ok(web::Json(
-        service::get(&state, &user, id.into_inner()).await?,
+        service::get(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -55,7 +55,7 @@ pub async fn approve_organisation(
     id: web::Path<String>,
 ) -> Result<web::Json<OrganisationView>, AppError> {
     Ok(web::Json(
-        service::approve(&state, &user, id.into_inner()).await?,
+        service::approve(&state.db, &user, id.into_inner()).await?,
     ))
 }
 

@@ -1,11 +1,11 @@
 //! Organisation use cases.
 
-use actix_web::web::Data;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::queries::{self, Organisation};
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     accounts::{model::Role, service::OrganisationSummary},
     audit::{self, AuditEvent},
@@ -17,7 +17,6 @@ use crate::{
     },
     kz::Bin,
     notifications::EmailAddress,
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -116,7 +115,7 @@ fn text(
 /// Registers the caller's organisation (pending until an admin approves it) and makes the caller its
 /// first member.
 pub async fn register(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     input: NewOrganisation,
 ) -> Result<OrganisationView, AppError> {
@@ -147,105 +146,91 @@ pub async fn register(
     };
     let (user_id, actor, kind) = (user.account_id.clone(), user.actor.clone(), input.kind);
     let district = input.district.trim().to_owned();
-    state
-        .db
-        .transaction(move |c| {
-            if crate::accounts::service::organisation_of(c, &user_id)?.is_some() {
-                return Err(AppError::Conflict(Msg::AlreadyInOrganisation));
-            }
-            if !crate::districts::exists(c, &district)? {
-                return Err(AppError::field("district", FieldMsg::DistrictUnknown));
-            }
-            if queries::bin_exists(c, bin.as_str())? {
-                return Err(AppError::Conflict(Msg::BinAlreadyRegistered));
-            }
-            let now = crate::db::now();
-            let org = Organisation {
-                id: uuid::Uuid::now_v7().to_string(),
-                kind: kind.as_str().to_owned(),
-                name,
-                bin: bin.as_str().to_owned(),
-                district,
-                contact_name,
-                contact_phone: phone,
-                contact_email: email.as_str().to_owned(),
-                status: "pending".into(),
-                approved_at: None,
-                approved_by: None,
-                created_by: user_id.clone(),
-                created_at: now,
-                updated_at: now,
-            };
-            queries::insert(c, &org)?;
-            crate::accounts::service::join_organisation(c, &user_id, &org.id)?;
+    db.transaction(move |c| {
+        if crate::accounts::service::organisation_of(c, &user_id)?.is_some() {
+            return Err(AppError::Conflict(Msg::AlreadyInOrganisation));
+        }
+        if !crate::districts::exists(c, &district)? {
+            return Err(AppError::field("district", FieldMsg::DistrictUnknown));
+        }
+        if queries::bin_exists(c, bin.as_str())? {
+            return Err(AppError::Conflict(Msg::BinAlreadyRegistered));
+        }
+        let now = crate::db::now();
+        let org = Organisation {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.as_str().to_owned(),
+            name,
+            bin: bin.as_str().to_owned(),
+            district,
+            contact_name,
+            contact_phone: phone,
+            contact_email: email.as_str().to_owned(),
+            status: "pending".into(),
+            approved_at: None,
+            approved_by: None,
+            created_by: user_id.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        queries::insert(c, &org)?;
+        crate::accounts::service::join_organisation(c, &user_id, &org.id)?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "organisation.registered",
+                entity: "organisation",
+                entity_id: &org.id,
+                before: None,
+                after: Some(
+                    serde_json::json!({ "kind": org.kind, "name": org.name, "bin": org.bin }),
+                ),
+            },
+        )?;
+        Ok(OrganisationView::from(org))
+    })
+    .await
+}
+
+/// An organisation as its members and staff see it; 404 for everyone else.
+pub async fn get(db: &Db, user: &Caller, id: String) -> Result<OrganisationView, AppError> {
+    let visible_to_all = user.has(Permission::ReadAnyOrganisation);
+    let member_of = user.organisation_id.clone();
+    db.run(move |c| {
+        let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        if visible_to_all || member_of.as_deref() == Some(org.id.as_str()) {
+            Ok(OrganisationView::from(org))
+        } else {
+            Err(AppError::NotFound)
+        }
+    })
+    .await
+}
+
+pub async fn approve(db: &Db, user: &Caller, id: String) -> Result<OrganisationView, AppError> {
+    user.require(Permission::ApproveOrganisation)?;
+    let (admin, actor) = (user.account_id.clone(), user.actor.clone());
+    db.transaction(move |c| {
+        let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        if org.status != "approved" {
+            queries::approve(c, &id, &admin, crate::db::now())?;
             audit::record(
                 c,
                 &actor,
                 AuditEvent {
-                    action: "organisation.registered",
+                    action: "organisation.approved",
                     entity: "organisation",
-                    entity_id: &org.id,
-                    before: None,
-                    after: Some(
-                        serde_json::json!({ "kind": org.kind, "name": org.name, "bin": org.bin }),
-                    ),
+                    entity_id: &id,
+                    before: Some(serde_json::json!({ "status": org.status })),
+                    after: Some(serde_json::json!({ "status": "approved" })),
                 },
             )?;
-            Ok(OrganisationView::from(org))
-        })
-        .await
-}
-
-/// An organisation as its members and staff see it; 404 for everyone else.
-pub async fn get(
-    state: &Data<AppState>,
-    user: &Caller,
-    id: String,
-) -> Result<OrganisationView, AppError> {
-    let visible_to_all = user.has(Permission::ReadAnyOrganisation);
-    let member_of = user.organisation_id.clone();
-    state
-        .db
-        .run(move |c| {
-            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
-            if visible_to_all || member_of.as_deref() == Some(org.id.as_str()) {
-                Ok(OrganisationView::from(org))
-            } else {
-                Err(AppError::NotFound)
-            }
-        })
-        .await
-}
-
-pub async fn approve(
-    state: &Data<AppState>,
-    user: &Caller,
-    id: String,
-) -> Result<OrganisationView, AppError> {
-    user.require(Permission::ApproveOrganisation)?;
-    let (admin, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
-            if org.status != "approved" {
-                queries::approve(c, &id, &admin, crate::db::now())?;
-                audit::record(
-                    c,
-                    &actor,
-                    AuditEvent {
-                        action: "organisation.approved",
-                        entity: "organisation",
-                        entity_id: &id,
-                        before: Some(serde_json::json!({ "status": org.status })),
-                        after: Some(serde_json::json!({ "status": "approved" })),
-                    },
-                )?;
-            }
-            let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
-            Ok(OrganisationView::from(org))
-        })
-        .await
+        }
+        let org = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        Ok(OrganisationView::from(org))
+    })
+    .await
 }
 
 /// For `GET /me`: the member's organisation in brief.

@@ -8,13 +8,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::web::Data;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::cycle::PayoutRow;
 use crate::access::{Caller, Permission};
+use crate::config::Settings;
+use crate::db::Db;
 use crate::{
     audit::{self, Actor, AuditEvent},
     db::{
@@ -24,7 +25,6 @@ use crate::{
     error::{AppError, internal},
     http::problem::{FieldMsg, Msg},
     notifications::{EmailTemplate, notify},
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
@@ -289,20 +289,14 @@ pub(super) fn set_status(
 
 /// Approves a month's scheduled payouts (and failed or held ones, to re-issue) into a new batch;
 /// those without a valid IBAN are held. A payout in an open or exported batch is not taken again.
-pub async fn create(
-    state: &Data<AppState>,
-    user: &Caller,
-    input: NewBatch,
-) -> Result<BatchView, AppError> {
+pub async fn create(db: &Db, user: &Caller, input: NewBatch) -> Result<BatchView, AppError> {
     user.require(Permission::ViewPayouts)?;
     if crate::attendance::service::parse_period(&input.period).is_none() {
         return Err(AppError::field("period", FieldMsg::Invalid));
     }
     let user = user.clone();
     // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
-    state
-        .db
-        .with_deadline(None)
+    db.with_deadline(None)
         .transaction(move |c| create_in(c, &user.actor, &user.account_id, &input.period))
         .await
 }
@@ -382,26 +376,22 @@ fn find(c: &mut DbConnection, id: &str) -> Result<BatchRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-pub async fn get(state: &Data<AppState>, user: &Caller, id: String) -> Result<BatchView, AppError> {
+pub async fn get(db: &Db, user: &Caller, id: String) -> Result<BatchView, AppError> {
     user.require(Permission::ViewPayouts)?;
-    state
-        .db
-        .run(move |c| {
-            let b = find(c, &id)?;
-            view(c, b)
-        })
-        .await
+    db.run(move |c| {
+        let b = find(c, &id)?;
+        view(c, b)
+    })
+    .await
 }
 
 /// The bank file: `batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose`. Exporting marks the
 /// approved payouts `sent`; exporting again gives the same file.
-pub async fn export(state: &Data<AppState>, user: &Caller, id: String) -> Result<String, AppError> {
+pub async fn export(db: &Db, user: &Caller, id: String) -> Result<String, AppError> {
     user.require(Permission::ViewPayouts)?;
     let user = user.clone();
     // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
-    state
-        .db
-        .with_deadline(None)
+    db.with_deadline(None)
         .transaction(move |c| export_in(c, &user.actor, &id))
         .await
 }
@@ -536,7 +526,8 @@ fn parse_lines(text: &str) -> Result<Vec<Line>, BTreeMap<String, Msg>> {
 /// another amount, or contradicting an earlier confirmation rejects the file. Lines already
 /// applied are skipped, so importing the same file again changes nothing.
 pub async fn confirm(
-    state: &Data<AppState>,
+    db: &Db,
+    settings: &Settings,
     user: &Caller,
     id: String,
     file: String,
@@ -546,11 +537,9 @@ pub async fn confirm(
         detail: Msg::BankFileRejected,
         errors,
     })?;
-    let (user, public_url) = (user.clone(), state.settings.public_url.clone());
+    let (user, public_url) = (user.clone(), settings.public_url.clone());
     // A national batch is tens of thousands of lines: no request deadline (see Db::with_deadline).
-    state
-        .db
-        .with_deadline(None)
+    db.with_deadline(None)
         .transaction(move |c| confirm_in(c, &user.actor, &id, &lines, &public_url))
         .await
 }

@@ -29,7 +29,7 @@ pub async fn my_payouts(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<Vec<PayoutView>>, AppError> {
-    Ok(web::Json(service::mine(&state, &user).await?))
+    Ok(web::Json(service::mine(&state.db, &user).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -61,7 +61,7 @@ pub async fn list_payouts(
     let q = query.0;
     Ok(web::Json(
         service::list(
-            &state,
+            &state.db,
             &user,
             q.period,
             q.status,
@@ -86,7 +86,7 @@ pub async fn create_batch(
     user: Caller,
     body: Json<NewBatch>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(batches::create(&state, &user, body.0).await?))
+    Ok(HttpResponse::Created().json(batches::create(&state.db, &user, body.0).await?))
 }
 
 /// A batch: totals by status, held payouts, and reconciliation.
@@ -102,7 +102,7 @@ pub async fn get_batch(
     id: web::Path<String>,
 ) -> Result<web::Json<BatchView>, AppError> {
     Ok(web::Json(
-        batches::get(&state, &user, id.into_inner()).await?,
+        batches::get(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
@@ -120,7 +120,7 @@ pub async fn export_batch(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let file = batches::export(&state, &user, id.clone()).await?;
+    let file = batches::export(&state.db, &user, id.clone()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -163,7 +163,7 @@ pub async fn confirm_batch(
     .await?;
     let file = csv_text(&req, &body)?;
     Ok(web::Json(
-        batches::confirm(&state, &user, id.into_inner(), file).await?,
+        batches::confirm(&state.db, &state.settings, &user, id.into_inner(), file).await?,
     ))
 }
 

@@ -1,16 +1,15 @@
 //! What seekers and case workers see of payouts.
 
-use actix_web::web::Data;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{cycle::PayoutRow, stipend::StipendInputs};
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     db::{DbConnection, schema::payouts},
     error::AppError,
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -208,13 +207,11 @@ pub struct PayoutPage {
 }
 
 /// Her payouts, newest month first: the schedule and the history.
-pub async fn mine(state: &Data<AppState>, user: &Caller) -> Result<Vec<PayoutView>, AppError> {
+pub async fn mine(db: &Db, user: &Caller) -> Result<Vec<PayoutView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
     // One a month per course: a short list, so it is not paged.
-    state
-        .db
-        .run(move |c| load(c, Some(&id), None, None, None, MINE_LIMIT))
+    db.run(move |c| load(c, Some(&id), None, None, None, MINE_LIMIT))
         .await
 }
 
@@ -223,7 +220,7 @@ const MINE_LIMIT: i64 = 1000;
 
 /// Payouts by month and status, a page at a time (case workers).
 pub async fn list(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     period: Option<String>,
     status: Option<PayoutStatus>,
@@ -243,8 +240,7 @@ pub async fn list(
         Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(crate::http::cursor::invalid)?),
         None => None,
     };
-    let mut items = state
-        .db
+    let mut items = db
         .run(move |c| {
             load(
                 c,

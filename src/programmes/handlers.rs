@@ -16,7 +16,7 @@ use crate::{
 pub async fn list_programmes(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<ProgrammeView>>, AppError> {
-    Ok(web::Json(service::list(&state).await?))
+    Ok(web::Json(service::list(&state.db).await?))
 }
 
 /// One programme with its current rules and their version (public).
@@ -29,7 +29,7 @@ pub async fn get_programme(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<ProgrammeView>, AppError> {
-    Ok(web::Json(service::get(&state, id.into_inner()).await?))
+    Ok(web::Json(service::get(&state.db, id.into_inner()).await?))
 }
 
 /// Create a programme (admins). Rules are checked for contradictions.
@@ -44,7 +44,7 @@ pub async fn create_programme(
     user: Caller,
     body: Json<ProgrammeInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(service::create(&state, &user, body.0).await?))
+    Ok(HttpResponse::Created().json(service::create(&state.db, &user, body.0).await?))
 }
 
 /// Change a programme (admins): its rules become a new version.
@@ -62,7 +62,7 @@ pub async fn change_programme(
     body: Json<ProgrammeInput>,
 ) -> Result<web::Json<ProgrammeView>, AppError> {
     Ok(web::Json(
-        service::change(&state, &user, id.into_inner(), body.0).await?,
+        service::change(&state.db, &user, id.into_inner(), body.0).await?,
     ))
 }
 

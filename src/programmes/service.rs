@@ -1,6 +1,5 @@
 //! Programme use cases: list, read, create, change rules (a new version each time).
 
-use actix_web::web::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -9,12 +8,12 @@ use super::{
     rules::{self, ProgrammeKind, Rules},
 };
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
     http::problem::{FieldMsg, Msg},
-    startup::AppState,
 };
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -89,17 +88,13 @@ fn check(input: &ProgrammeInput) -> Result<(), AppError> {
     }
 }
 
-pub async fn list(state: &Data<AppState>) -> Result<Vec<ProgrammeView>, AppError> {
-    state
-        .db
-        .run(|c| queries::all(c)?.into_iter().map(view).collect())
+pub async fn list(db: &Db) -> Result<Vec<ProgrammeView>, AppError> {
+    db.run(|c| queries::all(c)?.into_iter().map(view).collect())
         .await
 }
 
-pub async fn get(state: &Data<AppState>, id: String) -> Result<ProgrammeView, AppError> {
-    state
-        .db
-        .run(move |c| view(queries::find(c, &id)?.ok_or(AppError::NotFound)?))
+pub async fn get(db: &Db, id: String) -> Result<ProgrammeView, AppError> {
+    db.run(move |c| view(queries::find(c, &id)?.ok_or(AppError::NotFound)?))
         .await
 }
 
@@ -143,36 +138,34 @@ pub fn insert(
 }
 
 pub async fn create(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     input: ProgrammeInput,
 ) -> Result<ProgrammeView, AppError> {
     user.require(Permission::ManageProgrammes)?;
     check(&input)?;
     let (by, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let created = insert(c, &input, Some(&by), false)?;
-            audit::record(
-                c,
-                &actor,
-                AuditEvent {
-                    action: "programme.created",
-                    entity: "programme",
-                    entity_id: &created.id,
-                    before: None,
-                    after: Some(serde_json::json!({ "version": 1, "rules": created.rules })),
-                },
-            )?;
-            Ok(created)
-        })
-        .await
+    db.transaction(move |c| {
+        let created = insert(c, &input, Some(&by), false)?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "programme.created",
+                entity: "programme",
+                entity_id: &created.id,
+                before: None,
+                after: Some(serde_json::json!({ "version": 1, "rules": created.rules })),
+            },
+        )?;
+        Ok(created)
+    })
+    .await
 }
 
 /// Changes a programme: its rules become a new version; the kind cannot change.
 pub async fn change(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     input: ProgrammeInput,
@@ -180,47 +173,43 @@ pub async fn change(
     user.require(Permission::ManageProgrammes)?;
     check(&input)?;
     let (by, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let before = view(queries::find(c, &id)?.ok_or(AppError::NotFound)?)?;
-            if before.kind != input.kind {
-                return Err(AppError::field("kind", FieldMsg::NotForThisKind));
-            }
-            let now = crate::db::now();
-            let version = before.version + 1;
-            let rules =
-                serde_json::to_string(&input.rules).map_err(|e| AppError::Internal(e.into()))?;
-            queries::add_version(c, &id, version, &rules, Some(&by), now)?;
-            let row = ProgrammeRow {
-                id: id.clone(),
-                kind: input.kind.as_str().to_owned(),
-                name: input.name.trim().to_owned(),
-                valid_from: input.valid_from,
-                valid_to: input.valid_to,
-                current_version: version,
-                is_example: before.is_example,
-                created_at: now,
-                updated_at: now,
-            };
-            queries::update(c, &row)?;
-            let after = view(queries::find(c, &id)?.ok_or(AppError::NotFound)?)?;
-            audit::record(
-                c,
-                &actor,
-                AuditEvent {
-                    action: "programme.rules_changed",
-                    entity: "programme",
-                    entity_id: &id,
-                    before: Some(
-                        serde_json::json!({ "version": before.version, "rules": before.rules }),
-                    ),
-                    after: Some(
-                        serde_json::json!({ "version": after.version, "rules": after.rules }),
-                    ),
-                },
-            )?;
-            Ok(after)
-        })
-        .await
+    db.transaction(move |c| {
+        let before = view(queries::find(c, &id)?.ok_or(AppError::NotFound)?)?;
+        if before.kind != input.kind {
+            return Err(AppError::field("kind", FieldMsg::NotForThisKind));
+        }
+        let now = crate::db::now();
+        let version = before.version + 1;
+        let rules =
+            serde_json::to_string(&input.rules).map_err(|e| AppError::Internal(e.into()))?;
+        queries::add_version(c, &id, version, &rules, Some(&by), now)?;
+        let row = ProgrammeRow {
+            id: id.clone(),
+            kind: input.kind.as_str().to_owned(),
+            name: input.name.trim().to_owned(),
+            valid_from: input.valid_from,
+            valid_to: input.valid_to,
+            current_version: version,
+            is_example: before.is_example,
+            created_at: now,
+            updated_at: now,
+        };
+        queries::update(c, &row)?;
+        let after = view(queries::find(c, &id)?.ok_or(AppError::NotFound)?)?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "programme.rules_changed",
+                entity: "programme",
+                entity_id: &id,
+                before: Some(
+                    serde_json::json!({ "version": before.version, "rules": before.rules }),
+                ),
+                after: Some(serde_json::json!({ "version": after.version, "rules": after.rules })),
+            },
+        )?;
+        Ok(after)
+    })
+    .await
 }

@@ -32,7 +32,7 @@ pub async fn get_profile(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<ProfileView>, AppError> {
-    Ok(web::Json(service::get(&state, &user).await?))
+    Ok(web::Json(service::get(&state.db, &user).await?))
 }
 
 /// Create or replace the signed-in seeker's profile.
@@ -48,7 +48,7 @@ pub async fn put_profile(
     user: Caller,
     body: Json<ProfileInput>,
 ) -> Result<web::Json<ProfileView>, AppError> {
-    Ok(web::Json(service::put(&state, &user, body.0).await?))
+    Ok(web::Json(service::put(&state.db, &user, body.0).await?))
 }
 
 /// The signed-in seeker's household with its derived figures and verification state.
@@ -62,7 +62,7 @@ pub async fn get_household(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<HouseholdView>, AppError> {
-    Ok(web::Json(service::get_household(&state, &user).await?))
+    Ok(web::Json(service::get_household(&state.db, &user).await?))
 }
 
 /// Declare or change the household. A verified household goes back to `pending` for checking.
@@ -78,7 +78,7 @@ pub async fn put_household(
     body: Json<HouseholdInput>,
 ) -> Result<web::Json<HouseholdView>, AppError> {
     Ok(web::Json(
-        service::put_household(&state, &user, body.0).await?,
+        service::put_household(&state.db, &user, body.0).await?,
     ))
 }
 
@@ -93,7 +93,9 @@ pub async fn submit_household(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<HouseholdView>, AppError> {
-    Ok(web::Json(service::submit_household(&state, &user).await?))
+    Ok(web::Json(
+        service::submit_household(&state.db, &user).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -122,7 +124,7 @@ pub async fn list_households(
     let q = query.0;
     Ok(web::Json(
         service::list_households(
-            &state,
+            &state.db,
             &user,
             q.status.unwrap_or(HouseholdStatus::Pending),
             crate::http::cursor::given(q.cursor),
@@ -157,7 +159,7 @@ pub async fn verify_household(
 ) -> Result<web::Json<HouseholdView>, AppError> {
     let b = body.0;
     Ok(web::Json(
-        service::decide_household(&state, &user, id.into_inner(), b.decision, b.note).await?,
+        service::decide_household(&state.db, &user, id.into_inner(), b.decision, b.note).await?,
     ))
 }
 
@@ -172,7 +174,7 @@ pub async fn eligibility(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<Vec<EligibilityView>>, AppError> {
-    Ok(web::Json(service::eligibility(&state, &user).await?))
+    Ok(web::Json(service::eligibility(&state.db, &user).await?))
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -1,6 +1,5 @@
 //! Profile use cases.
 
-use actix_web::web::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -9,13 +8,13 @@ use super::{
     queries::{self, ProfileRow},
 };
 use crate::access::{Caller, Permission};
+use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
     http::problem::{FieldMsg, Msg},
     kz::{self, Sex},
-    startup::AppState,
 };
 
 /// A profile as its owner sees it (IIN and IBAN in full).
@@ -79,89 +78,80 @@ fn audit_view(r: &ProfileRow) -> serde_json::Value {
     })
 }
 
-pub async fn get(state: &Data<AppState>, user: &Caller) -> Result<ProfileView, AppError> {
+pub async fn get(db: &Db, user: &Caller) -> Result<ProfileView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            queries::find(c, &id)?
-                .map(ProfileView::from)
-                .ok_or(AppError::NotFound)
-        })
-        .await
+    db.run(move |c| {
+        queries::find(c, &id)?
+            .map(ProfileView::from)
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Creates or replaces the seeker's profile.
-pub async fn put(
-    state: &Data<AppState>,
-    user: &Caller,
-    input: ProfileInput,
-) -> Result<ProfileView, AppError> {
+pub async fn put(db: &Db, user: &Caller, input: ProfileInput) -> Result<ProfileView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
-    let today = state.db.today();
+    let today = db.today();
     let p = profile::validate(input, today).map_err(|errors| AppError::Validation {
         detail: Msg::JsonBodyInvalid,
         errors,
     })?;
     let (id, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            if !crate::districts::exists(c, &p.district)? {
-                return Err(AppError::field("district", FieldMsg::DistrictUnknown));
-            }
-            // Declaring an IIN claims nothing, so the answer never depends on (or reveals)
-            // whether another account declared it: a case worker resolves that at verification.
-            let now = crate::db::now();
-            let before = queries::find(c, &id)?;
-            if before.as_ref().is_some_and(|b| b.iin != p.iin.as_str()) {
-                // A new identity must be checked again: she no longer holds the old IIN, and a
-                // verified household goes back to the case worker.
-                queries::release_iin(c, &id)?;
-                reverify_household(c, &actor, &id, now)?;
-            }
-            let row = ProfileRow {
-                account_id: id.clone(),
-                iin: p.iin.as_str().to_owned(),
-                birth_date: p.iin.birth_date,
-                sex: p.iin.sex.as_str().to_owned(),
-                full_name: p.full_name,
-                phone: p.phone,
-                district: p.district,
-                skills: serde_json::to_string(&p.skills)
-                    .map_err(|e| AppError::Internal(e.into()))?,
-                languages: serde_json::to_string(&p.languages)
-                    .map_err(|e| AppError::Internal(e.into()))?,
-                employment: p.availability.employment.as_str().to_owned(),
-                hours_per_week: p.availability.hours_per_week,
-                needs_childcare: p.availability.needs_childcare,
-                iban: p.iban.map(|i| i.as_str().to_owned()),
-                created_at: before.as_ref().map_or(now, |b| b.created_at),
-                updated_at: now,
-            };
-            match &before {
-                Some(_) => queries::update(c, &row)?,
-                None => queries::insert(c, &row)?,
-            }
-            audit::record(
-                c,
-                &actor,
-                AuditEvent {
-                    action: if before.is_some() {
-                        "profile.updated"
-                    } else {
-                        "profile.created"
-                    },
-                    entity: "seeker_profile",
-                    entity_id: &id,
-                    before: before.as_ref().map(audit_view),
-                    after: Some(audit_view(&row)),
+    db.transaction(move |c| {
+        if !crate::districts::exists(c, &p.district)? {
+            return Err(AppError::field("district", FieldMsg::DistrictUnknown));
+        }
+        // Declaring an IIN claims nothing, so the answer never depends on (or reveals)
+        // whether another account declared it: a case worker resolves that at verification.
+        let now = crate::db::now();
+        let before = queries::find(c, &id)?;
+        if before.as_ref().is_some_and(|b| b.iin != p.iin.as_str()) {
+            // A new identity must be checked again: she no longer holds the old IIN, and a
+            // verified household goes back to the case worker.
+            queries::release_iin(c, &id)?;
+            reverify_household(c, &actor, &id, now)?;
+        }
+        let row = ProfileRow {
+            account_id: id.clone(),
+            iin: p.iin.as_str().to_owned(),
+            birth_date: p.iin.birth_date,
+            sex: p.iin.sex.as_str().to_owned(),
+            full_name: p.full_name,
+            phone: p.phone,
+            district: p.district,
+            skills: serde_json::to_string(&p.skills).map_err(|e| AppError::Internal(e.into()))?,
+            languages: serde_json::to_string(&p.languages)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            employment: p.availability.employment.as_str().to_owned(),
+            hours_per_week: p.availability.hours_per_week,
+            needs_childcare: p.availability.needs_childcare,
+            iban: p.iban.map(|i| i.as_str().to_owned()),
+            created_at: before.as_ref().map_or(now, |b| b.created_at),
+            updated_at: now,
+        };
+        match &before {
+            Some(_) => queries::update(c, &row)?,
+            None => queries::insert(c, &row)?,
+        }
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: if before.is_some() {
+                    "profile.updated"
+                } else {
+                    "profile.created"
                 },
-            )?;
-            Ok(ProfileView::from(row))
-        })
-        .await
+                entity: "seeker_profile",
+                entity_id: &id,
+                before: before.as_ref().map(audit_view),
+                after: Some(audit_view(&row)),
+            },
+        )?;
+        Ok(ProfileView::from(row))
+    })
+    .await
 }
 
 /// Sends a verified household back to `pending` (its owner's identity changed).
@@ -295,131 +285,120 @@ fn household_audit(r: &HouseholdRow) -> serde_json::Value {
     })
 }
 
-pub async fn get_household(
-    state: &Data<AppState>,
-    user: &Caller,
-) -> Result<HouseholdView, AppError> {
+pub async fn get_household(db: &Db, user: &Caller) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| {
-            queries::household_of(c, &id)?
-                .map(HouseholdView::from)
-                .ok_or(AppError::NotFound)
-        })
-        .await
+    db.run(move |c| {
+        queries::household_of(c, &id)?
+            .map(HouseholdView::from)
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Creates or replaces the seeker's household. A verified household goes back to `pending`.
 pub async fn put_household(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     input: HouseholdInput,
 ) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let (id, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let self_birth = queries::find(c, &id)?.map(|p| p.birth_date);
-            let derived = household::validate(&input.members, almaty_today(), self_birth).map_err(
-                |errors| AppError::Validation {
+    db.transaction(move |c| {
+        let self_birth = queries::find(c, &id)?.map(|p| p.birth_date);
+        let derived =
+            household::validate(&input.members, almaty_today(), self_birth).map_err(|errors| {
+                AppError::Validation {
                     detail: Msg::JsonBodyInvalid,
                     errors,
-                },
-            )?;
-            let before = queries::household_of(c, &id)?;
-            let now = crate::db::now();
-            let status = before
+                }
+            })?;
+        let before = queries::household_of(c, &id)?;
+        let now = crate::db::now();
+        let status = before
+            .as_ref()
+            .and_then(|b| HouseholdStatus::parse(&b.status))
+            .map_or(HouseholdStatus::Unverified, HouseholdStatus::after_change);
+        let resubmitted = before.as_ref().is_some_and(|b| b.status == "verified");
+        let row = HouseholdRow {
+            id: before
                 .as_ref()
-                .and_then(|b| HouseholdStatus::parse(&b.status))
-                .map_or(HouseholdStatus::Unverified, HouseholdStatus::after_change);
-            let resubmitted = before.as_ref().is_some_and(|b| b.status == "verified");
-            let row = HouseholdRow {
-                id: before
-                    .as_ref()
-                    .map_or_else(|| uuid::Uuid::now_v7().to_string(), |b| b.id.clone()),
-                account_id: id.clone(),
-                members: serde_json::to_string(&input.members)
-                    .map_err(|e| AppError::Internal(e.into()))?,
-                member_count: derived.members,
-                minors: derived.minors,
-                total_income_tiyn: derived.total_income_tiyn,
-                per_capita_income_tiyn: derived.per_capita_income_tiyn,
-                has_disability: derived.has_disability,
-                status: status.as_str().to_owned(),
-                submitted_at: if resubmitted {
-                    Some(now)
+                .map_or_else(|| uuid::Uuid::now_v7().to_string(), |b| b.id.clone()),
+            account_id: id.clone(),
+            members: serde_json::to_string(&input.members)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            member_count: derived.members,
+            minors: derived.minors,
+            total_income_tiyn: derived.total_income_tiyn,
+            per_capita_income_tiyn: derived.per_capita_income_tiyn,
+            has_disability: derived.has_disability,
+            status: status.as_str().to_owned(),
+            submitted_at: if resubmitted {
+                Some(now)
+            } else {
+                before.as_ref().and_then(|b| b.submitted_at)
+            },
+            decided_at: before.as_ref().and_then(|b| b.decided_at),
+            decided_by: before.as_ref().and_then(|b| b.decided_by.clone()),
+            decision_note: before.as_ref().and_then(|b| b.decision_note.clone()),
+            created_at: before.as_ref().map_or(now, |b| b.created_at),
+            updated_at: now,
+        };
+        queries::save_household(c, &row, before.is_some())?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: if before.is_some() {
+                    "household.updated"
                 } else {
-                    before.as_ref().and_then(|b| b.submitted_at)
+                    "household.created"
                 },
-                decided_at: before.as_ref().and_then(|b| b.decided_at),
-                decided_by: before.as_ref().and_then(|b| b.decided_by.clone()),
-                decision_note: before.as_ref().and_then(|b| b.decision_note.clone()),
-                created_at: before.as_ref().map_or(now, |b| b.created_at),
-                updated_at: now,
-            };
-            queries::save_household(c, &row, before.is_some())?;
-            audit::record(
-                c,
-                &actor,
-                AuditEvent {
-                    action: if before.is_some() {
-                        "household.updated"
-                    } else {
-                        "household.created"
-                    },
-                    entity: "household",
-                    entity_id: &row.id,
-                    before: before.as_ref().map(household_audit),
-                    after: Some(household_audit(&row)),
-                },
-            )?;
-            Ok(HouseholdView::from(row))
-        })
-        .await
+                entity: "household",
+                entity_id: &row.id,
+                before: before.as_ref().map(household_audit),
+                after: Some(household_audit(&row)),
+            },
+        )?;
+        Ok(HouseholdView::from(row))
+    })
+    .await
 }
 
 /// Sends the household to a case worker: `unverified` or `rejected` → `pending`.
-pub async fn submit_household(
-    state: &Data<AppState>,
-    user: &Caller,
-) -> Result<HouseholdView, AppError> {
+pub async fn submit_household(db: &Db, user: &Caller) -> Result<HouseholdView, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let (id, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let before = queries::household_of(c, &id)?.ok_or(AppError::NotFound)?;
-            if !matches!(
-                HouseholdStatus::parse(&before.status),
-                Some(HouseholdStatus::Unverified | HouseholdStatus::Rejected)
-            ) {
-                return Err(AppError::Conflict(Msg::HouseholdNotSubmittable));
-            }
-            let now = crate::db::now();
-            let row = HouseholdRow {
-                status: "pending".into(),
-                submitted_at: Some(now),
-                updated_at: now,
-                ..before.clone()
-            };
-            queries::save_household(c, &row, true)?;
-            audit::record(
-                c,
-                &actor,
-                AuditEvent {
-                    action: "household.submitted",
-                    entity: "household",
-                    entity_id: &row.id,
-                    before: Some(household_audit(&before)),
-                    after: Some(household_audit(&row)),
-                },
-            )?;
-            Ok(HouseholdView::from(row))
-        })
-        .await
+    db.transaction(move |c| {
+        let before = queries::household_of(c, &id)?.ok_or(AppError::NotFound)?;
+        if !matches!(
+            HouseholdStatus::parse(&before.status),
+            Some(HouseholdStatus::Unverified | HouseholdStatus::Rejected)
+        ) {
+            return Err(AppError::Conflict(Msg::HouseholdNotSubmittable));
+        }
+        let now = crate::db::now();
+        let row = HouseholdRow {
+            status: "pending".into(),
+            submitted_at: Some(now),
+            updated_at: now,
+            ..before.clone()
+        };
+        queries::save_household(c, &row, true)?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "household.submitted",
+                entity: "household",
+                entity_id: &row.id,
+                before: Some(household_audit(&before)),
+                after: Some(household_audit(&row)),
+            },
+        )?;
+        Ok(HouseholdView::from(row))
+    })
+    .await
 }
 
 /// A household in a case worker's queue: the seeker's name and full IIN (case workers may see it).
@@ -458,7 +437,7 @@ fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
 
 /// Households by status, oldest submission first (case workers).
 pub async fn list_households(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     status: HouseholdStatus,
     cursor: Option<String>,
@@ -469,8 +448,7 @@ pub async fn list_households(
         Some(c) => Some(decode_cursor(&c).ok_or_else(crate::http::cursor::invalid)?),
         None => None,
     };
-    let mut rows = state
-        .db
+    let mut rows = db
         .run(move |c| {
             queries::households_by_status(c, status.as_str(), after, limit + 1)
                 .map_err(AppError::from)
@@ -485,8 +463,7 @@ pub async fn list_households(
         })
         .flatten();
     // At most a page of rows: two small lookups each.
-    let items = state
-        .db
+    let items = db
         .run(move |c| {
             let mut items = Vec::with_capacity(rows.len());
             for (row, seeker) in rows {
@@ -521,7 +498,7 @@ pub enum Decision {
 
 /// A case worker's decision on a pending household; the seeker is emailed it in her language.
 pub async fn decide_household(
-    state: &Data<AppState>,
+    db: &Db,
     user: &Caller,
     id: String,
     decision: Decision,
@@ -543,80 +520,78 @@ pub async fn decide_household(
         return Err(AppError::field("note", FieldMsg::Required));
     }
     let (worker, actor) = (user.account_id.clone(), user.actor.clone());
-    state
-        .db
-        .transaction(move |c| {
-            let before = queries::household(c, &id)?.ok_or(AppError::NotFound)?;
-            // A pending household is decided; a verified one may be rejected afterwards (found
-            // out, or to free an IIN another account turned out to own).
-            let revoking = before.status == HouseholdStatus::Verified.as_str()
-                && decision == Decision::Rejected;
-            if before.status != "pending" && !revoking {
-                return Err(AppError::Conflict(Msg::HouseholdNotPending));
-            }
-            let status = match decision {
-                Decision::Verified => HouseholdStatus::Verified,
-                Decision::Rejected => HouseholdStatus::Rejected,
-            };
-            let now = crate::db::now();
-            match decision {
-                Decision::Verified => {
-                    // Verifying her household verifies who she is: she now holds her IIN, unless
-                    // another verified account does.
-                    let iin = queries::find(c, &before.account_id)?
-                        .map(|p| p.iin)
-                        .ok_or(AppError::Conflict(Msg::ProfileRequired))?;
-                    match queries::iin_holder(c, &iin)? {
-                        Some(holder) if holder == before.account_id => {}
-                        Some(_) => return Err(AppError::Conflict(Msg::IinHeldByOther)),
-                        None => {
-                            queries::release_iin(c, &before.account_id)?;
-                            queries::claim_iin(c, &iin, &before.account_id, now, &worker)?;
-                        }
+    db.transaction(move |c| {
+        let before = queries::household(c, &id)?.ok_or(AppError::NotFound)?;
+        // A pending household is decided; a verified one may be rejected afterwards (found
+        // out, or to free an IIN another account turned out to own).
+        let revoking =
+            before.status == HouseholdStatus::Verified.as_str() && decision == Decision::Rejected;
+        if before.status != "pending" && !revoking {
+            return Err(AppError::Conflict(Msg::HouseholdNotPending));
+        }
+        let status = match decision {
+            Decision::Verified => HouseholdStatus::Verified,
+            Decision::Rejected => HouseholdStatus::Rejected,
+        };
+        let now = crate::db::now();
+        match decision {
+            Decision::Verified => {
+                // Verifying her household verifies who she is: she now holds her IIN, unless
+                // another verified account does.
+                let iin = queries::find(c, &before.account_id)?
+                    .map(|p| p.iin)
+                    .ok_or(AppError::Conflict(Msg::ProfileRequired))?;
+                match queries::iin_holder(c, &iin)? {
+                    Some(holder) if holder == before.account_id => {}
+                    Some(_) => return Err(AppError::Conflict(Msg::IinHeldByOther)),
+                    None => {
+                        queries::release_iin(c, &before.account_id)?;
+                        queries::claim_iin(c, &iin, &before.account_id, now, &worker)?;
                     }
                 }
-                Decision::Rejected => {
-                    queries::release_iin(c, &before.account_id)?;
-                }
             }
-            let row = HouseholdRow {
-                status: status.as_str().to_owned(),
-                decided_at: Some(now),
-                decided_by: Some(worker.clone()),
-                decision_note: note.clone(),
-                updated_at: now,
-                ..before.clone()
-            };
-            queries::save_household(c, &row, true)?;
-            audit::record(
+            Decision::Rejected => {
+                queries::release_iin(c, &before.account_id)?;
+            }
+        }
+        let row = HouseholdRow {
+            status: status.as_str().to_owned(),
+            decided_at: Some(now),
+            decided_by: Some(worker.clone()),
+            decision_note: note.clone(),
+            updated_at: now,
+            ..before.clone()
+        };
+        queries::save_household(c, &row, true)?;
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "household.decided",
+                entity: "household",
+                entity_id: &row.id,
+                before: Some(household_audit(&before)),
+                after: Some(household_audit(&row)),
+            },
+        )?;
+        if let Some((to, locale)) = crate::accounts::service::contact(c, &row.account_id)? {
+            let data = serde_json::json!({ "decision": status.as_str(), "note": note });
+            crate::notifications::notify(
                 c,
-                &actor,
-                AuditEvent {
-                    action: "household.decided",
-                    entity: "household",
-                    entity_id: &row.id,
-                    before: Some(household_audit(&before)),
-                    after: Some(household_audit(&row)),
-                },
+                &to,
+                crate::notifications::EmailTemplate::HouseholdDecision,
+                locale,
+                data,
+                &format!(
+                    "household_decision:{}:{}",
+                    row.id,
+                    now.and_utc().timestamp_micros()
+                ),
             )?;
-            if let Some((to, locale)) = crate::accounts::service::contact(c, &row.account_id)? {
-                let data = serde_json::json!({ "decision": status.as_str(), "note": note });
-                crate::notifications::notify(
-                    c,
-                    &to,
-                    crate::notifications::EmailTemplate::HouseholdDecision,
-                    locale,
-                    data,
-                    &format!(
-                        "household_decision:{}:{}",
-                        row.id,
-                        now.and_utc().timestamp_micros()
-                    ),
-                )?;
-            }
-            Ok(HouseholdView::from(row))
-        })
-        .await
+        }
+        Ok(HouseholdView::from(row))
+    })
+    .await
 }
 
 // --- eligibility ---
@@ -660,16 +635,10 @@ fn reason_view(r: Reason) -> ReasonView {
 
 /// The seeker's decision for every programme in force today, computed from her household and the
 /// programme's current rules.
-pub async fn eligibility(
-    state: &Data<AppState>,
-    user: &Caller,
-) -> Result<Vec<EligibilityView>, AppError> {
+pub async fn eligibility(db: &Db, user: &Caller) -> Result<Vec<EligibilityView>, AppError> {
     user.require(Permission::ManageOwnProfile)?;
     let id = user.account_id.clone();
-    state
-        .db
-        .run(move |c| decisions(c, &id, almaty_today()))
-        .await
+    db.run(move |c| decisions(c, &id, almaty_today())).await
 }
 
 /// Her decisions for the programmes in force on `today` (inside the caller's connection; other
