@@ -8,6 +8,7 @@ use anyhow::Context;
 use crate::{
     clock::Clock,
     config::Settings,
+    context::Ctx,
     db::{Db, DbOptions, DbUrl},
     http::{self, metrics::Metrics},
     jobs::{JobContext, JobRegistry, QueueConfig, WorkerPool, schedule},
@@ -68,6 +69,15 @@ impl AppState {
             auth: Arc::new(auth),
         };
         Ok((web::Data::new(state), applied))
+    }
+
+    /// What the account use cases take (the database, the settings, the token keys).
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            db: self.db.clone(),
+            settings: self.settings.clone(),
+            auth: self.auth.clone(),
+        }
     }
 
     pub fn job_context(&self) -> JobContext {

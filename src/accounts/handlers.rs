@@ -86,7 +86,7 @@ pub async fn register(
         role: b.role,
         locale: b.locale.unwrap_or(Locale::Ru),
     };
-    service::register(&state, registration, anonymous_actor(&req, &state)).await?;
+    service::register(&state.ctx(), registration, anonymous_actor(&req, &state)).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         status: "verification_sent".into(),
     }))
@@ -115,7 +115,7 @@ pub async fn verify_email(
     state: web::Data<AppState>,
     body: Json<TokenRequest>,
 ) -> Result<web::Json<EmailVerified>, AppError> {
-    service::verify_email(&state, body.0.token, anonymous_actor(&req, &state)).await?;
+    service::verify_email(&state.db, body.0.token, anonymous_actor(&req, &state)).await?;
     Ok(web::Json(EmailVerified {
         email_verified: true,
     }))
@@ -146,7 +146,7 @@ pub async fn login(
     let b = body.0;
     Ok(web::Json(
         service::login(
-            &state,
+            &state.ctx(),
             b.email,
             b.password,
             b.device_token,
@@ -174,7 +174,12 @@ pub async fn refresh(
     body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, AppError> {
     Ok(web::Json(
-        service::refresh(&state, body.0.refresh_token, anonymous_actor(&req, &state)).await?,
+        service::refresh(
+            &state.ctx(),
+            body.0.refresh_token,
+            anonymous_actor(&req, &state),
+        )
+        .await?,
     ))
 }
 
@@ -186,7 +191,12 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    service::logout(&state, body.0.refresh_token, anonymous_actor(&req, &state)).await?;
+    service::logout(
+        &state.db,
+        body.0.refresh_token,
+        anonymous_actor(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -211,7 +221,8 @@ pub async fn password_reset(
     // A malformed address is refused (422) like everywhere else; a well-formed one gets 202
     // whether or not it has an account.
     email(&body.0.email)?;
-    service::request_password_reset(&state, body.0.email, anonymous_actor(&req, &state)).await?;
+    service::request_password_reset(&state.ctx(), body.0.email, anonymous_actor(&req, &state))
+        .await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         status: "reset_requested".into(),
     }))
@@ -239,7 +250,7 @@ pub async fn password_reset_confirm(
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
     service::confirm_password_reset(
-        &state,
+        &state.ctx(),
         b.token,
         b.new_password,
         anonymous_actor(&req, &state),
@@ -255,7 +266,7 @@ pub async fn password_reset_confirm(
 ))]
 #[get("/api/v1/me")]
 pub async fn me(state: web::Data<AppState>, user: Caller) -> Result<web::Json<Me>, AppError> {
-    Ok(web::Json(service::me(&state, &user).await?))
+    Ok(web::Json(service::me(&state.db, &user).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -280,7 +291,7 @@ pub async fn change_password(
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
-    service::change_password(&state, &user, b.current_password, b.new_password).await?;
+    service::change_password(&state.ctx(), &user, b.current_password, b.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -313,7 +324,7 @@ pub async fn create_staff(
     user.require(Permission::ManageStaff)?;
     let b = body.0;
     let staff = service::create_staff(
-        &state,
+        &state.ctx(),
         Some(&user),
         email(&b.email)?,
         b.password,
@@ -339,7 +350,7 @@ pub async fn disable_staff(
 ) -> Result<web::Json<StaffMember>, AppError> {
     user.require(Permission::ManageStaff)?;
     Ok(web::Json(
-        service::disable_staff(&state, &user, id.into_inner()).await?,
+        service::disable_staff(&state.db, &user, id.into_inner()).await?,
     ))
 }
 

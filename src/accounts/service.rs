@@ -1,7 +1,6 @@
 //! Account use cases. Each is one transaction; emails are queued in it through `notify`; password
 //! hashing runs on a blocking thread before the transaction, never inside it.
 
-use actix_web::web::Data;
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
@@ -13,17 +12,17 @@ use super::{
     tokens,
 };
 use crate::access::Caller;
+use crate::context::Ctx;
 use crate::{
     audit::{self, Actor, AuditEvent},
-    db::DbConnection,
     db::now,
+    db::{Db, DbConnection},
     error::AppError,
     http::{
         locale::Locale,
         problem::{FieldMsg, Msg},
     },
     notifications::{EmailAddress, EmailTemplate, notify},
-    startup::AppState,
 };
 
 const VERIFY_EMAIL: &str = "verify_email";
@@ -63,8 +62,8 @@ fn audit_self(
 }
 
 /// Hashes on a blocking thread, a bounded number at a time.
-async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
-    let _permit = state
+async fn hash_password(ctx: &Ctx, password: String) -> Result<String, AppError> {
+    let _permit = ctx
         .auth
         .hashing
         .acquire()
@@ -76,12 +75,8 @@ async fn hash_password(state: &AppState, password: String) -> Result<String, App
         .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))
 }
 
-async fn verify_password(
-    state: &AppState,
-    password: String,
-    hash: String,
-) -> Result<bool, AppError> {
-    let _permit = state
+async fn verify_password(ctx: &Ctx, password: String, hash: String) -> Result<bool, AppError> {
+    let _permit = ctx
         .auth
         .hashing
         .acquire()
@@ -92,10 +87,10 @@ async fn verify_password(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-fn link(state: &AppState, path: &str, token: &str) -> String {
+fn link(ctx: &Ctx, path: &str, token: &str) -> String {
     format!(
         "{}/{path}?token={token}",
-        state.settings.public_url.trim_end_matches('/')
+        ctx.settings.public_url.trim_end_matches('/')
     )
 }
 
@@ -118,17 +113,17 @@ pub struct TokenPair {
 
 /// Issues a refresh token in `family` and an access token, inside the caller's transaction.
 fn issue_tokens(
-    state: &AppState,
+    ctx: &Ctx,
     conn: &mut DbConnection,
     account: &Account,
     role: Role,
     family: &str,
 ) -> Result<TokenPair, AppError> {
-    let ttl = Duration::days(i64::from(state.settings.refresh_token_ttl_days));
+    let ttl = Duration::days(i64::from(ctx.settings.refresh_token_ttl_days));
     let (refresh, digest) = tokens::new_opaque();
     let issued = now();
     queries::insert_refresh(conn, &account.id, family, &digest, issued, issued + ttl)?;
-    let access = state
+    let access = ctx
         .auth
         .tokens
         .issue(&account.id, role)
@@ -136,7 +131,7 @@ fn issue_tokens(
     Ok(TokenPair {
         access_token: access,
         token_type: "Bearer".into(),
-        expires_in: state.auth.tokens.ttl_secs(),
+        expires_in: ctx.auth.tokens.ttl_secs(),
         refresh_token: refresh,
         refresh_expires_in: ttl.num_seconds(),
         device_token: None,
@@ -145,13 +140,13 @@ fn issue_tokens(
 
 /// Creates the one-time token and queues the email that carries it.
 fn send_verification(
-    state: &AppState,
+    ctx: &Ctx,
     conn: &mut DbConnection,
     account: &Account,
 ) -> Result<(), AppError> {
     let (token, digest) = tokens::new_opaque();
     let issued = now();
-    let hours = state.settings.verify_email_ttl_hours;
+    let hours = ctx.settings.verify_email_ttl_hours;
     let id = queries::insert_one_time(
         conn,
         &account.id,
@@ -163,7 +158,7 @@ fn send_verification(
     let to =
         EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let data =
-        serde_json::json!({ "link": link(state, "verify-email", &token), "expires_hours": hours });
+        serde_json::json!({ "link": link(ctx, "verify-email", &token), "expires_hours": hours });
     notify(
         conn,
         &to,
@@ -186,11 +181,7 @@ pub struct Registration {
 /// Registers a seeker, employer or provider and emails a verification link. The answer is the same
 /// whether or not the email was registered already (the owner of an existing account is emailed
 /// instead), so registration does not reveal who has an account.
-pub async fn register(
-    state: &Data<AppState>,
-    r: Registration,
-    actor: Actor,
-) -> Result<(), AppError> {
+pub async fn register(ctx: &Ctx, r: Registration, actor: Actor) -> Result<(), AppError> {
     if !r.role.self_service() {
         return Err(field("role", FieldMsg::RoleNotAllowed));
     }
@@ -200,28 +191,26 @@ pub async fn register(
     // accounts table or the outbox. The default is generous, because a whole neighbourhood may
     // share a carrier's address, or a queue of mothers the employment centre's Wi-Fi.
     if let Some(ip) = actor.client_ip.as_deref() {
-        let s = &state.settings;
+        let s = &ctx.settings;
         let limit = Limit {
             bucket: format!("register:ip:{}", tokens::digest(ip)),
             max: s.registrations_per_address,
             window: Duration::seconds(s.registration_window_secs as i64),
         };
-        state
-            .db
+        ctx.db
             .transaction(move |c| ratelimit::take(c, std::slice::from_ref(&limit), now()))
             .await?;
     }
-    let hash = hash_password(state, r.password).await?;
-    let st = state.clone();
-    state
-        .db
+    let hash = hash_password(ctx, r.password).await?;
+    let st = ctx.clone();
+    ctx.db
         .transaction(move |c| {
-            let state = &st;
+            let ctx = &st;
             if let Some(existing) = queries::by_email(c, r.email.as_str())? {
                 let day = now().date();
                 let page = format!(
                     "{}/password-reset",
-                    state.settings.public_url.trim_end_matches('/')
+                    ctx.settings.public_url.trim_end_matches('/')
                 );
                 let data = serde_json::json!({ "link": page });
                 notify(
@@ -248,7 +237,7 @@ pub async fn register(
             };
             queries::insert_account(c, &account)?;
             let account = queries::by_id(c, &account.id)?.ok_or(AppError::NotFound)?;
-            send_verification(state, c, &account)?;
+            send_verification(ctx, c, &account)?;
             audit_self(
                 c,
                 &actor,
@@ -261,26 +250,19 @@ pub async fn register(
         .await
 }
 
-pub async fn verify_email(
-    state: &Data<AppState>,
-    token: String,
-    actor: Actor,
-) -> Result<(), AppError> {
-    state
-        .db
-        .transaction(move |c| {
-            let at = now();
-            let account_id = queries::use_one_time(c, VERIFY_EMAIL, &tokens::digest(&token), at)?
-                .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
-            queries::mark_email_verified(c, &account_id, at)?;
-            audit_self(c, &actor, &account_id, "account.email_verified", None)
-                .map_err(AppError::from)
-        })
-        .await
+pub async fn verify_email(db: &Db, token: String, actor: Actor) -> Result<(), AppError> {
+    db.transaction(move |c| {
+        let at = now();
+        let account_id = queries::use_one_time(c, VERIFY_EMAIL, &tokens::digest(&token), at)?
+            .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
+        queries::mark_email_verified(c, &account_id, at)?;
+        audit_self(c, &actor, &account_id, "account.email_verified", None).map_err(AppError::from)
+    })
+    .await
 }
 
-fn login_limits(state: &AppState, email: &str, ip: Option<&str>) -> Vec<Limit> {
-    let s = &state.settings;
+fn login_limits(ctx: &Ctx, email: &str, ip: Option<&str>) -> Vec<Limit> {
+    let s = &ctx.settings;
     let window = Duration::seconds(s.login_failure_window_secs as i64);
     let mut limits = vec![Limit {
         bucket: format!("login:email:{}", tokens::digest(email)),
@@ -298,8 +280,8 @@ fn login_limits(state: &AppState, email: &str, ip: Option<&str>) -> Vec<Limit> {
 }
 
 /// The one limit on a device that signed in to this account before: its own failures only.
-fn device_limit(state: &AppState, device_token: &str) -> Limit {
-    let s = &state.settings;
+fn device_limit(ctx: &Ctx, device_token: &str) -> Limit {
+    let s = &ctx.settings;
     Limit {
         bucket: format!("login:device:{}", tokens::digest(device_token)),
         max: s.login_failures_per_account,
@@ -313,20 +295,20 @@ fn device_limit(state: &AppState, device_token: &str) -> Limit {
 /// own failures: a guesser hammering her account, or sharing her carrier's address, does not lock
 /// her out, and a guesser without the token gains nothing from it.
 pub async fn login(
-    state: &Data<AppState>,
+    ctx: &Ctx,
     email: String,
     password: String,
     device_token: Option<String>,
     actor: Actor,
 ) -> Result<TokenPair, AppError> {
     let email = email.trim().to_lowercase();
-    let limits = login_limits(state, &email, actor.client_ip.as_deref());
+    let limits = login_limits(ctx, &email, actor.client_ip.as_deref());
     // Her own failures are forgiven when she gets in.
     let email_bucket = limits.first().map(|l| l.bucket.clone());
-    let st = state.clone();
+    let st = ctx.clone();
     // Counted before the password is hashed, atomically: every attempt is a failure until it
     // succeeds, so parallel guesses cannot all pass the check before any is counted.
-    let (account, taken, trusted) = state
+    let (account, taken, trusted) = ctx
         .db
         .transaction(move |c| {
             let account = queries::by_email(c, &email)?;
@@ -346,15 +328,14 @@ pub async fn login(
             Ok::<_, AppError>((account, taken, trusted))
         })
         .await?;
-    let hash = account.as_ref().map_or_else(
-        || state.auth.dummy_hash.clone(),
-        |a| a.password_hash.clone(),
-    );
-    let matches = verify_password(state, password, hash).await?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| ctx.auth.dummy_hash.clone(), |a| a.password_hash.clone());
+    let matches = verify_password(ctx, password, hash).await?;
     let known_id = account.as_ref().map(|a| a.id.clone());
     let usable = account.filter(|a| matches && a.disabled_at.is_none());
-    let st = state.clone();
-    let outcome = state
+    let st = ctx.clone();
+    let outcome = ctx
         .db
         .transaction(move |c| {
             let Some(account) = usable else {
@@ -396,13 +377,9 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new pair. A token presented twice means it was stolen (or the
 /// client is confused): the whole family is revoked, ending both holders' sessions.
-pub async fn refresh(
-    state: &Data<AppState>,
-    token: String,
-    actor: Actor,
-) -> Result<TokenPair, AppError> {
-    let st = state.clone();
-    let outcome = state
+pub async fn refresh(ctx: &Ctx, token: String, actor: Actor) -> Result<TokenPair, AppError> {
+    let st = ctx.clone();
+    let outcome = ctx
         .db
         .transaction(move |c| {
             let at = now();
@@ -437,27 +414,25 @@ pub async fn refresh(
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored (the result is the same).
-pub async fn logout(state: &Data<AppState>, token: String, actor: Actor) -> Result<(), AppError> {
-    state
-        .db
-        .transaction(move |c| {
-            if let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? {
-                queries::revoke_family(c, &found.family_id, now())?;
-                audit_self(c, &actor, &found.account_id, "auth.logout", None)?;
-            }
-            Ok(())
-        })
-        .await
+pub async fn logout(db: &Db, token: String, actor: Actor) -> Result<(), AppError> {
+    db.transaction(move |c| {
+        if let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? {
+            queries::revoke_family(c, &found.family_id, now())?;
+            audit_self(c, &actor, &found.account_id, "auth.logout", None)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Emails a single-use reset link if the account exists; answers the same either way.
 pub async fn request_password_reset(
-    state: &Data<AppState>,
+    ctx: &Ctx,
     email: String,
     actor: Actor,
 ) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
-    let s = &state.settings;
+    let s = &ctx.settings;
     let window = Duration::seconds(s.reset_window_secs as i64);
     let mut limits = vec![Limit {
         bucket: format!("reset:email:{}", tokens::digest(&email)),
@@ -471,8 +446,8 @@ pub async fn request_password_reset(
             window,
         });
     }
-    let st = state.clone();
-    state
+    let st = ctx.clone();
+    ctx
         .db
         .transaction(move |c| {
             let at = now();
@@ -495,7 +470,7 @@ pub async fn request_password_reset(
 
 /// Sets a new password with an emailed reset token (single use, 1 hour) and ends every session.
 pub async fn confirm_password_reset(
-    state: &Data<AppState>,
+    ctx: &Ctx,
     token: String,
     new_password: String,
     actor: Actor,
@@ -503,7 +478,7 @@ pub async fn confirm_password_reset(
     let digest = tokens::digest(&token);
     let peek = digest.clone();
     // The account is needed before hashing (the rule compares the password with the email).
-    let account = state
+    let account = ctx
         .db
         .run(
             move |c| match queries::valid_one_time(c, PASSWORD_RESET, &peek, now())? {
@@ -515,9 +490,8 @@ pub async fn confirm_password_reset(
         .ok_or(AppError::BadRequest(Msg::TokenInvalid))?;
     password::check_new(&new_password, &account.email)
         .map_err(|p| password_error("new_password", p))?;
-    let hash = hash_password(state, new_password).await?;
-    state
-        .db
+    let hash = hash_password(ctx, new_password).await?;
+    ctx.db
         .transaction(move |c| {
             let at = now();
             let account_id = queries::use_one_time(c, PASSWORD_RESET, &digest, at)?
@@ -532,7 +506,7 @@ pub async fn confirm_password_reset(
 
 /// Changes the signed-in account's password; every session (this one included) ends.
 pub async fn change_password(
-    state: &Data<AppState>,
+    ctx: &Ctx,
     user: &Caller,
     current: String,
     new_password: String,
@@ -540,13 +514,13 @@ pub async fn change_password(
     let id = user.account_id.clone();
     // Counted before the hash, as sign-in is: a stolen access token must not become a way to
     // guess the password at leisure.
-    let s = &state.settings;
+    let s = &ctx.settings;
     let limit = Limit {
         bucket: format!("password_change:{id}"),
         max: s.login_failures_per_account,
         window: Duration::seconds(s.login_failure_window_secs as i64),
     };
-    let (account, taken) = state
+    let (account, taken) = ctx
         .db
         .transaction(move |c| {
             let taken = ratelimit::take(c, std::slice::from_ref(&limit), now())?;
@@ -554,19 +528,17 @@ pub async fn change_password(
         })
         .await?;
     let account = account.ok_or(AppError::NotFound)?;
-    if !verify_password(state, current, account.password_hash.clone()).await? {
+    if !verify_password(ctx, current, account.password_hash.clone()).await? {
         return Err(field("current_password", FieldMsg::WrongPassword));
     }
-    state
-        .db
+    ctx.db
         .transaction(move |c| ratelimit::give_back(c, &taken))
         .await?;
     password::check_new(&new_password, &account.email)
         .map_err(|p| password_error("new_password", p))?;
-    let hash = hash_password(state, new_password).await?;
+    let hash = hash_password(ctx, new_password).await?;
     let actor = user.actor.clone();
-    state
-        .db
+    ctx.db
         .transaction(move |c| {
             let at = now();
             queries::set_password(c, &account.id, &hash, at)?;
@@ -608,10 +580,9 @@ pub struct Me {
     pub created_at: chrono::DateTime<Utc>,
 }
 
-pub async fn me(state: &Data<AppState>, user: &Caller) -> Result<Me, AppError> {
+pub async fn me(db: &Db, user: &Caller) -> Result<Me, AppError> {
     let id = user.account_id.clone();
-    let (account, organisation) = state
-        .db
+    let (account, organisation) = db
         .run(move |c| {
             let account = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
             let organisation = match &account.organisation_id {
@@ -643,7 +614,7 @@ pub struct StaffMember {
 /// Creates a case worker or admin with a password the admin hands over; their email counts as
 /// verified (the admin vouches for it).
 pub async fn create_staff(
-    state: &Data<AppState>,
+    ctx: &Ctx,
     admin: Option<&Caller>,
     email: EmailAddress,
     password: String,
@@ -654,10 +625,9 @@ pub async fn create_staff(
         return Err(field("role", FieldMsg::RoleNotAllowed));
     }
     password::check_new(&password, email.as_str()).map_err(|p| password_error("password", p))?;
-    let hash = hash_password(state, password).await?;
+    let hash = hash_password(ctx, password).await?;
     let actor = admin.map(|a| a.actor.clone()).unwrap_or_default();
-    state
-        .db
+    ctx.db
         .transaction(move |c| insert_staff(c, &actor, &email, hash, role, locale))
         .await
 }
@@ -729,47 +699,41 @@ pub async fn create_first_admin(
 }
 
 /// Disables a staff account and ends its sessions at once.
-pub async fn disable_staff(
-    state: &Data<AppState>,
-    admin: &Caller,
-    id: String,
-) -> Result<StaffMember, AppError> {
+pub async fn disable_staff(db: &Db, admin: &Caller, id: String) -> Result<StaffMember, AppError> {
     if id == admin.account_id {
         return Err(AppError::Conflict(Msg::CannotDisableYourself));
     }
     let actor = admin.actor.clone();
-    state
-        .db
-        .transaction(move |c| {
-            let account = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
-            let role = account
-                .role()
-                .filter(|r| r.is_staff())
-                .ok_or(AppError::NotFound)?;
-            let at = now();
-            if account.disabled_at.is_none() {
-                queries::disable(c, &id, at)?;
-                queries::revoke_all_refresh(c, &id, at)?;
-                audit::record(
-                    c,
-                    &actor,
-                    AuditEvent {
-                        action: "staff.disabled",
-                        entity: "account",
-                        entity_id: &id,
-                        before: Some(serde_json::json!({ "disabled": false })),
-                        after: Some(serde_json::json!({ "disabled": true })),
-                    },
-                )?;
-            }
-            Ok(StaffMember {
-                id: account.id,
-                email: account.email,
-                role,
-                disabled: true,
-            })
+    db.transaction(move |c| {
+        let account = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        let role = account
+            .role()
+            .filter(|r| r.is_staff())
+            .ok_or(AppError::NotFound)?;
+        let at = now();
+        if account.disabled_at.is_none() {
+            queries::disable(c, &id, at)?;
+            queries::revoke_all_refresh(c, &id, at)?;
+            audit::record(
+                c,
+                &actor,
+                AuditEvent {
+                    action: "staff.disabled",
+                    entity: "account",
+                    entity_id: &id,
+                    before: Some(serde_json::json!({ "disabled": false })),
+                    after: Some(serde_json::json!({ "disabled": true })),
+                },
+            )?;
+        }
+        Ok(StaffMember {
+            id: account.id,
+            email: account.email,
+            role,
+            disabled: true,
         })
-        .await
+    })
+    .await
 }
 
 /// Where and in which language to write to an account, for other capabilities' emails (inside their
