@@ -16,6 +16,7 @@ pub mod http;
 pub mod jobs;
 pub mod kz;
 pub mod matching;
+pub mod metrics;
 pub mod notifications;
 pub mod openings;
 pub mod organisations;

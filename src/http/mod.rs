@@ -3,21 +3,25 @@
 pub mod auth;
 pub mod contract;
 pub mod cursor;
+mod error;
 pub mod extract;
 pub mod health;
 pub mod locale;
 pub mod metrics;
 pub mod problem;
 
+// Kept with the problems (which print it), so that they need nothing from this file.
+pub use problem::request_id;
+
 use actix_web::{
-    App, HttpMessage, HttpRequest, HttpResponse,
+    App, HttpRequest, HttpResponse,
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
     http::{Method, header::HeaderValue},
     middleware::{Next, from_fn},
     web,
 };
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
 use utoipa_swagger_ui::SwaggerUi;
@@ -186,14 +190,6 @@ async fn fallback(
         }
         _ => Err(AppError::RouteNotFound),
     }
-}
-
-/// The request id that tracing gave this request (also sent back as `X-Request-Id`).
-pub fn request_id(req: &HttpRequest) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|id| id.to_string())
-        .unwrap_or_default()
 }
 
 async fn request_id_header(

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{
-    HttpResponse,
+    HttpMessage, HttpRequest, HttpResponse,
     body::{BoxBody, EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{StatusCode, header},
@@ -797,7 +797,7 @@ pub async fn localise_problems(
         }
     };
     if let Msg::Internal { request_id } = &mut problem.detail {
-        *request_id = super::request_id(res.request());
+        *request_id = self::request_id(res.request());
     }
     let (req, old) = res.into_parts();
     let mut new = problem.response(locale);
@@ -810,6 +810,14 @@ pub async fn localise_problems(
     Ok(ServiceResponse::new(req, new)
         .map_into_boxed_body()
         .map_into_right_body())
+}
+
+/// The request id that tracing gave this request (also sent back as `X-Request-Id`).
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

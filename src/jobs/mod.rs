@@ -19,7 +19,7 @@ pub use worker::{QueueConfig, Worker, WorkerPool};
 use crate::{
     config::Settings,
     db::{Db, DbConnection},
-    http::metrics::Metrics,
+    metrics::Metrics,
     notifications::Mailer,
 };
 
