@@ -11,7 +11,7 @@ use super::{
     ratelimit::{self, Limit},
     tokens,
 };
-use crate::access::Caller;
+use crate::access::{Caller, Permission};
 use crate::context::Ctx;
 use crate::{
     audit::{self, Actor, AuditEvent},
@@ -615,18 +615,19 @@ pub struct StaffMember {
 /// verified (the admin vouches for it).
 pub async fn create_staff(
     ctx: &Ctx,
-    admin: Option<&Caller>,
+    admin: &Caller,
     email: EmailAddress,
     password: String,
     role: Role,
     locale: Locale,
 ) -> Result<StaffMember, AppError> {
+    admin.require(Permission::ManageStaff)?;
     if !role.is_staff() {
         return Err(field("role", FieldMsg::RoleNotAllowed));
     }
     password::check_new(&password, email.as_str()).map_err(|p| password_error("password", p))?;
     let hash = hash_password(ctx, password).await?;
-    let actor = admin.map(|a| a.actor.clone()).unwrap_or_default();
+    let actor = admin.actor.clone();
     ctx.db
         .transaction(move |c| insert_staff(c, &actor, &email, hash, role, locale))
         .await
@@ -700,6 +701,7 @@ pub async fn create_first_admin(
 
 /// Disables a staff account and ends its sessions at once.
 pub async fn disable_staff(db: &Db, admin: &Caller, id: String) -> Result<StaffMember, AppError> {
+    admin.require(Permission::ManageStaff)?;
     if id == admin.account_id {
         return Err(AppError::Conflict(Msg::CannotDisableYourself));
     }

@@ -40,6 +40,8 @@ pub async fn list_outbox(
     user: Caller,
     query: Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, AppError> {
+    // Also checked by the service; first here, so that an outsider learns nothing from the
+    // validation of the query.
     user.require(Permission::ManageOutbox)?;
     let q = query.0;
     let limit = cursor::limit(q.limit, 50, 100)?;
@@ -52,7 +54,7 @@ pub async fn list_outbox(
         ),
         None => None,
     };
-    let mut page = outbox::list(&state.db, q.status, after, limit).await?;
+    let mut page = outbox::list(&state.db, &user, q.status, after, limit).await?;
     page.next_cursor = page.next_cursor.map(|id| cursor::wrap(&format!("o|{id}")));
     Ok(web::Json(page))
 }
@@ -74,7 +76,6 @@ pub async fn retry_outbox(
     user: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<OutboxMessage>, AppError> {
-    user.require(Permission::ManageOutbox)?;
     Ok(web::Json(
         outbox::retry(&state.db, &user, id.into_inner()).await?,
     ))
@@ -92,7 +93,6 @@ pub async fn retry_dead_outbox(
     state: web::Data<AppState>,
     user: Caller,
 ) -> Result<web::Json<RequeuedMessages>, AppError> {
-    user.require(Permission::ManageOutbox)?;
     Ok(web::Json(outbox::retry_all_dead(&state.db, &user).await?))
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{EmailPayload, SEND_EMAIL};
-use crate::access::Caller;
+use crate::access::{Caller, Permission};
 use crate::{
     audit::{self, AuditEvent},
     db::Db,
@@ -94,10 +94,12 @@ impl From<Job> for OutboxMessage {
 
 pub async fn list(
     db: &Db,
+    user: &Caller,
     status: Option<OutboxStatus>,
     cursor: Option<String>,
     limit: i64,
 ) -> Result<OutboxPage, AppError> {
+    user.require(Permission::ManageOutbox)?;
     let states: Vec<JobState> = status.map(|s| s.job_states().to_vec()).unwrap_or_default();
     let limit = limit.clamp(1, 100);
     let mut jobs = db
@@ -120,6 +122,7 @@ pub async fn list(
 
 /// Sends a dead message again (fresh attempts and retry window). Only dead messages can be retried.
 pub async fn retry(db: &Db, user: &Caller, id: String) -> Result<OutboxMessage, AppError> {
+    user.require(Permission::ManageOutbox)?;
     let actor = user.actor.clone();
     db.transaction(move |c| {
         let job = queries::find(c, &id)?
@@ -155,6 +158,7 @@ pub struct RequeuedMessages {
 /// Queues every dead message again at once (after an outage outlasted the retry window), each with
 /// fresh attempts and a fresh retry window. Audited as one event with the count.
 pub async fn retry_all_dead(db: &Db, user: &Caller) -> Result<RequeuedMessages, AppError> {
+    user.require(Permission::ManageOutbox)?;
     let actor = user.actor.clone();
     db.transaction(move |c| {
         let requeued = queries::requeue_all_dead(c, SEND_EMAIL, crate::db::now())?;
