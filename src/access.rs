@@ -5,7 +5,7 @@
 //! Object-level checks (is this her household, their organisation's opening?) are made by each
 //! service, answering 404 to outsiders.
 
-use crate::{accounts::model::Role, audit::Actor, error::AppError, http::locale::Locale};
+use crate::{accounts::model::Role, audit::Actor, error::AppError, locale::Locale};
 
 /// What a role may do. Each handler names the permission it needs; [`Permission::roles`] is the only
 /// place that says who has it.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod kz;
+pub mod locale;
 pub mod matching;
 pub mod metrics;
 pub mod notifications;

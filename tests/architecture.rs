@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// What only an adapter may name: the web framework, the application's state and the API's
-/// bearer-token extractor.
+/// What only an adapter may name: the web framework, the application's state, the API's
+/// bearer-token extractor and its language negotiation (the domain uses `crate::locale`).
 const FORBIDDEN: &[&str] = &[
     "actix",
     "startup::",
@@ -16,6 +16,7 @@ const FORBIDDEN: &[&str] = &[
     "HttpResponse",
     "web::Data",
     "http::auth",
+    "http::locale",
     "FromRequest",
 ];
 

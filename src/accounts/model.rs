@@ -70,8 +70,8 @@ impl Account {
         Role::parse(&self.role)
     }
 
-    pub fn locale(&self) -> crate::http::locale::Locale {
-        crate::http::locale::Locale::parse(&self.locale).unwrap_or(crate::http::locale::Locale::Ru)
+    pub fn locale(&self) -> crate::locale::Locale {
+        crate::locale::Locale::parse(&self.locale).unwrap_or(crate::locale::Locale::Ru)
     }
 }
 

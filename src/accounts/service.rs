@@ -13,15 +13,13 @@ use super::{
 };
 use crate::access::{Caller, Permission};
 use crate::context::Ctx;
+use crate::locale::Locale;
 use crate::{
     audit::{self, Actor, AuditEvent},
     db::now,
     db::{Db, DbConnection},
     error::AppError,
-    http::{
-        locale::Locale,
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     notifications::{EmailAddress, EmailTemplate, notify},
 };
 

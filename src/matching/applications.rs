@@ -12,14 +12,12 @@ use super::{
 use crate::access::{Caller, Permission};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::locale::Locale;
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
-    http::{
-        locale::Locale,
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     openings::{model::OpeningKind, service as openings},
     seekers::service::{self as seekers, ApplicantCard, almaty_today},
 };

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::Explanation;
-use crate::http::locale::Locale;
+use crate::locale::Locale;
 
 /// The stored outcome of one application in one round: the algorithm's explanation, or why it
 /// did not take part.

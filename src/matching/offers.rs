@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::queries::{self, EnrollmentRow, OfferRow, PlacementRow};
 use crate::access::{Caller, Permission};
 use crate::db::Db;
+use crate::locale::Locale;
 use crate::{
     audit::{self, Actor, AuditEvent},
     config::Settings,
     db::DbConnection,
     error::{AppError, internal},
-    http::{locale::Locale, problem::Msg},
+    http::problem::Msg,
     jobs::{Job, JobContext, JobError},
     notifications::{EmailTemplate, notify},
     openings::{

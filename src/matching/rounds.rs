@@ -14,15 +14,13 @@ use super::{
     queries::{self, ApplicationRow, OfferRow, ResultRow, RoundRow},
 };
 use crate::access::{Caller, Permission};
+use crate::locale::Locale;
 use crate::{
     audit::{self, AuditEvent},
     config::Settings,
     db::{Db, DbConnection},
     error::{AppError, internal},
-    http::{
-        locale::Locale,
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     jobs::{Job, JobContext, JobError, JobRequest},
     notifications::{EmailTemplate, notify},
     openings::{model::OpeningKind, service as openings},

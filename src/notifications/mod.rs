@@ -14,8 +14,8 @@ pub use templates::{EmailTemplate, Templates};
 
 use crate::{
     db::DbConnection,
-    http::locale::Locale,
     jobs::{Job, JobContext, JobError, JobRequest, enqueue},
+    locale::Locale,
 };
 
 /// The job kind that sends one email.

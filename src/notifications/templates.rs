@@ -4,7 +4,7 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::{Deserialize, Serialize};
 
-use crate::http::locale::Locale;
+use crate::locale::Locale;
 
 #[derive(rust_embed::Embed)]
 #[folder = "src/notifications/templates/"]

@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use super::{calendar::WeekDay, model::WorkTime};
-use crate::{http::locale::Locale, seekers::profile::Employment};
+use crate::{locale::Locale, seekers::profile::Employment};
 
 #[derive(Debug, Clone)]
 pub struct SeekerFit<'a> {

@@ -7,9 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{self, WeekDay};
-use crate::http::{
+use crate::{
+    http::problem::{FieldMsg, Msg},
     locale::Locale,
-    problem::{FieldMsg, Msg},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

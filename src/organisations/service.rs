@@ -6,15 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::queries::{self, Organisation};
 use crate::access::{Caller, Permission};
 use crate::db::Db;
+use crate::locale::Locale;
 use crate::{
     accounts::{model::Role, service::OrganisationSummary},
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::{
-        locale::Locale,
-        problem::{FieldMsg, Msg},
-    },
+    http::problem::{FieldMsg, Msg},
     kz::Bin,
     notifications::EmailAddress,
 };

@@ -626,7 +626,7 @@ pub struct EligibilityView {
 fn reason_view(r: Reason) -> ReasonView {
     ReasonView {
         code: r,
-        text: crate::http::locale::Locale::ALL
+        text: crate::locale::Locale::ALL
             .iter()
             .map(|l| (l.code().to_owned(), r.text(*l).to_owned()))
             .collect(),
