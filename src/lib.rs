@@ -23,3 +23,4 @@ pub mod seekers;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod web;
