@@ -44,18 +44,7 @@ impl Pages {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        for name in TemplateFiles::iter() {
-            let Some(file) = TemplateFiles::get(&name) else {
-                continue;
-            };
-            let source = String::from_utf8(file.data.into_owned()).map_err(|e| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("{name}: {e}"),
-                )
-            })?;
-            env.add_template_owned(name.to_string(), source)?;
-        }
+        crate::notifications::templates::add_embedded::<TemplateFiles>(&mut env)?;
         Ok(Pages { env })
     }
 }
@@ -282,35 +271,17 @@ async fn verify_email_submit(
         return forbidden_form(&req, &state, &pages, "verify_email.html", view);
     }
     let actor = anonymous_actor(&req, &state);
-    match crate::accounts::service::verify_email(&state, form.token, actor).await {
-        Ok(()) => {
-            let (locale, _) = locale_of(&req);
-            let done = texts::all(locale).get("verified").map(|s| (*s).to_owned());
-            render(
-                &req,
-                &state,
-                &pages,
-                "verify_email.html",
-                StatusCode::OK,
-                View {
-                    done,
-                    token: None,
-                    ..view
-                },
-            )
-        }
-        Err(e) => {
-            let (status, errors) = refusal(&req, &e);
-            render(
-                &req,
-                &state,
-                &pages,
-                "verify_email.html",
-                status,
-                View { errors, ..view },
-            )
-        }
-    }
+    let result = crate::accounts::service::verify_email(&state, form.token, actor).await;
+    outcome(
+        &req,
+        &state,
+        &pages,
+        "verify_email.html",
+        view,
+        result,
+        "verified",
+        true,
+    )
 }
 
 /// With a token: the new-password form. Without: the form that asks for a link.
@@ -378,43 +349,23 @@ async fn password_reset_submit(
         );
     }
     let actor = anonymous_actor(&req, &state);
-    match crate::accounts::service::confirm_password_reset(
+    let result = crate::accounts::service::confirm_password_reset(
         &state,
         form.token,
         form.new_password,
         actor,
     )
-    .await
-    {
-        Ok(()) => {
-            let done = texts::all(locale)
-                .get("password_set")
-                .map(|s| (*s).to_owned());
-            render(
-                &req,
-                &state,
-                &pages,
-                "password_reset.html",
-                StatusCode::OK,
-                View {
-                    done,
-                    token: None,
-                    ..view
-                },
-            )
-        }
-        Err(e) => {
-            let (status, errors) = refusal(&req, &e);
-            render(
-                &req,
-                &state,
-                &pages,
-                "password_reset.html",
-                status,
-                View { errors, ..view },
-            )
-        }
-    }
+    .await;
+    outcome(
+        &req,
+        &state,
+        &pages,
+        "password_reset.html",
+        view,
+        result,
+        "password_set",
+        true,
+    )
 }
 
 #[derive(Deserialize)]
@@ -439,7 +390,6 @@ async fn password_reset_request(
     if !csrf_ok(&req, &form.csrf) {
         return forbidden_form(&req, &state, &pages, "password_reset.html", view);
     }
-    let (locale, _) = locale_of(&req);
     let email = form.email.trim().to_owned();
     if crate::notifications::EmailAddress::parse(&email).is_err() {
         let (status, errors) = refusal(
@@ -456,28 +406,53 @@ async fn password_reset_request(
         );
     }
     let actor = anonymous_actor(&req, &state);
-    match crate::accounts::service::request_password_reset(&state, email, actor).await {
+    let result = crate::accounts::service::request_password_reset(&state, email, actor).await;
+    outcome(
+        &req,
+        &state,
+        &pages,
+        "password_reset.html",
+        view,
+        result,
+        "link_sent",
+        false,
+    )
+}
+
+/// The page after a form: its "done" text on success (the token dropped once used up), else the
+/// service's refusal with its status.
+#[allow(clippy::too_many_arguments)]
+fn outcome(
+    req: &HttpRequest,
+    state: &AppState,
+    pages: &Pages,
+    template: &str,
+    view: View,
+    result: Result<(), AppError>,
+    done_key: &str,
+    token_used: bool,
+) -> HttpResponse {
+    match result {
         Ok(()) => {
-            let done = texts::all(locale).get("link_sent").map(|s| (*s).to_owned());
+            let (locale, _) = locale_of(req);
+            let done = texts::all(locale).get(done_key).map(|s| (*s).to_owned());
+            let token = if token_used { None } else { view.token.clone() };
             render(
-                &req,
-                &state,
-                &pages,
-                "password_reset.html",
+                req,
+                state,
+                pages,
+                template,
                 StatusCode::OK,
-                View { done, ..view },
+                View {
+                    done,
+                    token,
+                    ..view
+                },
             )
         }
         Err(e) => {
-            let (status, errors) = refusal(&req, &e);
-            render(
-                &req,
-                &state,
-                &pages,
-                "password_reset.html",
-                status,
-                View { errors, ..view },
-            )
+            let (status, errors) = refusal(req, &e);
+            render(req, state, pages, template, status, View { errors, ..view })
         }
     }
 }
