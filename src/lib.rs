@@ -27,3 +27,4 @@ pub mod seekers;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod web;

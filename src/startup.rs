@@ -25,6 +25,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub jobs: Arc<JobRegistry>,
     pub auth: Arc<crate::accounts::AuthKeys>,
+    /// The browser pages' templates.
+    pub pages: Arc<crate::web::Pages>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             mailer,
             jobs: Arc::new(JobRegistry::standard()),
             auth: Arc::new(auth),
+            pages: Arc::new(crate::web::Pages::load().context("loading the page templates")?),
         };
         Ok((web::Data::new(state), applied))
     }

@@ -98,12 +98,48 @@ backend_tests! {
         let mut settings = test_settings(&db);
         settings.workers = 1;
         settings.job_poll_interval_ms = 50;
+        let mail_dir = settings.data_dir.join("mail");
         let app = spawn_with(db, settings).await;
+        // The worker may send an email (and drop its link from the queue) before the test reads
+        // the queue: then the token is read from the written email instead.
+        let emailed_token = |to: &'static str, template: &'static str, path: &'static str| {
+            let (app, mail_dir) = (&app, mail_dir.clone());
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    let queued = app.emails_to(to).await;
+                    let link = queued.iter().rev().find(|(t, _, _)| t == template).and_then(|(_, _, d)| d["link"].as_str().map(str::to_owned));
+                    if let Some(token) = link.as_deref().and_then(|l| l.split("token=").nth(1)).filter(|t| !t.is_empty()) {
+                        return token.to_owned();
+                    }
+                    let mut newest: Option<(std::time::SystemTime, String)> = None;
+                    for entry in std::fs::read_dir(&mail_dir).into_iter().flatten().flatten() {
+                        let raw = std::fs::read(entry.path()).unwrap_or_default();
+                        let Some(msg) = mail_parser::MessageParser::default().parse(&raw) else { continue };
+                        let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+                        let marker = format!("{path}?token=");
+                        let addressed = msg.to().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == to);
+                        if let (true, Some(rest)) = (addressed, text.split(&marker).nth(1)) {
+                            let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+                            let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+                            if newest.as_ref().is_none_or(|(at, _)| modified >= *at) {
+                                newest = Some((modified, token));
+                            }
+                        }
+                    }
+                    if let Some((_, token)) = newest {
+                        return token;
+                    }
+                    assert!(Instant::now() < deadline, "no {template} email to {to}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
 
         let email = "secretive@example.kz";
         let mut secrets = vec![PASSWORD.to_owned()];
         assert_eq!(app.register(email, "seeker", "ru").await.status(), 202);
-        let verify = app.emailed_token(email, "verify_email").await;
+        let verify = emailed_token(email, "verify_email", "verify-email").await;
         app.post_json("/api/v1/auth/verify-email", &json!({ "token": verify }), None).await;
         let pair: Value = app.login(email, PASSWORD).await.json().await.unwrap();
         let (access, refresh) = (pair["access_token"].as_str().unwrap().to_owned(), pair["refresh_token"].as_str().unwrap().to_owned());
@@ -113,7 +149,7 @@ backend_tests! {
         app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }), None).await;
         app.login(email, "Wrong-password-42").await;
         app.post_json("/api/v1/auth/password-reset", &json!({ "email": email }), None).await;
-        let reset = app.emailed_token(email, "password_reset").await;
+        let reset = emailed_token(email, "password_reset", "password-reset").await;
         let new_password = "Жаңа құпиясөз 2027";
         app.post_json("/api/v1/auth/password-reset/confirm", &json!({ "token": reset, "new_password": new_password }), None).await;
         // Let the worker send (to files) the queued emails, which carry the tokens.

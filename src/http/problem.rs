@@ -780,7 +780,12 @@ pub async fn localise_problems(
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-            if is_problem {
+            // A page (the browser's) explains itself in its own language already.
+            let is_page = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+            if is_problem || is_page {
                 return Ok(res.map_into_boxed_body().map_into_left_body());
             }
             // A response made outside our error type (e.g. by actix itself): keep its status, give it

@@ -113,6 +113,25 @@ pub fn format_tenge(amount: &str, locale: Locale) -> String {
     format!("{sign}{grouped}{decimal}{fraction}\u{00A0}₸")
 }
 
+/// Adds every file of an embedded folder to `env` as a template named by its path.
+pub fn add_embedded<F: rust_embed::RustEmbed>(
+    env: &mut Environment<'static>,
+) -> Result<(), minijinja::Error> {
+    for name in F::iter() {
+        let Some(file) = F::get(&name) else {
+            continue;
+        };
+        let source = String::from_utf8(file.data.into_owned()).map_err(|e| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("{name}: {e}"),
+            )
+        })?;
+        env.add_template_owned(name.to_string(), source)?;
+    }
+    Ok(())
+}
+
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -137,18 +156,7 @@ impl Templates {
                 .unwrap_or(Locale::Ru);
             format_tenge(&amount, locale)
         });
-        for name in Files::iter() {
-            let Some(file) = Files::get(&name) else {
-                continue;
-            };
-            let source = String::from_utf8(file.data.into_owned()).map_err(|e| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("{name}: {e}"),
-                )
-            })?;
-            env.add_template_owned(name.to_string(), source)?;
-        }
+        add_embedded::<Files>(&mut env)?;
         Ok(Templates { env })
     }
 

@@ -89,6 +89,38 @@ impl SmtpSink {
     pub fn received(&self) -> Vec<ReceivedMail> {
         self.inbox.lock().unwrap().clone()
     }
+
+    /// The token in the newest link (`…?token=…`) delivered to `to`, waiting up to 15 s for it.
+    /// With a worker running, this is where a test reads tokens: once sent, an email's link is
+    /// gone from the queue.
+    pub async fn token_for(&self, to: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let token = self
+                .received()
+                .iter()
+                .rev()
+                .filter(|m| m.to == vec![to.to_owned()])
+                .find_map(|m| {
+                    let text = m.parsed().body_text(0)?.into_owned();
+                    let after = text.split("token=").nth(1)?.to_owned();
+                    Some(
+                        after
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                            .collect::<String>(),
+                    )
+                });
+            if let Some(token) = token {
+                return token;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no link with a token reached {to}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 /// A TCP proxy in front of `upstream` that the test can cut (every connection closed, new ones
