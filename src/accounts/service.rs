@@ -85,10 +85,12 @@ async fn verify_password(ctx: &Ctx, password: String, hash: String) -> Result<bo
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-fn link(ctx: &Ctx, path: &str, token: &str) -> String {
+/// A page's link with its token, opening in the language the email is written in.
+fn link(ctx: &Ctx, path: &str, token: &str, locale: crate::locale::Locale) -> String {
     format!(
-        "{}/{path}?token={token}",
-        ctx.settings.public_url.trim_end_matches('/')
+        "{}/{path}?lang={}&token={token}",
+        ctx.settings.public_url.trim_end_matches('/'),
+        locale.code()
     )
 }
 
@@ -155,8 +157,7 @@ fn send_verification(
     )?;
     let to =
         EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    let data =
-        serde_json::json!({ "link": link(ctx, "verify-email", &token), "expires_hours": hours });
+    let data = serde_json::json!({ "link": link(ctx, "verify-email", &token, account.locale()), "expires_hours": hours });
     notify(
         conn,
         &to,
@@ -458,7 +459,7 @@ pub async fn request_password_reset(
             let minutes = st.settings.password_reset_ttl_minutes;
             let id = queries::insert_one_time(c, &account.id, PASSWORD_RESET, &digest, at, at + Duration::minutes(i64::from(minutes)))?;
             let to = EmailAddress::parse(&account.email).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-            let data = serde_json::json!({ "link": link(&st, "password-reset", &token), "expires_minutes": minutes });
+            let data = serde_json::json!({ "link": link(&st, "password-reset", &token, account.locale()), "expires_minutes": minutes });
             notify(c, &to, EmailTemplate::PasswordReset, account.locale(), data, &format!("password_reset:{id}"))?;
             audit_self(c, &actor, &account.id, "auth.password_reset_requested", None)
             .map_err(AppError::from)
