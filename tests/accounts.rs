@@ -377,10 +377,19 @@ backend_tests! {
         assert_eq!(me["organisation"]["status"], "pending");
         problem(app.get_as(&format!("/api/v1/organisations/{id}"), &other).await, 404).await;
         problem(app.post_json(&format!("/api/v1/organisations/{id}/approve"), &json!({}), Some(&employer)).await, 403).await;
+        // The admin finds it in the queue of organisations waiting for approval; members may not list.
+        let queue: Value = app.get_as("/api/v1/organisations?status=pending", &admin).await.json().await.unwrap();
+        let waiting: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+        assert_eq!(waiting, [id]);
+        problem(app.get_as("/api/v1/organisations?status=pending", &employer).await, 403).await;
         let res = app.post_json(&format!("/api/v1/organisations/{id}/approve"), &json!({}), Some(&admin)).await;
         assert_eq!(res.status(), 200);
         let me: Value = app.get_as("/api/v1/me", &employer).await.json().await.unwrap();
         assert_eq!(me["organisation"]["status"], "approved");
+        let queue: Value = app.get_as("/api/v1/organisations?status=pending", &admin).await.json().await.unwrap();
+        assert!(queue["items"].as_array().unwrap().is_empty(), "{queue}");
+        let approved: Value = app.get_as("/api/v1/organisations?status=approved", &admin).await.json().await.unwrap();
+        assert_eq!(approved["items"][0]["id"], id);
         let audit = app.store.run({ let id = id.to_owned(); move |c| social_jobs::audit::for_entity(c, "organisation", &id).map_err(social_jobs::db::DbError::from) }).await.unwrap();
         let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(actions, ["organisation.registered", "organisation.approved"]);

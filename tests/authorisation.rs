@@ -250,6 +250,13 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/organisations",
+            path: "/api/v1/organisations?status=pending",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/organisations/{id}",
             path: "/api/v1/organisations/{org}",
             body: None,

@@ -147,6 +147,7 @@ backend_tests! {
             (Some(&admin), "/api/v1/admin/outbox", "/api/v1/admin/outbox".into(), true),
             (Some(&admin), "/api/v1/payouts", "/api/v1/payouts".into(), true),
             (Some(&admin), "/api/v1/households", "/api/v1/households?status=verified".into(), true),
+            (Some(&admin), "/api/v1/organisations", "/api/v1/organisations".into(), true),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

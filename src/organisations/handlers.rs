@@ -26,6 +26,43 @@ pub async fn create_organisation(
     Ok(HttpResponse::Created().json(service::register(&state.db, &user, body.0).await?))
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationQuery {
+    /// `pending` or `approved`; absent: both.
+    pub status: Option<service::OrganisationStatus>,
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Organisations by status, oldest registration first (case workers and admins): e.g. those
+/// waiting for approval.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), params(OrganisationQuery), responses(
+    (status = 200, description = "A page of organisations", body = service::OrganisationPage),
+    (status = 403, description = "Not staff", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: crate::http::extract::Query<OrganisationQuery>,
+) -> Result<web::Json<service::OrganisationPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::list(
+            &state.db,
+            &user,
+            q.status,
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 50, 100)?,
+        )
+        .await?,
+    ))
+}
+
 /// An organisation (its members and staff only; others get 404).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), params(("id" = String, Path, description = "Organisation id")), responses(
     (status = 200, description = "The organisation", body = OrganisationView),
@@ -61,6 +98,7 @@ pub async fn approve_organisation(
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_organisation)
+        .service(list_organisations)
         .service(get_organisation)
         .service(approve_organisation);
 }

@@ -39,6 +39,34 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organisati
         .optional()
 }
 
+/// Organisations in `status` (or all), oldest registration first, after the cursor's
+/// (created_at, id).
+pub fn by_status(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Organisation>> {
+    let mut q = organisations::table
+        .select(Organisation::as_select())
+        .order((organisations::created_at.asc(), organisations::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        q = q.filter(organisations::status.eq(status.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            organisations::created_at
+                .gt(at)
+                .or(organisations::created_at
+                    .eq(at)
+                    .and(organisations::id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
 pub fn bin_exists(conn: &mut DbConnection, bin: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         organisations::table.filter(organisations::bin.eq(bin)),

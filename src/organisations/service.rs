@@ -206,6 +206,74 @@ pub async fn get(db: &Db, user: &Caller, id: String) -> Result<OrganisationView,
     .await
 }
 
+/// `pending` (waiting for an admin) or `approved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrganisationStatus {
+    Pending,
+    Approved,
+}
+
+impl OrganisationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganisationStatus::Pending => "pending",
+            OrganisationStatus::Approved => "approved",
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganisationPage {
+    pub items: Vec<OrganisationView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Organisations by status, oldest registration first (staff): the admin's queue of employers
+/// and providers waiting for approval.
+pub async fn list(
+    db: &Db,
+    user: &Caller,
+    status: Option<OrganisationStatus>,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<OrganisationPage, AppError> {
+    user.require(Permission::ReadAnyOrganisation)?;
+    let after = match cursor {
+        Some(c) => {
+            let text =
+                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
+            let (micros, id) = text
+                .split_once('|')
+                .ok_or_else(crate::http::cursor::invalid)?;
+            let at =
+                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
+            Some((at, id.to_owned()))
+        }
+        None => None,
+    };
+    let mut rows = db
+        .run(move |c| {
+            queries::by_status(c, status.map(OrganisationStatus::as_str), after, limit + 1)
+                .map_err(AppError::from)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more.then(|| rows.last()).flatten().map(|o| {
+        crate::http::cursor::wrap(&format!(
+            "{}|{}",
+            o.created_at.and_utc().timestamp_micros(),
+            o.id
+        ))
+    });
+    Ok(OrganisationPage {
+        items: rows.into_iter().map(OrganisationView::from).collect(),
+        next_cursor,
+    })
+}
+
 pub async fn approve(db: &Db, user: &Caller, id: String) -> Result<OrganisationView, AppError> {
     user.require(Permission::ApproveOrganisation)?;
     let (admin, actor) = (user.account_id.clone(), user.actor.clone());
