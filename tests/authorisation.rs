@@ -250,6 +250,14 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/me/openings",
+            path: "/api/v1/me/openings",
+            body: None,
+            // Members of an approved employer or provider (the outsider's organisation is approved too).
+            expect: [401, 403, 200, 200, 403, 403, 200],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/organisations",
             path: "/api/v1/organisations?status=pending",
             body: None,

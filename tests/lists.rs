@@ -133,6 +133,7 @@ backend_tests! {
         };
         let admin = sign_in("admin").await;
         let seeker = sign_in("seeker1").await;
+        let provider = sign_in("provider.college").await;
         // Two emails in the outbox at least.
         for n in 1..=2 {
             assert_eq!(app.register(&format!("lists{n}@example.kz"), "seeker", "kk").await.status(), 202);
@@ -148,6 +149,7 @@ backend_tests! {
             (Some(&admin), "/api/v1/payouts", "/api/v1/payouts".into(), true),
             (Some(&admin), "/api/v1/households", "/api/v1/households?status=verified".into(), true),
             (Some(&admin), "/api/v1/organisations", "/api/v1/organisations".into(), true),
+            (Some(&provider), "/api/v1/me/openings", "/api/v1/me/openings".into(), true),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

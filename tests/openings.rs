@@ -528,6 +528,16 @@ backend_tests! {
         let unchanged: Value = app.get(&format!("/api/v1/openings/{id}")).await.json().await.unwrap();
         assert_eq!(unchanged["capacity"], 3);
         assert_eq!(unchanged["status"], "published");
+        // Each organisation lists its own openings, drafts too, and nobody else's.
+        let draft: Value = app.post_json("/api/v1/openings", &job_opening(&m.jobs_programme), Some(&m.employer)).await.json().await.unwrap();
+        let own: Value = app.get_as("/api/v1/me/openings", &m.employer).await.json().await.unwrap();
+        let ids: Vec<&str> = own["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [draft["id"].as_str().unwrap(), id], "newest first");
+        let drafts: Value = app.get_as("/api/v1/me/openings?status=draft", &m.employer).await.json().await.unwrap();
+        assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
+        let theirs: Value = app.get_as("/api/v1/me/openings", &other).await.json().await.unwrap();
+        assert!(theirs["items"].as_array().unwrap().is_empty(), "{theirs}");
+        problem(app.get_as("/api/v1/me/openings", &pending).await, 403).await;
     }
 
     async fn recommendations_rank_eligible_openings_by_fit_with_reasons(backend: Backend) {

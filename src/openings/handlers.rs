@@ -142,6 +142,45 @@ pub async fn change_course_dates(
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OwnOpeningsQuery {
+    /// `draft`, `published` or `closed`; absent: all.
+    pub status: Option<super::model::OpeningStatus>,
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// The caller's organisation's openings, drafts and closed ones included, newest first
+/// (employers and providers of an approved organisation).
+#[utoipa::path(tag = "openings", security(("bearer" = [])), params(OwnOpeningsQuery), responses(
+    (status = 200, description = "A page of the organisation's openings", body = service::OwnOpeningPage),
+    (status = 403, description = "Not a member of an approved employer or provider", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/me/openings")]
+pub async fn my_openings(
+    state: web::Data<AppState>,
+    user: Caller,
+    req: HttpRequest,
+    query: Query<OwnOpeningsQuery>,
+) -> Result<web::Json<service::OwnOpeningPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::mine(
+            &state.db,
+            &user,
+            q.status,
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 50, 100)?,
+            Locale::from_request(&req),
+        )
+        .await?,
+    ))
+}
+
 /// Close an opening: it leaves the listings and takes no more applications. Final.
 #[utoipa::path(tag = "openings", security(("bearer" = [])), params(("id" = String, Path, description = "Opening id")), responses(
     (status = 200, description = "Closed", body = OpeningView),
@@ -421,5 +460,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(publish_opening)
         .service(close_opening)
         .service(change_course_dates)
+        .service(my_openings)
         .service(recommendations);
 }

@@ -120,6 +120,34 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OpeningRow>
         .optional()
 }
 
+/// An organisation's openings (drafts and closed ones too), newest first, after the cursor's
+/// (created_at, id).
+pub fn of_organisation(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+    status: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<OpeningRow>> {
+    let mut q = openings::table
+        .filter(openings::organisation_id.eq(organisation_id.to_owned()))
+        .select(OpeningRow::as_select())
+        .order((openings::created_at.desc(), openings::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        q = q.filter(openings::status.eq(status.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            openings::created_at
+                .lt(at)
+                .or(openings::created_at.eq(at).and(openings::id.lt(id))),
+        );
+    }
+    q.load(conn)
+}
+
 pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<OpeningRow>> {
     openings::table
         .filter(openings::id.eq_any(ids))

@@ -192,6 +192,63 @@ fn full_view(
     })
 }
 
+// --- the organisation's own ---
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnOpeningPage {
+    pub items: Vec<OpeningSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's organisation's openings, drafts and closed ones included, newest first: where a
+/// provider finds the course she records attendance for once its deadline has passed and it left
+/// the public listings.
+pub async fn mine(
+    db: &Db,
+    user: &Caller,
+    status: Option<OpeningStatus>,
+    cursor: Option<String>,
+    limit: i64,
+    locale: Locale,
+) -> Result<OwnOpeningPage, AppError> {
+    let after = match cursor {
+        Some(c) => {
+            let text =
+                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
+            let (micros, id) = text
+                .split_once('|')
+                .ok_or_else(crate::http::cursor::invalid)?;
+            let at =
+                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
+            Some((at, id.to_owned()))
+        }
+        None => None,
+    };
+    let user = user.clone();
+    db.run(move |c| {
+        let org = posting_organisation(c, &user, None)?;
+        let status = status.map(OpeningStatus::as_str);
+        let mut rows = queries::of_organisation(c, &org, status, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more.then(|| rows.last()).flatten().map(|r| {
+            crate::http::cursor::wrap(&format!(
+                "{}|{}",
+                r.created_at.and_utc().timestamp_micros(),
+                r.id
+            ))
+        });
+        let name = org_name(c, &org)?;
+        let items = rows
+            .iter()
+            .map(|r| summary(r, &name, locale, None, true))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(OwnOpeningPage { items, next_cursor })
+    })
+    .await
+}
+
 // --- posting ---
 
 /// The organisation the caller posts for, if it is approved and of the kind that posts `kind`.
