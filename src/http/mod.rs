@@ -57,7 +57,11 @@ instants are RFC 3339 UTC; periods and schedules are in Asia/Almaty. Errors are 
         (name = "jobs", description = "Background jobs (admins only)"),
         (name = "notifications", description = "The email outbox (admins only)"),
     ),
-    components(schemas(problem::ProblemBody, crate::openings::search::Sort)),
+    components(schemas(
+        problem::ProblemBody,
+        crate::openings::search::Sort,
+        crate::organisations::service::OrganisationStatus
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
