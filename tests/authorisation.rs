@@ -250,6 +250,13 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/payout-batches",
+            path: "/api/v1/payout-batches",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/me/openings",
             path: "/api/v1/me/openings",
             body: None,

@@ -150,6 +150,7 @@ backend_tests! {
             (Some(&admin), "/api/v1/households", "/api/v1/households?status=verified".into(), true),
             (Some(&admin), "/api/v1/organisations", "/api/v1/organisations".into(), true),
             (Some(&provider), "/api/v1/me/openings", "/api/v1/me/openings".into(), true),
+            (Some(&admin), "/api/v1/payout-batches", "/api/v1/payout-batches".into(), false),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

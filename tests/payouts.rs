@@ -286,6 +286,18 @@ backend_tests! {
         // The failed payout goes again in a later batch; the held one stays held.
         let again = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
         assert_eq!((again["reconciliation"]["in_batch"]["count"].as_i64(), again["reconciliation"]["held"]["count"].as_i64()), (Some(1), Some(1)));
+        // The case worker finds both in the month's list, newest first, a page at a time.
+        let listed = ok(app.get_as(&format!("/api/v1/payout-batches?period={period}"), &admin).await).await;
+        let batch_ids: Vec<String> = listed["items"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(batch_ids, vec![again["id"].as_str().unwrap().to_owned(), id.clone()]);
+        assert_eq!(listed["items"][1]["status"], "settled");
+        let one = ok(app.get_as(&format!("/api/v1/payout-batches?period={period}&limit=1"), &admin).await).await;
+        let cursor = one["next_cursor"].as_str().unwrap();
+        let next = ok(app.get_as(&format!("/api/v1/payout-batches?period={period}&limit=1&cursor={cursor}"), &admin).await).await;
+        assert_eq!(next["items"][0]["id"], id.as_str());
+        assert!(next["next_cursor"].is_null());
+        let other = ok(app.get_as("/api/v1/payout-batches?period=2030-01", &admin).await).await;
+        assert!(other["items"].as_array().unwrap().is_empty());
         // The first batch stays as it went to the bank: its file, its totals, its confirmation.
         let first = ok(app.get_as(&format!("/api/v1/payout-batches/{id}"), &admin).await).await;
         assert_eq!((&first["reconciliation"], &first["by_status"]), (&settled["reconciliation"], &settled["by_status"]));

@@ -376,6 +376,98 @@ fn find(c: &mut DbConnection, id: &str) -> Result<BatchRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// A batch in a list: what it is and where it stands (its totals are in `GET /payout-batches/{id}`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BatchSummary {
+    pub id: String,
+    pub period: String,
+    /// `open`, `exported` or `settled`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub exported_at: Option<DateTime<Utc>>,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchPage {
+    pub items: Vec<BatchSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Payout batches, newest first, optionally of one month (case workers): where the batch to
+/// export or to confirm is found.
+pub async fn list(
+    db: &Db,
+    user: &Caller,
+    period: Option<String>,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<BatchPage, AppError> {
+    user.require(Permission::ViewPayouts)?;
+    if let Some(p) = &period
+        && crate::attendance::service::parse_period(p).is_none()
+    {
+        return Err(AppError::field("period", FieldMsg::Invalid));
+    }
+    let after = match cursor {
+        Some(c) => {
+            let text =
+                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
+            let (micros, id) = text
+                .split_once('|')
+                .ok_or_else(crate::http::cursor::invalid)?;
+            let at =
+                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
+            Some((at, id.to_owned()))
+        }
+        None => None,
+    };
+    let mut rows = db
+        .run(move |c| {
+            let mut q = payout_batches::table
+                .select(BatchRow::as_select())
+                .order((payout_batches::created_at.desc(), payout_batches::id.desc()))
+                .limit(limit + 1)
+                .into_boxed();
+            if let Some(p) = period {
+                q = q.filter(payout_batches::period.eq(p));
+            }
+            if let Some((at, id)) = after {
+                q = q.filter(
+                    payout_batches::created_at
+                        .lt(at)
+                        .or(payout_batches::created_at
+                            .eq(at)
+                            .and(payout_batches::id.lt(id))),
+                );
+            }
+            q.load(c).map_err(AppError::from)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more.then(|| rows.last()).flatten().map(|b| {
+        crate::http::cursor::wrap(&format!(
+            "{}|{}",
+            b.created_at.and_utc().timestamp_micros(),
+            b.id
+        ))
+    });
+    let items = rows
+        .into_iter()
+        .map(|b| BatchSummary {
+            id: b.id,
+            period: b.period,
+            status: b.status,
+            created_at: b.created_at.and_utc(),
+            exported_at: b.exported_at.map(|t| t.and_utc()),
+            settled_at: b.settled_at.map(|t| t.and_utc()),
+        })
+        .collect();
+    Ok(BatchPage { items, next_cursor })
+}
+
 pub async fn get(db: &Db, user: &Caller, id: String) -> Result<BatchView, AppError> {
     user.require(Permission::ViewPayouts)?;
     db.run(move |c| {

@@ -89,6 +89,44 @@ pub async fn create_batch(
     Ok(HttpResponse::Created().json(batches::create(&state.db, &user, body.0).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BatchQuery {
+    /// `YYYY-MM`: only that month's batches.
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+    pub period: Option<String>,
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Payout batches, newest first (case workers): where the batch to export or confirm is found.
+#[utoipa::path(tag = "payouts", security(("bearer" = [])), params(BatchQuery), responses(
+    (status = 200, description = "A page of batches", body = batches::BatchPage),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A period that is not YYYY-MM, or a cursor this list did not give", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/payout-batches")]
+pub async fn list_batches(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: Query<BatchQuery>,
+) -> Result<web::Json<batches::BatchPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        batches::list(
+            &state.db,
+            &user,
+            q.period,
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 50, 100)?,
+        )
+        .await?,
+    ))
+}
+
 /// A batch: totals by status, held payouts, and reconciliation.
 #[utoipa::path(tag = "payouts", security(("bearer" = [])), params(("id" = String, Path, description = "Batch id")), responses(
     (status = 200, description = "The batch", body = BatchView),
@@ -171,6 +209,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(my_payouts)
         .service(list_payouts)
         .service(create_batch)
+        .service(list_batches)
         .service(get_batch)
         .service(export_batch)
         .service(confirm_batch);
