@@ -117,9 +117,11 @@ backend_tests! {
                         let raw = std::fs::read(entry.path()).unwrap_or_default();
                         let Some(msg) = mail_parser::MessageParser::default().parse(&raw) else { continue };
                         let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-                        let marker = format!("{path}?token=");
+                        // The link is `/{path}?lang=…&token=…`.
+                        let marker = format!("/{path}?");
                         let addressed = msg.to().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == to);
-                        if let (true, Some(rest)) = (addressed, text.split(&marker).nth(1)) {
+                        let rest = text.split(&marker).nth(1).and_then(|r| r.split("token=").nth(1));
+                        if let (true, Some(rest)) = (addressed, rest) {
                             let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
                             let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
                             if newest.as_ref().is_none_or(|(at, _)| modified >= *at) {
