@@ -65,6 +65,25 @@ pub fn instant(micros: &str) -> Option<chrono::NaiveDateTime> {
     crate::clock::date_in_range(at.date()).then_some(at)
 }
 
+/// The cursor of a list ordered by (instant, id): the last item's pair.
+pub fn of_instant_and_id(at: chrono::NaiveDateTime, id: &str) -> String {
+    wrap(&format!("{}|{id}", at.and_utc().timestamp_micros()))
+}
+
+/// The (instant, id) a cursor from [`of_instant_and_id`] names; `None` for the first page; a 422
+/// naming `cursor` for one this service did not give.
+pub fn instant_and_id(
+    cursor: Option<String>,
+) -> Result<Option<(chrono::NaiveDateTime, String)>, AppError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let text = unwrap_text(&cursor).ok_or_else(invalid)?;
+    let (micros, id) = text.split_once('|').ok_or_else(invalid)?;
+    let at = instant(micros).ok_or_else(invalid)?;
+    Ok(Some((at, id.to_owned())))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -73,6 +92,13 @@ mod tests {
         #[test]
         fn a_cursor_gives_back_its_text(text in "\\PC{0,80}") {
             prop_assert_eq!(super::unwrap_text(&super::wrap(&text)), Some(text));
+        }
+
+        #[test]
+        fn an_instant_and_id_cursor_gives_back_its_pair(micros in 946_684_800_000_000i64..4_102_444_799_000_000, id in "[0-9a-f-]{1,40}") {
+            let at = chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default().naive_utc();
+            let cursor = super::of_instant_and_id(at, &id);
+            prop_assert_eq!(super::instant_and_id(Some(cursor)).ok().flatten(), Some((at, id)));
         }
     }
 

@@ -212,19 +212,7 @@ pub async fn mine(
     limit: i64,
     locale: Locale,
 ) -> Result<OwnOpeningPage, AppError> {
-    let after = match cursor {
-        Some(c) => {
-            let text =
-                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
-            let (micros, id) = text
-                .split_once('|')
-                .ok_or_else(crate::http::cursor::invalid)?;
-            let at =
-                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
-            Some((at, id.to_owned()))
-        }
-        None => None,
-    };
+    let after = crate::http::cursor::instant_and_id(cursor)?;
     let user = user.clone();
     db.run(move |c| {
         let org = posting_organisation(c, &user, None)?;
@@ -232,13 +220,10 @@ pub async fn mine(
         let mut rows = queries::of_organisation(c, &org, status, after, limit + 1)?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = more.then(|| rows.last()).flatten().map(|r| {
-            crate::http::cursor::wrap(&format!(
-                "{}|{}",
-                r.created_at.and_utc().timestamp_micros(),
-                r.id
-            ))
-        });
+        let next_cursor = more
+            .then(|| rows.last())
+            .flatten()
+            .map(|r| crate::http::cursor::of_instant_and_id(r.created_at, &r.id));
         let name = org_name(c, &org)?;
         let items = rows
             .iter()

@@ -240,19 +240,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<OrganisationPage, AppError> {
     user.require(Permission::ReadAnyOrganisation)?;
-    let after = match cursor {
-        Some(c) => {
-            let text =
-                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
-            let (micros, id) = text
-                .split_once('|')
-                .ok_or_else(crate::http::cursor::invalid)?;
-            let at =
-                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
-            Some((at, id.to_owned()))
-        }
-        None => None,
-    };
+    let after = crate::http::cursor::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             queries::by_status(c, status.map(OrganisationStatus::as_str), after, limit + 1)
@@ -261,13 +249,10 @@ pub async fn list(
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = more.then(|| rows.last()).flatten().map(|o| {
-        crate::http::cursor::wrap(&format!(
-            "{}|{}",
-            o.created_at.and_utc().timestamp_micros(),
-            o.id
-        ))
-    });
+    let next_cursor = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|o| crate::http::cursor::of_instant_and_id(o.created_at, &o.id));
     Ok(OrganisationPage {
         items: rows.into_iter().map(OrganisationView::from).collect(),
         next_cursor,

@@ -410,19 +410,7 @@ pub async fn list(
     {
         return Err(AppError::field("period", FieldMsg::Invalid));
     }
-    let after = match cursor {
-        Some(c) => {
-            let text =
-                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
-            let (micros, id) = text
-                .split_once('|')
-                .ok_or_else(crate::http::cursor::invalid)?;
-            let at =
-                crate::http::cursor::instant(micros).ok_or_else(crate::http::cursor::invalid)?;
-            Some((at, id.to_owned()))
-        }
-        None => None,
-    };
+    let after = crate::http::cursor::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             let mut q = payout_batches::table
@@ -447,13 +435,10 @@ pub async fn list(
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = more.then(|| rows.last()).flatten().map(|b| {
-        crate::http::cursor::wrap(&format!(
-            "{}|{}",
-            b.created_at.and_utc().timestamp_micros(),
-            b.id
-        ))
-    });
+    let next_cursor = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|b| crate::http::cursor::of_instant_and_id(b.created_at, &b.id));
     let items = rows
         .into_iter()
         .map(|b| BatchSummary {

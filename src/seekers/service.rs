@@ -154,6 +154,29 @@ pub async fn put(db: &Db, user: &Caller, input: ProfileInput) -> Result<ProfileV
     .await
 }
 
+/// Saves a changed household and its audit event (before and after), in the caller's transaction.
+fn save_audited(
+    c: &mut crate::db::DbConnection,
+    actor: &crate::audit::Actor,
+    action: &'static str,
+    before: &HouseholdRow,
+    row: &HouseholdRow,
+) -> Result<(), AppError> {
+    queries::save_household(c, row, true)?;
+    audit::record(
+        c,
+        actor,
+        AuditEvent {
+            action,
+            entity: "household",
+            entity_id: &row.id,
+            before: Some(household_audit(before)),
+            after: Some(household_audit(row)),
+        },
+    )?;
+    Ok(())
+}
+
 /// Sends a verified household back to `pending` (its owner's identity changed).
 fn reverify_household(
     c: &mut crate::db::DbConnection,
@@ -173,18 +196,7 @@ fn reverify_household(
         updated_at: now,
         ..before.clone()
     };
-    queries::save_household(c, &row, true)?;
-    audit::record(
-        c,
-        actor,
-        AuditEvent {
-            action: "household.updated",
-            entity: "household",
-            entity_id: &row.id,
-            before: Some(household_audit(&before)),
-            after: Some(household_audit(&row)),
-        },
-    )?;
+    save_audited(c, actor, "household.updated", &before, &row)?;
     Ok(())
 }
 
@@ -384,18 +396,7 @@ pub async fn submit_household(db: &Db, user: &Caller) -> Result<HouseholdView, A
             updated_at: now,
             ..before.clone()
         };
-        queries::save_household(c, &row, true)?;
-        audit::record(
-            c,
-            &actor,
-            AuditEvent {
-                action: "household.submitted",
-                entity: "household",
-                entity_id: &row.id,
-                before: Some(household_audit(&before)),
-                after: Some(household_audit(&row)),
-            },
-        )?;
+        save_audited(c, &actor, "household.submitted", &before, &row)?;
         Ok(HouseholdView::from(row))
     })
     .await
@@ -424,17 +425,6 @@ pub struct HouseholdPage {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(at: chrono::NaiveDateTime, id: &str) -> String {
-    crate::http::cursor::wrap(&format!("{}|{id}", at.and_utc().timestamp_micros()))
-}
-
-fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
-    let text = crate::http::cursor::unwrap_text(cursor)?;
-    let (micros, id) = text.split_once('|')?;
-    let at = crate::http::cursor::instant(micros)?;
-    Some((at, id.to_owned()))
-}
-
 /// Households by status, oldest submission first (case workers).
 pub async fn list_households(
     db: &Db,
@@ -444,10 +434,7 @@ pub async fn list_households(
     limit: i64,
 ) -> Result<HouseholdPage, AppError> {
     user.require(Permission::VerifyHouseholds)?;
-    let after = match cursor {
-        Some(c) => Some(decode_cursor(&c).ok_or_else(crate::http::cursor::invalid)?),
-        None => None,
-    };
+    let after = crate::http::cursor::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             queries::households_by_status(c, status.as_str(), after, limit + 1)
@@ -458,8 +445,10 @@ pub async fn list_households(
     rows.truncate(limit as usize);
     let next_cursor = more
         .then(|| {
-            rows.last()
-                .and_then(|(r, _)| r.submitted_at.map(|at| encode_cursor(at, &r.id)))
+            rows.last().and_then(|(r, _)| {
+                r.submitted_at
+                    .map(|at| crate::http::cursor::of_instant_and_id(at, &r.id))
+            })
         })
         .flatten();
     // At most a page of rows: two small lookups each.
@@ -562,18 +551,7 @@ pub async fn decide_household(
             updated_at: now,
             ..before.clone()
         };
-        queries::save_household(c, &row, true)?;
-        audit::record(
-            c,
-            &actor,
-            AuditEvent {
-                action: "household.decided",
-                entity: "household",
-                entity_id: &row.id,
-                before: Some(household_audit(&before)),
-                after: Some(household_audit(&row)),
-            },
-        )?;
+        save_audited(c, &actor, "household.decided", &before, &row)?;
         if let Some((to, locale)) = crate::accounts::service::contact(c, &row.account_id)? {
             let data = serde_json::json!({ "decision": status.as_str(), "note": note });
             crate::notifications::notify(
