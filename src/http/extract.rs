@@ -10,7 +10,10 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     error::AppError,
-    http::problem::{FieldMsg, Msg},
+    http::{
+        object_de::ObjectsOnly,
+        problem::{FieldMsg, Msg},
+    },
 };
 
 /// The largest body a request may carry; set from `max_body_bytes`.
@@ -114,26 +117,26 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if has_escaped_nul(body) {
         return Err(AppError::BadRequest(Msg::NulCharacter));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    // Trailing garbage after the document is a syntax error too.
-    if value.is_ok()
-        && let Err(e) = de.end()
-    {
-        return Err(AppError::BadRequest(Msg::MalformedJson {
-            line: e.line(),
-            column: e.column(),
-        }));
-    }
-    // JSON has one kind of number: `15.0` is the integer 15 (JSON Schema says so too, and clients
-    // generated from the contract may write it so). serde does not take it for an integer field,
-    // so a document refused only for that is read again with such numbers as integers.
-    let value = match value {
-        Err(e) if e.inner().classify() == serde_json::error::Category::Data => {
-            integral(body).ok_or(e)
+    // Read as a value first (integral numbers as integers, no key twice), then into `T` by a
+    // deserializer that takes a struct only from an object.
+    let value = match serde_json::from_slice::<Strict>(body) {
+        Ok(Strict(value)) => value,
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            let mut errors = BTreeMap::new();
+            errors.insert("body".to_owned(), Msg::Field(FieldMsg::Invalid));
+            return Err(AppError::Validation {
+                detail: Msg::JsonBodyInvalid,
+                errors,
+            });
         }
-        other => other,
+        Err(e) => {
+            return Err(AppError::BadRequest(Msg::MalformedJson {
+                line: e.line(),
+                column: e.column(),
+            }));
+        }
     };
+    let value: Result<T, _> = serde_path_to_error::deserialize(ObjectsOnly(&value));
     value.map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
@@ -153,13 +156,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             }),
         }
     })
-}
-
-/// `body` read with every number that has no fraction (and fits) as an integer; `None` when that
-/// does not give a `T` either, or when an object names a key twice.
-fn integral<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    let Strict(value) = serde_json::from_slice(body).ok()?;
-    serde_json::from_value(value).ok()
 }
 
 /// A JSON value with integral numbers as integers and no key twice in an object.
@@ -345,6 +341,8 @@ mod tests {
             br#"{"children":4.5,"income":1,"share":1}"#.as_slice(),
             br#"{"children":256.0,"income":1,"share":1}"#,
             br#"{"children":4.0,"children":4,"income":1,"share":1}"#,
+            br#"[4,1,1.0]"#,
+            br#"{"children":4,"income":1,"share":1,"extra":[1]}"#,
         ] {
             let e = parse_json::<Counts>(bad).unwrap_err();
             assert!(matches!(e, AppError::Validation { .. }), "{e:?}");
@@ -387,5 +385,14 @@ mod tests {
             .unwrap_err(),
         );
         assert_eq!(e.get("iin"), Some(&Msg::Field(FieldMsg::Unknown)));
+        // serde's structs also take an array of their fields; the contract says object.
+        let e = errors(parse_json::<Person>(br#"["A",1,{"district":"x"}]"#).unwrap_err());
+        assert_eq!(e.get("body"), Some(&Msg::Field(FieldMsg::Invalid)));
+        let e = errors(
+            parse_json::<Person>(br#"{"name":"A","children":1,"address":["x"]}"#).unwrap_err(),
+        );
+        assert_eq!(e.get("address"), Some(&Msg::Field(FieldMsg::Invalid)));
+        let ok = parse_json::<Person>(br#"{"name":"A","children":1,"address":{"district":"x"}}"#);
+        assert!(ok.is_ok(), "{ok:?}");
     }
 }

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod locale;
 pub mod metrics;
+mod object_de;
 pub mod problem;
 
 // Kept with the problems (which print it), so that they need nothing from this file.
