@@ -225,6 +225,13 @@ fn rows() -> Vec<Row> {
             expect: admin_only(200),
         },
         Row {
+            method: "GET",
+            template: "/api/v1/admin/staff",
+            path: "/api/v1/admin/staff",
+            body: None,
+            expect: admin_only(200),
+        },
+        Row {
             method: "POST",
             template: "/api/v1/admin/staff",
             path: "/api/v1/admin/staff",
@@ -379,6 +386,13 @@ fn rows() -> Vec<Row> {
             body: Some(json!({ "programme_id": "{jobs}", "kind": "job" })),
             // The case worker starts it; by the admin's turn it is running.
             expect: [401, 403, 403, 403, 202, 409, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/matching-rounds",
+            path: "/api/v1/matching-rounds",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
         },
         Row {
             method: "GET",

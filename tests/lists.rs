@@ -151,6 +151,8 @@ backend_tests! {
             (Some(&admin), "/api/v1/organisations", "/api/v1/organisations".into(), true),
             (Some(&provider), "/api/v1/me/openings", "/api/v1/me/openings".into(), true),
             (Some(&admin), "/api/v1/payout-batches", "/api/v1/payout-batches".into(), false),
+            (Some(&admin), "/api/v1/admin/staff", "/api/v1/admin/staff".into(), true),
+            (Some(&admin), "/api/v1/matching-rounds", "/api/v1/matching-rounds".into(), false),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

@@ -337,6 +337,41 @@ pub async fn create_staff(
     Ok(HttpResponse::Created().json(staff))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StaffQuery {
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Case workers and admins, newest first (admins only).
+#[utoipa::path(tag = "staff", security(("bearer" = [])), params(StaffQuery), responses(
+    (status = 200, description = "A page of staff accounts", body = service::StaffPage),
+    (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/admin/staff")]
+pub async fn list_staff(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: crate::http::extract::Query<StaffQuery>,
+) -> Result<web::Json<service::StaffPage>, AppError> {
+    let q = query.0;
+    let limit = crate::http::cursor::limit(q.limit, 50, 100)?;
+    Ok(web::Json(
+        service::list_staff(
+            &state.db,
+            &user,
+            crate::http::cursor::given(q.cursor),
+            limit,
+        )
+        .await?,
+    ))
+}
+
 /// Disable a staff account; its sessions end at once (admins only).
 #[utoipa::path(tag = "staff", security(("bearer" = [])), params(("id" = String, Path, description = "Account id")), responses(
     (status = 200, description = "Disabled", body = StaffMember),
@@ -366,5 +401,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(me)
         .service(change_password)
         .service(create_staff)
+        .service(list_staff)
         .service(disable_staff);
 }

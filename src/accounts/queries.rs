@@ -359,3 +359,25 @@ pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> QueryResult
         .select(Account::as_select())
         .load(conn)
 }
+
+/// Staff accounts (case workers and admins) newest first, after a (created_at, id) cursor.
+pub fn staff(
+    conn: &mut DbConnection,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Account>> {
+    let mut q = accounts::table
+        .filter(accounts::role.eq_any(["caseworker", "admin"]))
+        .order((accounts::created_at.desc(), accounts::id.desc()))
+        .limit(limit)
+        .select(Account::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            accounts::created_at
+                .lt(at)
+                .or(accounts::created_at.eq(at).and(accounts::id.lt(id))),
+        );
+    }
+    q.load(conn)
+}

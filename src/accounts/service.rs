@@ -603,6 +603,46 @@ pub async fn me(db: &Db, user: &Caller) -> Result<Me, AppError> {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffPage {
+    pub items: Vec<StaffMember>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Case workers and admins, newest first (admins).
+pub async fn list_staff(
+    db: &Db,
+    admin: &Caller,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<StaffPage, AppError> {
+    admin.require(Permission::ManageStaff)?;
+    let after = crate::http::cursor::instant_and_id(cursor)?;
+    db.run(move |c| {
+        let mut rows = queries::staff(c, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| rows.last())
+            .flatten()
+            .map(|a| crate::http::cursor::of_instant_and_id(a.created_at, &a.id));
+        let items = rows
+            .into_iter()
+            .filter_map(|a| {
+                Some(StaffMember {
+                    role: a.role()?,
+                    disabled: a.disabled_at.is_some(),
+                    email: a.email,
+                    id: a.id,
+                })
+            })
+            .collect();
+        Ok(StaffPage { items, next_cursor })
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StaffMember {
     pub id: String,
     pub email: String,
@@ -798,6 +838,55 @@ pub fn join_organisation(
 ) -> Result<(), AppError> {
     queries::set_organisation(conn, account_id, organisation_id, now())?;
     Ok(())
+}
+
+/// The caller an account is, for the adapters that authenticate it (the API's bearer token, the
+/// cabinet's session cookie): `None` when it is disabled, its role unknown, or the session began
+/// (`session_began`) before its password last changed.
+pub fn caller_of(
+    account: Account,
+    org_status: Option<String>,
+    session_began: chrono::NaiveDateTime,
+    mut actor: Actor,
+) -> Option<Caller> {
+    // Compared to the millisecond, the precision access tokens carry.
+    let ms = |t: chrono::NaiveDateTime| t.and_utc().timestamp_millis();
+    if account.disabled_at.is_some() || ms(session_began) < ms(account.tokens_valid_after) {
+        return None;
+    }
+    let role = account.role()?;
+    actor.account_id = Some(account.id.clone());
+    Some(Caller {
+        role,
+        locale: account.locale(),
+        email_verified: account.email_verified_at.is_some(),
+        organisation_approved: org_status.as_deref() == Some("approved"),
+        organisation_id: account.organisation_id,
+        email: account.email,
+        account_id: account.id,
+        actor,
+    })
+}
+
+/// Who a cabinet session is: its cookie holds a refresh token that is only looked up, never
+/// rotated, so the session is as revocable as the app's (sign-out, password change or reset,
+/// a disabled account, reuse of a stolen token) and ends when that token expires.
+pub async fn cabinet_caller(
+    db: &Db,
+    token: String,
+    actor: Actor,
+) -> Result<Option<Caller>, AppError> {
+    db.run(move |c| {
+        let Some(found) = queries::refresh_by_hash(c, &tokens::digest(&token))? else {
+            return Ok(None);
+        };
+        if found.revoked_at.is_some() || found.used_at.is_some() || found.expires_at <= now() {
+            return Ok(None);
+        }
+        Ok(queries::with_organisation_status(c, &found.account_id)?
+            .and_then(|(account, org)| caller_of(account, org, found.created_at, actor)))
+    })
+    .await
 }
 
 /// The account behind a session and its organisation's status, for the authentication extractor.

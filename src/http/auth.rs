@@ -66,24 +66,11 @@ impl FromRequest for Caller {
                 .await?
                 .ok_or_else(unauthorized)?;
             // Sessions end when the account is disabled or its password changes.
-            if account.disabled_at.is_some()
-                || claims.auth_time_ms < account.tokens_valid_after.and_utc().timestamp_millis()
-            {
-                return Err(unauthorized());
-            }
-            let role = account.role().ok_or_else(unauthorized)?;
-            let mut actor = anonymous_actor(&req, &state);
-            actor.account_id = Some(account.id.clone());
-            Ok(Caller {
-                role,
-                locale: account.locale(),
-                email_verified: account.email_verified_at.is_some(),
-                organisation_approved: org_status.as_deref() == Some("approved"),
-                organisation_id: account.organisation_id,
-                email: account.email,
-                account_id: account.id,
-                actor,
-            })
+            let began = chrono::DateTime::from_timestamp_millis(claims.auth_time_ms)
+                .ok_or_else(unauthorized)?
+                .naive_utc();
+            accounts::service::caller_of(account, org_status, began, anonymous_actor(&req, &state))
+                .ok_or_else(unauthorized)
         })
     }
 }

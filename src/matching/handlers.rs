@@ -8,7 +8,7 @@ use super::{
     applications::{self, Applicant, ApplicationView, NewApplication, Ranking},
     offers::{self, OfferView},
     placements::{self, PlacementEnd, PlacementStart, PlacementView},
-    rounds::{self, NewRound, ResultPage, RoundView},
+    rounds::{self, NewRound, ResultPage, RoundPage, RoundView},
 };
 use crate::{
     error::AppError,
@@ -139,6 +139,44 @@ pub async fn start_round(
             format!("/api/v1/matching-rounds/{}", round.id),
         ))
         .json(round))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RoundQuery {
+    /// Only this programme's rounds.
+    pub programme_id: Option<String>,
+    /// Page size, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Matching rounds, newest first (case workers).
+#[utoipa::path(tag = "matching", security(("bearer" = [])), params(RoundQuery), responses(
+    (status = 200, description = "A page of rounds", body = RoundPage),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/matching-rounds")]
+pub async fn list_rounds(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: Query<RoundQuery>,
+) -> Result<web::Json<RoundPage>, AppError> {
+    let q = query.0;
+    let limit = crate::http::cursor::limit(q.limit, 20, 100)?;
+    Ok(web::Json(
+        rounds::list(
+            &state.db,
+            &user,
+            q.programme_id,
+            crate::http::cursor::given(q.cursor),
+            limit,
+        )
+        .await?,
+    ))
 }
 
 /// A round's status, progress and counts.
@@ -322,6 +360,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(withdraw_application)
         .service(opening_applications)
         .service(start_round)
+        .service(list_rounds)
         .service(get_round)
         .service(round_results)
         .service(my_offers)

@@ -195,11 +195,10 @@ pub fn insert_round(c: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// A round without its (possibly large) snapshot.
-pub fn round(c: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
-    matching_rounds::table
-        .filter(matching_rounds::id.eq(id))
-        .select((
+/// A round's columns without its (possibly large) snapshot.
+macro_rules! round_columns {
+    () => {
+        (
             matching_rounds::id,
             matching_rounds::programme_id,
             matching_rounds::kind,
@@ -216,9 +215,47 @@ pub fn round(c: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
             matching_rounds::started_by,
             matching_rounds::created_at,
             matching_rounds::finished_at,
-        ))
+        )
+    };
+}
+
+/// A round without its (possibly large) snapshot.
+pub fn round(c: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+    matching_rounds::table
+        .filter(matching_rounds::id.eq(id))
+        .select(round_columns!())
         .first(c)
         .optional()
+}
+
+/// Rounds newest first, of one programme or all, after a (created_at, id) cursor.
+pub fn rounds(
+    c: &mut DbConnection,
+    programme_id: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<RoundRow>> {
+    let mut q = matching_rounds::table
+        .select(round_columns!())
+        .order((
+            matching_rounds::created_at.desc(),
+            matching_rounds::id.desc(),
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some(p) = programme_id {
+        q = q.filter(matching_rounds::programme_id.eq(p.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            matching_rounds::created_at
+                .lt(at)
+                .or(matching_rounds::created_at
+                    .eq(at)
+                    .and(matching_rounds::id.lt(id))),
+        );
+    }
+    q.load(c)
 }
 
 pub fn snapshot(c: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {

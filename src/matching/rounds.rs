@@ -164,6 +164,37 @@ pub fn start_in(c: &mut DbConnection, row: &RoundRow) -> diesel::QueryResult<()>
     Ok(())
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoundPage {
+    pub items: Vec<RoundView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Rounds newest first, of one programme or all (case workers).
+pub async fn list(
+    db: &Db,
+    user: &Caller,
+    programme_id: Option<String>,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<RoundPage, AppError> {
+    user.require(Permission::RunMatching)?;
+    let after = crate::http::cursor::instant_and_id(cursor)?;
+    db.run(move |c| {
+        let mut rows = queries::rounds(c, programme_id.as_deref(), after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| rows.last())
+            .flatten()
+            .map(|r| crate::http::cursor::of_instant_and_id(r.created_at, &r.id));
+        let items = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
+        Ok(RoundPage { items, next_cursor })
+    })
+    .await
+}
+
 pub async fn get(db: &Db, user: &Caller, id: String) -> Result<RoundView, AppError> {
     user.require(Permission::RunMatching)?;
     db.run(move |c| view(queries::round(c, &id)?.ok_or(AppError::NotFound)?))
