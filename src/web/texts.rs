@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::http::locale::Locale;
+use crate::locale::Locale;
 
 const KEYS: &[(&str, [&str; 3])] = &[
     // (key, [kk, ru, en])
@@ -130,14 +130,59 @@ const KEYS: &[(&str, [&str; 3])] = &[
     ),
 ];
 
+/// The cabinet's texts, one per line: `key|kk|ru|en` (blank lines and `#` comments skipped).
+const CABINET: &str = include_str!("texts.txt");
+
+fn cabinet_lines() -> impl Iterator<Item = (&'static str, [&'static str; 3])> {
+    CABINET
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.split('|').map(str::trim);
+            let key = parts.next()?;
+            Some((key, [parts.next()?, parts.next()?, parts.next()?]))
+        })
+}
+
 /// Every text of the pages in `locale`.
-pub fn all(locale: Locale) -> BTreeMap<&'static str, &'static str> {
-    let i = match locale {
-        Locale::Kk => 0,
-        Locale::Ru => 1,
-        Locale::En => 2,
-    };
-    KEYS.iter().map(|(k, v)| (*k, v[i])).collect()
+pub fn all(locale: Locale) -> &'static BTreeMap<&'static str, &'static str> {
+    static TABLES: std::sync::OnceLock<[BTreeMap<&'static str, &'static str>; 3]> =
+        std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let table = |i: usize| {
+            KEYS.iter()
+                .map(|(k, v)| (*k, v[i]))
+                .chain(cabinet_lines().map(|(k, v)| (k, v[i])))
+                .collect()
+        };
+        [table(0), table(1), table(2)]
+    });
+    match locale {
+        Locale::Kk => &tables[0],
+        Locale::Ru => &tables[1],
+        Locale::En => &tables[2],
+    }
+}
+
+/// One text in `locale`; a missing key shows as itself (and fails the tests that render pages).
+pub fn get(locale: Locale, key: &str) -> &str {
+    all(locale).get(key).copied().unwrap_or(key)
+}
+
+/// The texts as templates see them: `t.key` or `t["prefix_" ~ value]`. A key without a text
+/// shows as itself (a status the table does not name yet), never as an error; the tests check
+/// that every literal key the templates use has its text.
+#[derive(Debug)]
+pub struct Texts(pub &'static BTreeMap<&'static str, &'static str>);
+
+impl minijinja::value::Object for Texts {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let key = key.as_str()?;
+        Some(minijinja::Value::from(
+            self.0.get(key).copied().unwrap_or(key),
+        ))
+    }
 }
 
 /// A language's name in itself, for the switcher.
@@ -154,15 +199,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_key_a_template_names_has_its_text() {
+        let keys = all(Locale::En);
+        let mut missing = Vec::new();
+        for name in <super::super::TemplateFiles as rust_embed::RustEmbed>::iter() {
+            let file = <super::super::TemplateFiles as rust_embed::RustEmbed>::get(&name).unwrap();
+            let text = String::from_utf8(file.data.into_owned()).unwrap();
+            for (i, _) in text.match_indices("t.") {
+                let before = text[..i].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let key: String = text[i + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !key.is_empty() && !keys.contains_key(key.as_str()) {
+                    missing.push(format!("{name}: {key}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "texts missing: {missing:?}");
+    }
+
+    #[test]
     fn every_text_is_written_in_every_language() {
         for (key, texts) in KEYS {
             assert!(texts.iter().all(|t| !t.is_empty()), "{key}");
             assert_ne!(texts[0], texts[2], "{key} is not in Kazakh");
             assert_ne!(texts[1], texts[2], "{key} is not in Russian");
         }
-        let mut keys: Vec<_> = KEYS.iter().map(|(k, _)| k).collect();
+        for line in CABINET
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            assert_eq!(line.split('|').count(), 4, "not key|kk|ru|en: {line}");
+        }
+        for (key, texts) in cabinet_lines() {
+            assert!(texts.iter().all(|t| !t.is_empty()), "{key}");
+            assert_ne!(texts[1], texts[2], "{key} is not in Russian");
+        }
+        let mut keys: Vec<_> = KEYS
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(cabinet_lines().map(|(k, _)| k))
+            .collect();
         keys.sort_unstable();
         keys.dedup();
-        assert_eq!(keys.len(), KEYS.len(), "a key is defined twice");
+        assert_eq!(
+            keys.len(),
+            KEYS.len() + cabinet_lines().count(),
+            "a key is defined twice"
+        );
     }
 }

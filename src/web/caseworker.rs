@@ -1,0 +1,292 @@
+//! The case worker's day: the household queue (oldest first) with verify/reject and a note;
+//! programmes and their rounds (start, watch, read the results with their explanations);
+//! payouts by month, approving a batch, the bank file, the bank's confirmation and the
+//! reconciliation. Admins see these pages too.
+
+use actix_multipart::form::{MultipartForm, bytes::Bytes, text::Text};
+use actix_web::{HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::{PAGE_QUERY_LIMIT, Reply, Shown, W, Who, provider::PageQuery};
+use crate::{
+    access::Caller,
+    error::AppError,
+    http::problem::FieldMsg,
+    matching::rounds,
+    openings::model::OpeningKind,
+    payouts::{batches, service as payouts},
+    programmes::service as programmes,
+    seekers::service::{self as seekers, Decision, HouseholdStatus},
+};
+
+#[get("/households")]
+async fn household_queue(w: W, who: Who, q: web::Query<PageQuery>) -> Reply {
+    let who = &who.0;
+    let page = seekers::list_households(
+        w.db(),
+        who,
+        HouseholdStatus::Pending,
+        q.into_inner().cursor,
+        PAGE_QUERY_LIMIT,
+    )
+    .await;
+    let page = w.ok(who, page)?;
+    w.page(
+        Some(who),
+        "caseworker/households.html",
+        "nav_households",
+        Value::from_serialize(&page),
+    )
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf: String,
+    decision: String,
+    note: Option<String>,
+}
+
+#[post("/households/{id}/decision")]
+async fn decide(w: W, who: Who, id: web::Path<String>, form: web::Form<DecisionForm>) -> Reply {
+    let who = &who.0;
+    let form = form.into_inner();
+    w.check_csrf(Some(who), &form.csrf)?;
+    let decision = match form.decision.as_str() {
+        "verified" => Decision::Verified,
+        "rejected" => Decision::Rejected,
+        _ => return Err(w.refuse(Some(who), AppError::field("decision", FieldMsg::Invalid))),
+    };
+    let done = if decision == Decision::Verified {
+        "household_verified"
+    } else {
+        "household_rejected"
+    };
+    w.ok(
+        who,
+        seekers::decide_household(w.db(), who, id.into_inner(), decision, form.note).await,
+    )?;
+    w.done("/households", done)
+}
+
+#[get("/programmes")]
+async fn programme_list(w: W, who: Who) -> Reply {
+    let who = &who.0;
+    let list = w.ok(who, programmes::list(w.db()).await)?;
+    w.page(
+        Some(who),
+        "caseworker/programmes.html",
+        "nav_programmes",
+        context! { programmes => Value::from_serialize(&list) },
+    )
+}
+
+#[get("/programmes/{id}")]
+async fn programme(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuery>) -> Reply {
+    let who = &who.0;
+    let id = id.into_inner();
+    let p = w.ok(who, programmes::get(w.db(), id.clone()).await)?;
+    let rules = serde_json::to_string_pretty(&p.rules).unwrap_or_default();
+    let can_run = who.has(crate::access::Permission::RunMatching);
+    let rounds = if can_run {
+        Some(w.ok(
+            who,
+            rounds::list(w.db(), who, Some(id), q.into_inner().cursor, 20).await,
+        )?)
+    } else {
+        None
+    };
+    w.page(
+        Some(who),
+        "caseworker/programme.html",
+        "programme_title",
+        context! {
+            programme => Value::from_serialize(&p),
+            rules,
+            rounds => Value::from_serialize(&rounds),
+            can_run,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct RoundForm {
+    csrf: String,
+    programme_id: String,
+    kind: String,
+}
+
+#[post("/rounds")]
+async fn start_round(w: W, who: Who, form: web::Form<RoundForm>) -> Reply {
+    let who = &who.0;
+    let form = form.into_inner();
+    w.check_csrf(Some(who), &form.csrf)?;
+    let kind = OpeningKind::parse(&form.kind)
+        .ok_or_else(|| w.refuse(Some(who), AppError::field("kind", FieldMsg::Invalid)))?;
+    let input = rounds::NewRound {
+        programme_id: form.programme_id,
+        kind,
+    };
+    let round = w.ok(who, rounds::start(w.db(), who, input).await)?;
+    w.done(&format!("/rounds/{}", round.id), "round_started")
+}
+
+#[derive(Deserialize)]
+struct ResultsQuery {
+    cursor: Option<String>,
+}
+
+#[get("/rounds/{id}")]
+async fn round_page(w: W, who: Who, id: web::Path<String>, q: web::Query<ResultsQuery>) -> Reply {
+    let who = &who.0;
+    let id = id.into_inner();
+    let r = w.ok(who, rounds::get(w.db(), who, id.clone()).await)?;
+    let results = if matches!(r.status, rounds::RoundStatus::Completed) {
+        let cursor = match q.into_inner().cursor.filter(|c| !c.is_empty()) {
+            Some(c) => Some(rounds::ResultCursor::decode(&c).ok_or_else(|| {
+                w.refuse(Some(who), AppError::field("cursor", FieldMsg::Invalid))
+            })?),
+            None => None,
+        };
+        Some(w.ok(
+            who,
+            rounds::results(w.db(), who, id, cursor, PAGE_QUERY_LIMIT).await,
+        )?)
+    } else {
+        None
+    };
+    let lang = w.locale().code();
+    w.page(
+        Some(who),
+        "caseworker/round.html",
+        "round_title",
+        context! {
+            round => Value::from_serialize(&r),
+            results => Value::from_serialize(&results),
+            text_lang => lang,
+        },
+    )
+}
+
+/// Payouts of a month with its batches: what to approve, what went to the bank.
+pub(super) async fn payouts_by_month(
+    w: &W,
+    who: &Caller,
+    period: Option<String>,
+    cursor: Option<String>,
+) -> Reply {
+    let period = period.filter(|p| !p.is_empty());
+    let list = payouts::list(w.db(), who, period.clone(), None, cursor, PAGE_QUERY_LIMIT).await;
+    let list = w.ok(who, list)?;
+    let batches = w.ok(
+        who,
+        batches::list(w.db(), who, period.clone(), None, 20).await,
+    )?;
+    w.page(
+        Some(who),
+        "caseworker/payouts.html",
+        "nav_payouts",
+        context! {
+            period,
+            payouts => Value::from_serialize(&list),
+            batches => Value::from_serialize(&batches),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct BatchForm {
+    csrf: String,
+    period: String,
+}
+
+/// Approves the month's scheduled payouts into a batch for the bank.
+#[post("/batches")]
+async fn create_batch(w: W, who: Who, form: web::Form<BatchForm>) -> Reply {
+    let who = &who.0;
+    let form = form.into_inner();
+    w.check_csrf(Some(who), &form.csrf)?;
+    let input = batches::NewBatch {
+        period: form.period,
+    };
+    let batch = w.ok(who, batches::create(w.db(), who, input).await)?;
+    w.done(&format!("/batches/{}", batch.id), "batch_created")
+}
+
+#[get("/batches/{id}")]
+async fn batch_page(w: W, who: Who, id: web::Path<String>) -> Reply {
+    let who = &who.0;
+    let b = w.ok(who, batches::get(w.db(), who, id.into_inner()).await)?;
+    w.page(
+        Some(who),
+        "caseworker/batch.html",
+        "batch_title",
+        context! { batch => Value::from_serialize(&b) },
+    )
+}
+
+/// The bank file, as a download (a POST: exporting marks the batch sent).
+#[post("/batches/{id}/export")]
+async fn export(
+    w: W,
+    who: Who,
+    id: web::Path<String>,
+    form: web::Form<super::CsrfForm>,
+) -> Result<HttpResponse, Shown> {
+    let who = &who.0;
+    w.check_csrf(Some(who), &form.csrf)?;
+    let id = id.into_inner();
+    let csv = w.ok(who, batches::export(w.db(), who, id.clone()).await)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"batch-{id}.csv\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(csv))
+}
+
+#[derive(MultipartForm)]
+struct ConfirmationUpload {
+    csrf: Text<String>,
+    #[multipart(limit = "16MiB")]
+    file: Bytes,
+}
+
+/// The bank's confirmation file; the batch page then shows the reconciliation.
+#[post("/batches/{id}/confirm")]
+async fn confirm(
+    w: W,
+    who: Who,
+    id: web::Path<String>,
+    form: MultipartForm<ConfirmationUpload>,
+) -> Reply {
+    let who = &who.0;
+    w.check_csrf(Some(who), &form.csrf)?;
+    let text = String::from_utf8(form.file.data.to_vec())
+        .ok()
+        .filter(|t| !t.contains('\0'))
+        .ok_or_else(|| w.refuse(Some(who), AppError::field("file", FieldMsg::Invalid)))?;
+    let id = id.into_inner();
+    let settings = &w.state().settings;
+    w.ok(
+        who,
+        batches::confirm(w.db(), settings, who, id.clone(), text).await,
+    )?;
+    w.done(&format!("/batches/{id}"), "confirmation_read")
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(household_queue)
+        .service(decide)
+        .service(programme_list)
+        .service(programme)
+        .service(start_round)
+        .service(round_page)
+        .service(create_batch)
+        .service(batch_page)
+        .service(export)
+        .service(confirm);
+}

@@ -1,0 +1,174 @@
+//! The landing pages of the links in emails that need no session: confirm an email address, set
+//! a new password, ask for a reset link. The link shows the page; its form makes the change.
+
+use actix_web::{get, http::StatusCode, post, web};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{Reply, W};
+use crate::{accounts::service as accounts, error::AppError, http::problem::FieldMsg};
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// Shows the confirmation button; confirms nothing by itself.
+#[get("/verify-email")]
+async fn verify_email_page(w: W, query: web::Query<TokenQuery>) -> Reply {
+    let token = query.into_inner().token.filter(|t| !t.is_empty());
+    w.page(
+        None,
+        "verify_email.html",
+        "verify_title",
+        context! { token, done => () },
+    )
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    csrf: String,
+    token: String,
+}
+
+#[post("/verify-email")]
+async fn verify_email_submit(w: W, form: web::Form<VerifyForm>) -> Reply {
+    let form = form.into_inner();
+    w.check_csrf(None, &form.csrf)?;
+    let result = accounts::verify_email(w.db(), form.token.clone(), w.anonymous()).await;
+    answer(
+        &w,
+        "verify_email.html",
+        "verify_title",
+        result,
+        "verified",
+        Some(form.token),
+        true,
+    )
+}
+
+/// With a token: the new-password form. Without: the form that asks for a link.
+#[get("/password-reset")]
+async fn password_reset_page(w: W, query: web::Query<TokenQuery>) -> Reply {
+    let token = query.into_inner().token.filter(|t| !t.is_empty());
+    w.page(
+        None,
+        "password_reset.html",
+        "reset_title",
+        context! { token, done => () },
+    )
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    csrf: String,
+    token: String,
+    new_password: String,
+    repeat_password: String,
+}
+
+#[post("/password-reset")]
+async fn password_reset_submit(w: W, form: web::Form<ResetForm>) -> Reply {
+    let form = form.into_inner();
+    w.check_csrf(None, &form.csrf)?;
+    if form.new_password != form.repeat_password {
+        return Ok(w.render(
+            None,
+            "password_reset.html",
+            "reset_title",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { token => form.token, done => () },
+            vec![w.text("passwords_differ")],
+        ));
+    }
+    let result = accounts::confirm_password_reset(
+        &w.state().ctx(),
+        form.token.clone(),
+        form.new_password,
+        w.anonymous(),
+    )
+    .await;
+    answer(
+        &w,
+        "password_reset.html",
+        "reset_title",
+        result,
+        "password_set",
+        Some(form.token),
+        true,
+    )
+}
+
+#[derive(Deserialize)]
+struct ResetRequestForm {
+    csrf: String,
+    email: String,
+}
+
+/// Asks for a reset link. The answer is the same whether or not the address has an account.
+#[post("/password-reset/request")]
+async fn password_reset_request(w: W, form: web::Form<ResetRequestForm>) -> Reply {
+    let form = form.into_inner();
+    w.check_csrf(None, &form.csrf)?;
+    let email = form.email.trim().to_owned();
+    let result = if crate::notifications::EmailAddress::parse(&email).is_err() {
+        Err(AppError::field("email", FieldMsg::Invalid))
+    } else {
+        accounts::request_password_reset(&w.state().ctx(), email, w.anonymous()).await
+    };
+    answer(
+        &w,
+        "password_reset.html",
+        "reset_title",
+        result,
+        "link_sent",
+        None,
+        false,
+    )
+}
+
+/// The page after a form: its "done" text on success (the token dropped once used up), else the
+/// form again with the service's refusal and its status.
+fn answer(
+    w: &W,
+    template: &str,
+    title_key: &str,
+    result: Result<(), AppError>,
+    done_key: &str,
+    token: Option<String>,
+    token_used: bool,
+) -> Reply {
+    match result {
+        Ok(()) => {
+            let token = if token_used { None } else { token };
+            let done = w.text(done_key);
+            Ok(w.render(
+                None,
+                template,
+                title_key,
+                StatusCode::OK,
+                context! { token, done },
+                vec![],
+            ))
+        }
+        Err(e) => {
+            let (status, errors) = w.messages(None, e);
+            Ok(w.render(
+                None,
+                template,
+                title_key,
+                status,
+                context! { token, done => () },
+                errors,
+            ))
+        }
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(verify_email_page)
+        .service(verify_email_submit)
+        .service(password_reset_page)
+        .service(password_reset_submit)
+        .service(password_reset_request);
+}
