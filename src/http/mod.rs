@@ -290,10 +290,11 @@ pub fn app_with(
     let api = contract::complete(api);
     let table = web::Data::new(RouteTable::from_openapi(&api));
     let limit = state.settings.max_body_bytes;
+    let file_limit = state.settings.max_file_bytes;
     let pages = web::Data::from(state.pages.clone());
     app.app_data(state)
         .app_data(pages)
-        .configure(crate::web::routes)
+        .configure(|cfg| crate::web::routes(cfg, file_limit))
         .app_data(table)
         .app_data(extract::BodyLimit(limit))
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))

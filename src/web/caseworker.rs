@@ -251,7 +251,7 @@ async fn export(
 #[derive(MultipartForm)]
 struct ConfirmationUpload {
     csrf: Text<String>,
-    #[multipart(limit = "16MiB")]
+    // Bounded by `max_file_bytes` (the form's config in `web::routes`).
     file: Bytes,
 }
 

@@ -194,7 +194,7 @@ async fn opening(w: W, who: Who, id: web::Path<String>) -> Reply {
             placements => Value::from_serialize(&placed),
             districts => DISTRICTS,
             days => DAYS,
-            today => crate::seekers::service::almaty_today().to_string(),
+            today => w.db().today().to_string(),
         },
     )
 }

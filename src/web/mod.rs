@@ -394,7 +394,13 @@ impl W {
             tracing::error!(error = ?cause, "a page failed with an internal error");
         }
         let p = e.problem();
-        let mut messages: Vec<String> = p.errors.values().map(|m| m.text(locale)).collect();
+        // Each with the field (or line of a file) it is about, so a long form or file can be
+        // put right; a form's own fields are named as the API names them.
+        let mut messages: Vec<String> = p
+            .errors
+            .iter()
+            .map(|(field, m)| format!("{}: {}", field.replace('_', " "), m.text(locale)))
+            .collect();
         if messages.is_empty() {
             messages.push(p.detail.text(locale));
         }
@@ -532,8 +538,15 @@ struct CsrfForm {
     csrf: String,
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(form_config()).service(static_file);
+/// `max_file_bytes`: the largest file a form may upload (the bank's confirmation), as in the API.
+pub fn routes(cfg: &mut web::ServiceConfig, max_file_bytes: usize) {
+    // An upload is held in memory to be read whole; both limits are the one setting.
+    let uploads = actix_multipart::form::MultipartFormConfig::default()
+        .total_limit(max_file_bytes)
+        .memory_limit(max_file_bytes);
+    cfg.app_data(form_config())
+        .app_data(uploads)
+        .service(static_file);
     links::routes(cfg);
     sign::routes(cfg);
     seeker::routes(cfg);

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod cabinet;
 pub mod net;
 pub mod smtp;
 
