@@ -195,6 +195,22 @@ async fn register(w: W, who: Who, id: web::Path<String>) -> Reply {
     )
 }
 
+/// Moving or cancelling a session, on a page of its own (the calendar stays light).
+#[get("/sessions/{id}/change")]
+async fn session_change(w: W, who: Who, id: web::Path<String>) -> Reply {
+    let who = &who.0;
+    let sheet = w.ok(
+        who,
+        attendance::attendance_of_session(w.db(), who, id.into_inner()).await,
+    )?;
+    w.page(
+        Some(who),
+        "provider/session_change.html",
+        "move_or_cancel",
+        context! { sheet => Value::from_serialize(&sheet) },
+    )
+}
+
 #[post("/sessions/{id}/register")]
 async fn save_register(
     w: W,
@@ -225,6 +241,19 @@ async fn save_register(
             note: None,
         });
     }
+    // "Everyone else present": each person on the page left unmarked is recorded present, so
+    // a register of 25 is a few taps for the exceptions and one for the rest.
+    if field("rest") == "present" {
+        for (k, person) in &fields {
+            if k == "person" && !entries.iter().any(|e| &e.enrollment_id == person) {
+                entries.push(Entry {
+                    enrollment_id: person.clone(),
+                    status: AttendanceStatus::Present,
+                    note: None,
+                });
+            }
+        }
+    }
     if entries.is_empty() {
         return Err(w.refuse(Some(who), AppError::field("entries", FieldMsg::Required)));
     }
@@ -251,5 +280,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(close_month)
         .service(reopen_month)
         .service(register)
+        .service(session_change)
         .service(save_register);
 }

@@ -198,6 +198,16 @@ impl Browser {
     /// covered); a click that submits a form returns once the next page has loaded.
     pub async fn click(&self, selector: &str) {
         let element = self.find(selector).await;
+        // As a person scrolls what she wants to the middle of the screen (not under a bar
+        // that stays at the bottom).
+        let arg = serde_json::to_value(&element).unwrap();
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                vec![arg],
+            )
+            .await
+            .unwrap();
         element
             .click()
             .await
