@@ -387,13 +387,28 @@ impl TestApp {
         let (id, access, _) = self
             .verified_account(&format!("mother{n}@example.kz"), "seeker")
             .await;
+        self.make_eligible(admin, &access, n, children, district)
+            .await;
+        (id, access)
+    }
+
+    /// Gives the seeker signed in as `access` a profile and a household as
+    /// [`TestApp::eligible_seeker`] describes, verified by `admin`.
+    pub async fn make_eligible(
+        &self,
+        admin: &str,
+        access: &str,
+        n: u32,
+        children: usize,
+        district: &str,
+    ) {
         let (iin, birth) = iin(n);
         let mut p = profile(&iin);
         p["district"] = json!(district);
         let res = self
             .client
             .put(self.url("/api/v1/me/profile"))
-            .bearer_auth(&access)
+            .bearer_auth(access)
             .json(&p)
             .send()
             .await
@@ -403,14 +418,14 @@ impl TestApp {
         let res = self
             .client
             .put(self.url("/api/v1/me/household"))
-            .bearer_auth(&access)
+            .bearer_auth(access)
             .json(&household(&birth, children, salary))
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         let h: Value = self
-            .post_json("/api/v1/me/household/submit", &json!({}), Some(&access))
+            .post_json("/api/v1/me/household/submit", &json!({}), Some(access))
             .await
             .json()
             .await
@@ -423,6 +438,5 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 200);
-        (id, access)
     }
 }

@@ -224,6 +224,40 @@ impl Browser {
             .unwrap_or_else(|e| panic!("could not type into {selector:?}: {e}"));
     }
 
+    /// Sets an input's value as its picker would (a date or time input, whose typed form
+    /// depends on the browser's locale), firing `input` and `change`.
+    pub async fn set_value(&self, selector: &str, value: &str) {
+        let element = self.find(selector).await;
+        let arg = serde_json::to_value(&element).unwrap();
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];
+                 arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![arg, Value::String(value.to_owned())],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Chooses the option with `value` in the select matching `selector`.
+    pub async fn select(&self, selector: &str, value: &str) {
+        self.find(selector)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("no option {value:?} in {selector:?}: {e}"));
+    }
+
+    /// Chooses the file at `path` in the file input matching `selector`.
+    pub async fn upload(&self, selector: &str, path: &Path) {
+        self.find(selector)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("could not choose {} in {selector:?}: {e}", path.display()));
+    }
+
     /// Submits the form matching `selector` by clicking its submit button.
     pub async fn submit(&self, selector: &str) {
         let form = self
