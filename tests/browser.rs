@@ -268,7 +268,7 @@ backend_tests! {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("confirmation.csv");
         std::fs::write(&file, answer).unwrap();
-        browser.goto(&browser.current_url().await.split('?').next().unwrap().to_owned()).await;
+        browser.goto(browser.current_url().await.split('?').next().unwrap()).await;
         browser.upload("#file", &file).await;
         browser.click("form[action$='/confirm'] button").await;
         browser.wait_for_text("The bank's confirmation is read.").await;
