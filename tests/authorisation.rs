@@ -389,6 +389,13 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/people",
+            path: "/api/v1/people?q=mother",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/matching-rounds",
             path: "/api/v1/matching-rounds",
             body: None,

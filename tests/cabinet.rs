@@ -335,6 +335,21 @@ backend_tests! {
         assert!(!page.body.contains(&household), "she leaves the queue");
         let mine: Value = app.get_as("/api/v1/me/household", &mother).await.json().await.unwrap();
         assert_eq!(mine["status"], "verified", "{mine}");
+        // She is found by her IIN, and by part of her name in any case (Kazakh letters too).
+        let page = v.page(&format!("/people?q={iin}")).await;
+        assert!(page.body.contains("Айгүл Сейітқызы") && page.body.contains(&iin), "{}", page.body);
+        assert!(page.body.contains("tag-verified"), "{}", page.body);
+        let page = v.page("/people?q=%D0%A1%D0%95%D0%99%D0%86%D0%A2%D2%9A").await; // "СЕЙІТҚ"
+        assert!(page.body.contains(&iin), "{}", page.body);
+        let page = v.page("/people?q=nobody-by-this-name").await;
+        assert!(page.body.contains("Nobody found."), "{}", page.body);
+        let answer = v.open("/people?q=a").await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        let cw = app.sign_in(&demo("caseworker"), DEMO_PASSWORD).await.0;
+        let found: Value = app.get_as("/api/v1/people?q=%D1%81%D0%B5%D0%B9%D1%96%D1%82", &cw).await.json().await.unwrap();
+        assert!(found["items"].as_array().unwrap().iter().any(|p| p["iin"] == iin.as_str() && p["household_status"] == "verified"), "{found}");
+        let res = app.get_as("/api/v1/people?q=Ай%E2%80%AEгүл", &cw).await;
+        assert_eq!(res.status(), 422, "a bidi override is no name");
 
         // A round of the jobs programme, from its page; the round's page follows it.
         let programmes = v.page("/programmes").await;

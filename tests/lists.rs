@@ -74,7 +74,7 @@ async fn check_list(app: &TestApp, token: Option<&str>, template: &str, url: &st
         .unwrap()
         .iter()
         .flat_map(|i| {
-            ["id", "application_id", "seeker_account_id"]
+            ["id", "application_id", "seeker_account_id", "account_id"]
                 .iter()
                 .filter_map(|k| i[*k].as_str().map(str::to_owned))
                 .collect::<Vec<_>>()
@@ -153,6 +153,7 @@ backend_tests! {
             (Some(&admin), "/api/v1/payout-batches", "/api/v1/payout-batches".into(), false),
             (Some(&admin), "/api/v1/admin/staff", "/api/v1/admin/staff".into(), true),
             (Some(&admin), "/api/v1/matching-rounds", "/api/v1/matching-rounds".into(), false),
+            (Some(&admin), "/api/v1/people", "/api/v1/people?q=%D2%9B%D1%8B%D0%B7%D1%8B".into(), true),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

@@ -212,6 +212,7 @@ backend_tests! {
                 let query = match path.as_str() {
                     "/api/v1/households" => "?status=verified",
                     "/api/v1/openings" => "?limit=100",
+                    "/api/v1/people" => "?q=%D2%9B%D1%8B%D0%B7%D1%8B",
                     _ => "",
                 };
                 if let Some(body) = c.get(&app, token.as_deref(), path, &format!("{path}{query}")).await {

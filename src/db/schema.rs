@@ -132,6 +132,8 @@ diesel::table! {
         iban -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// `full_name` folded to lower case (Unicode) for finding people by name.
+        name_key -> Text,
     }
 }
 

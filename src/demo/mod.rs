@@ -722,6 +722,7 @@ fn seed_programmes_and_households(
                 birth_date: birth,
                 sex: "female".into(),
                 full_name: NAMES[i % NAMES.len()].into(),
+                name_key: crate::seekers::profile::name_key(NAMES[i % NAMES.len()]),
                 phone: format!("+7701{:07}", 1_000_000 + i),
                 district: DISTRICTS[i % DISTRICTS.len()].into(),
                 skills: r#"["тігін","тазалық","кассир"]"#.into(),

@@ -8,7 +8,7 @@ use super::{
     profile::ProfileInput,
     service::{
         self, Decision, EligibilityView, HouseholdInput, HouseholdPage, HouseholdStatus,
-        HouseholdView, ProfileView,
+        HouseholdView, PeoplePage, ProfileView,
     },
 };
 use crate::{
@@ -134,6 +134,44 @@ pub async fn list_households(
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleQuery {
+    /// A full IIN (12 digits) or 2–100 letters of the name, in any case.
+    #[param(min_length = 2, max_length = 100)]
+    pub q: String,
+    /// Page size, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Seekers found by IIN or by name, in name order, with their household's status (case workers).
+#[utoipa::path(tag = "seekers", security(("bearer" = [])), params(PeopleQuery), responses(
+    (status = 200, description = "A page of people", body = PeoplePage),
+    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A search too short or too long, a cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/people")]
+pub async fn find_people(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: Query<PeopleQuery>,
+) -> Result<web::Json<PeoplePage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::find_people(
+            &state.db,
+            &user,
+            q.q,
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 20, 100)?,
+        )
+        .await?,
+    ))
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
@@ -184,6 +222,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(put_household)
         .service(submit_household)
         .service(list_households)
+        .service(find_people)
         .service(verify_household)
         .service(eligibility);
 }

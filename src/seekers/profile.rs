@@ -194,9 +194,76 @@ pub fn validate(input: ProfileInput, today: NaiveDate) -> Result<Profile, BTreeM
     }
 }
 
+/// How a name is compared when a case worker looks for a person: single spaces, lower case
+/// (Unicode: Қ and қ, Ә and ә are the same letter to her).
+pub fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// What a case worker typed to find a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonQuery {
+    /// Twelve digits: exactly this IIN.
+    Iin(String),
+    /// Anything else: a part of the name (already a [`name_key`]).
+    Name(String),
+}
+
+/// Reads a search: 12 digits are an IIN; otherwise 2 to 100 letters of a name (no control or
+/// invisible characters).
+pub fn person_query(q: &str) -> Result<PersonQuery, FieldMsg> {
+    let q = q.trim();
+    if q.len() == 12 && q.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(PersonQuery::Iin(q.to_owned()));
+    }
+    if !crate::text::name_is_clean(q) {
+        return Err(FieldMsg::ForbiddenCharacters);
+    }
+    let key = name_key(q);
+    match key.chars().count() {
+        n if n < 2 => Err(FieldMsg::TooShort { min: 2 }),
+        n if n > 100 => Err(FieldMsg::TooLong { max: 100 }),
+        _ => Ok(PersonQuery::Name(key)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_is_an_iin_or_a_part_of_a_name() {
+        assert_eq!(
+            person_query(" 850202400536 "),
+            Ok(PersonQuery::Iin("850202400536".into()))
+        );
+        assert_eq!(
+            person_query("ӘБДІҚЫЗЫ  Гүлнар"),
+            Ok(PersonQuery::Name("әбдіқызы гүлнар".into()))
+        );
+        assert_eq!(person_query("8502"), Ok(PersonQuery::Name("8502".into())));
+        assert_eq!(person_query("a"), Err(FieldMsg::TooShort { min: 2 }));
+        assert_eq!(
+            person_query("Гүл\u{202E}нар"),
+            Err(FieldMsg::ForbiddenCharacters)
+        );
+        assert_eq!(
+            person_query(&"я".repeat(101)),
+            Err(FieldMsg::TooLong { max: 100 })
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_name_is_found_by_any_case_of_itself(name in "[А-Яа-яӘәҚқҢңҒғҮүҰұӨөІі ]{2,40}") {
+            let key = name_key(&name);
+            proptest::prop_assert_eq!(name_key(&name.to_uppercase()), key.clone());
+            proptest::prop_assert_eq!(name_key(&key), key);
+        }
+    }
 
     fn input() -> ProfileInput {
         ProfileInput {

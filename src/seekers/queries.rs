@@ -24,6 +24,61 @@ pub struct ProfileRow {
     pub iban: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub name_key: String,
+}
+
+/// A person found by a case worker: her profile's name and IIN, and her household if any.
+pub type PersonRow = (String, String, String, String, Option<(String, String)>);
+
+/// Seekers whose IIN is `iin`, or whose name contains `name_part` (already folded to lower case),
+/// by name then account; after `after` (name_key, account id).
+pub fn people(
+    conn: &mut DbConnection,
+    iin: Option<&str>,
+    name_part: Option<&str>,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> QueryResult<Vec<PersonRow>> {
+    let mut q = seeker_profiles::table
+        .left_join(households::table.on(households::account_id.eq(seeker_profiles::account_id)))
+        .select((
+            seeker_profiles::account_id,
+            seeker_profiles::full_name,
+            seeker_profiles::iin,
+            seeker_profiles::name_key,
+            (households::id, households::status).nullable(),
+        ))
+        .into_boxed();
+    if let Some(iin) = iin {
+        q = q.filter(seeker_profiles::iin.eq(iin.to_owned()));
+    }
+    if let Some(part) = name_part {
+        // `\` escapes LIKE's own wildcards in what she typed.
+        let escaped = part
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.filter(
+            seeker_profiles::name_key
+                .like(format!("%{escaped}%"))
+                .escape('\\'),
+        );
+    }
+    if let Some((key, id)) = after {
+        q = q.filter(
+            seeker_profiles::name_key
+                .gt(key.clone())
+                .or(seeker_profiles::name_key
+                    .eq(key)
+                    .and(seeker_profiles::account_id.gt(id))),
+        );
+    }
+    q.order((
+        seeker_profiles::name_key.asc(),
+        seeker_profiles::account_id.asc(),
+    ))
+    .limit(limit)
+    .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, account_id: &str) -> QueryResult<Option<ProfileRow>> {

@@ -112,6 +112,7 @@ pub async fn put(db: &Db, user: &Caller, input: ProfileInput) -> Result<ProfileV
             queries::release_iin(c, &id)?;
             reverify_household(c, &actor, &id, now)?;
         }
+        let name_key = profile::name_key(&p.full_name);
         let row = ProfileRow {
             account_id: id.clone(),
             iin: p.iin.as_str().to_owned(),
@@ -129,6 +130,7 @@ pub async fn put(db: &Db, user: &Caller, input: ProfileInput) -> Result<ProfileV
             iban: p.iban.map(|i| i.as_str().to_owned()),
             created_at: before.as_ref().map_or(now, |b| b.created_at),
             updated_at: now,
+            name_key,
         };
         match &before {
             Some(_) => queries::update(c, &row)?,
@@ -476,6 +478,83 @@ pub async fn list_households(
         })
         .await?;
     Ok(HouseholdPage { items, next_cursor })
+}
+
+/// A person a case worker found: who she is and where her household stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonFound {
+    pub account_id: String,
+    pub full_name: String,
+    /// Her full IIN (case workers may see it).
+    pub iin: String,
+    /// Her household's id, if she has declared one.
+    pub household_id: Option<String>,
+    pub household_status: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeoplePage {
+    pub items: Vec<PersonFound>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Seekers found by IIN (12 digits, exact) or by a part of the name, in name order (case workers).
+pub async fn find_people(
+    db: &Db,
+    user: &Caller,
+    query: String,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<PeoplePage, AppError> {
+    user.require(Permission::VerifyHouseholds)?;
+    let query = profile::person_query(&query).map_err(|m| AppError::field("q", m))?;
+    let after = match cursor {
+        None => None,
+        Some(c) => {
+            let text =
+                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
+            let (key, id) = text
+                .rsplit_once('|')
+                .ok_or_else(crate::http::cursor::invalid)?;
+            // Only a position this list gave: an account id and a name key as the service writes them.
+            if uuid::Uuid::parse_str(id).is_err()
+                || key.chars().count() > 200
+                || profile::name_key(key) != key
+            {
+                return Err(crate::http::cursor::invalid());
+            }
+            Some((key.to_owned(), id.to_owned()))
+        }
+    };
+    let mut rows = db
+        .run(move |c| {
+            let (iin, name) = match &query {
+                profile::PersonQuery::Iin(i) => (Some(i.as_str()), None),
+                profile::PersonQuery::Name(n) => (None, Some(n.as_str())),
+            };
+            queries::people(c, iin, name, after, limit + 1).map_err(AppError::from)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|r| crate::http::cursor::wrap(&format!("{}|{}", r.3, r.0)))
+        })
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|(account_id, full_name, iin, _, household)| PersonFound {
+            account_id,
+            full_name,
+            iin,
+            household_status: household.as_ref().map(|h| h.1.clone()),
+            household_id: household.map(|h| h.0),
+        })
+        .collect();
+    Ok(PeoplePage { items, next_cursor })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]

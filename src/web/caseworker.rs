@@ -69,6 +69,47 @@ async fn decide(w: W, who: Who, id: web::Path<String>, form: web::Form<DecisionF
     w.done("/households", done)
 }
 
+#[derive(Deserialize)]
+struct PeopleSearch {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+/// People found by name or IIN, with their household's status.
+#[get("/people")]
+async fn people(w: W, who: Who, q: web::Query<PeopleSearch>) -> Reply {
+    let who = &who.0;
+    let PeopleSearch { q, cursor } = q.into_inner();
+    let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let found = match &q {
+        Some(q) => Some(
+            w.ok(
+                who,
+                seekers::find_people(
+                    w.db(),
+                    who,
+                    q.clone(),
+                    cursor.filter(|c| !c.is_empty()),
+                    PAGE_QUERY_LIMIT,
+                )
+                .await,
+            )?,
+        ),
+        None => {
+            // The page is the case workers' own even before a search.
+            who.require(crate::access::Permission::VerifyHouseholds)
+                .map_err(|e| w.refuse(Some(who), e))?;
+            None
+        }
+    };
+    w.page(
+        Some(who),
+        "caseworker/people.html",
+        "nav_people",
+        context! { q => q.unwrap_or_default(), found => Value::from_serialize(&found) },
+    )
+}
+
 #[get("/programmes")]
 async fn programme_list(w: W, who: Who) -> Reply {
     let who = &who.0;
@@ -281,6 +322,7 @@ async fn confirm(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(household_queue)
         .service(decide)
+        .service(people)
         .service(programme_list)
         .service(programme)
         .service(start_round)

@@ -437,6 +437,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
         Employer => vec![("/openings", "nav_openings")],
         Caseworker => vec![
             ("/households", "nav_households"),
+            ("/people", "nav_people"),
             ("/programmes", "nav_programmes"),
             ("/payouts", "nav_payouts"),
         ],
@@ -446,6 +447,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/programmes", "nav_programmes"),
             ("/outbox", "nav_outbox"),
             ("/households", "nav_households"),
+            ("/people", "nav_people"),
             ("/payouts", "nav_payouts"),
         ],
     }

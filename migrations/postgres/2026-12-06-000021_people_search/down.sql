@@ -1,0 +1,2 @@
+DROP INDEX seeker_profiles_name_key;
+ALTER TABLE seeker_profiles DROP COLUMN name_key;
