@@ -188,6 +188,7 @@ async fn time_cycle(backend: Backend, n: u32) {
                             birth_date: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
                             sex: "female".into(),
                             full_name: format!("Ана {i}"),
+                            name_key: format!("ана {i}"),
                             phone: format!("+7702{i:07}"),
                             district: "alatau".into(),
                             skills: "[]".into(),
