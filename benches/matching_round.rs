@@ -159,6 +159,7 @@ fn fixtures(c: &mut DbConnection, programme: &str, job_ids: &[String]) -> Result
                 birth_date: birth,
                 sex: "female".into(),
                 full_name: format!("Айгүл {i}"),
+                name_key: format!("айгүл {i}"),
                 phone: format!("+7701{:07}", i),
                 district: [
                     "alatau",
