@@ -238,6 +238,23 @@ backend_tests! {
         let answer = v.post(&format!("/sessions/{session}/register"), &fields3).await;
         assert_eq!(answer.status, 409, "{}", answer.body);
         assert!(answer.body.contains("class=\"error"), "{}", answer.body);
+
+        // A case worker reopens it from the course's calendar (reached from her payouts list);
+        // the provider cannot.
+        let answer = v.post(&format!("/courses/{course}/periods/reopen"), &[("period", &period)]).await;
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        let res = app.post_json("/api/v1/admin/staff", &json!({ "email": "cw@almaty.kz", "password": PASSWORD, "role": "caseworker" }), Some(&m.admin)).await;
+        assert_eq!(res.status(), 201);
+        let mut cw = Visitor::new(&app);
+        cw.sign_in("cw@almaty.kz", PASSWORD).await;
+        let calendar = cw.page(&format!("/courses/{course}/sessions")).await;
+        assert!(calendar.body.contains("/periods/reopen"), "{}", calendar.body);
+        assert!(!calendar.body.contains("name=\"action\" value=\"add\""), "a case worker does not change the calendar");
+        let page = cw.submit(&format!("/courses/{course}/periods/reopen"), &[("period", &period)]).await;
+        assert!(page.body.contains("The month is reopened."), "{}", page.body);
+        v.page(&format!("/sessions/{session}/register")).await;
+        let answer = v.post(&format!("/sessions/{session}/register"), &fields3).await;
+        assert_eq!(answer.status, 303, "a reopened month's register changes again: {}", answer.body);
     }
 
     async fn an_employer_posts_edits_publishes_and_closes_an_opening_and_no_other_employer_sees_it(backend: Backend) {
