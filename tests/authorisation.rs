@@ -211,6 +211,13 @@ fn rows() -> Vec<Row> {
             expect: all(200),
         },
         Row {
+            method: "GET",
+            template: "/api/v1/programmes/{id}/versions",
+            path: "/api/v1/programmes/{programme}/versions",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/programmes",
             path: "/api/v1/programmes",

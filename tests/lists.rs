@@ -141,7 +141,10 @@ backend_tests! {
         let mine: Value = app.get_as("/api/v1/me/applications", &seeker).await.json().await.unwrap();
         let round = mine.as_array().unwrap().iter().find_map(|a| a["last_round"]["round_id"].as_str()).unwrap().to_owned();
 
+        let programmes: Value = app.get("/api/v1/programmes").await.json().await.unwrap();
+        let programme = programmes[0]["id"].as_str().unwrap().to_owned();
         let lists: Vec<(Option<&str>, &str, String, bool)> = vec![
+            (Some(&admin), "/api/v1/programmes/{id}/versions", format!("/api/v1/programmes/{programme}/versions"), false),
             (None, "/api/v1/openings", "/api/v1/openings".into(), true),
             (Some(&seeker), "/api/v1/me/recommendations", "/api/v1/me/recommendations".into(), false),
             (Some(&admin), "/api/v1/matching-rounds/{id}/results", format!("/api/v1/matching-rounds/{round}/results"), true),

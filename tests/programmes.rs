@@ -46,6 +46,17 @@ backend_tests! {
         let events = app.store.run({ let id = id.clone(); move |c| social_jobs::audit::for_entity(c, "programme", &id).map_err(social_jobs::db::DbError::from) }).await.unwrap();
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["programme.created", "programme.rules_changed"]);
         assert!(events[1].before_json.as_deref().unwrap().contains(r#""low_income_percent":70"#));
+        // Every version stays readable, newest first, paged.
+        let versions: Value = app.get_as(&format!("/api/v1/programmes/{id}/versions"), &admin).await.json().await.unwrap();
+        let items = versions["items"].as_array().unwrap();
+        assert_eq!(items.iter().map(|v| v["version"].as_i64().unwrap()).collect::<Vec<_>>(), [2, 1], "{versions}");
+        assert_eq!((items[0]["rules"]["low_income_percent"].as_i64(), items[1]["rules"]["low_income_percent"].as_i64()), (Some(80), Some(70)));
+        let first: Value = app.get_as(&format!("/api/v1/programmes/{id}/versions?limit=1"), &admin).await.json().await.unwrap();
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let next: Value = app.get_as(&format!("/api/v1/programmes/{id}/versions?limit=1&cursor={cursor}"), &admin).await.json().await.unwrap();
+        assert_eq!(next["items"][0]["version"], 1);
+        assert!(next["next_cursor"].is_null());
+        assert_eq!(app.get_as("/api/v1/programmes/no-such/versions", &admin).await.status(), 404);
         // The kind is fixed.
         let mut courses = changed.clone();
         courses["kind"] = json!("courses");

@@ -257,6 +257,7 @@ backend_tests! {
             ("/api/v1/organisations/{id}", "organisation_id"),
             ("/api/v1/payout-batches/{id}", "batch_id"),
             ("/api/v1/programmes/{id}", "programme_id"),
+            ("/api/v1/programmes/{id}/versions", "programme_id"),
         ];
         for (template, key) in &templates {
             let ids = found.get(key).cloned().unwrap_or_default();

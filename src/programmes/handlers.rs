@@ -3,10 +3,16 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{self, ProgrammeInput, ProgrammeView};
+use serde::Deserialize;
+
+use super::service::{self, ProgrammeInput, ProgrammeView, VersionPage};
 use crate::{
     error::AppError,
-    http::{auth::Caller, extract::Json, problem::ProblemBody},
+    http::{
+        auth::Caller,
+        extract::{Json, Query},
+        problem::ProblemBody,
+    },
     startup::AppState,
 };
 
@@ -30,6 +36,43 @@ pub async fn get_programme(
     id: web::Path<String>,
 ) -> Result<web::Json<ProgrammeView>, AppError> {
     Ok(web::Json(service::get(&state.db, id.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VersionQuery {
+    /// Page size, 1–50, default 20.
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Every version of a programme's rules, newest first (case workers and admins).
+#[utoipa::path(tag = "programmes", security(("bearer" = [])), params(("id" = String, Path, description = "Programme id"), VersionQuery), responses(
+    (status = 200, description = "A page of versions", body = VersionPage),
+    (status = 403, description = "Not a case worker or an admin", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such programme", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/programmes/{id}/versions")]
+pub async fn programme_versions(
+    state: web::Data<AppState>,
+    user: Caller,
+    id: web::Path<String>,
+    query: Query<VersionQuery>,
+) -> Result<web::Json<VersionPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::versions(
+            &state.db,
+            &user,
+            id.into_inner(),
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 20, 50)?,
+        )
+        .await?,
+    ))
 }
 
 /// Create a programme (admins). Rules are checked for contradictions.
@@ -69,6 +112,7 @@ pub async fn change_programme(
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_programmes)
         .service(get_programme)
+        .service(programme_versions)
         .service(create_programme)
         .service(change_programme);
 }

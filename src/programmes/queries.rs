@@ -68,6 +68,33 @@ pub fn insert(
     )
 }
 
+/// One stored version: (version, rules, created by, created at).
+pub type VersionRow = (i32, String, Option<String>, NaiveDateTime);
+
+/// A programme's versions, newest first, before version `before` if given.
+pub fn versions(
+    conn: &mut DbConnection,
+    id: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<VersionRow>> {
+    let mut q = programme_versions::table
+        .filter(programme_versions::programme_id.eq(id))
+        .select((
+            programme_versions::version,
+            programme_versions::rules,
+            programme_versions::created_by,
+            programme_versions::created_at,
+        ))
+        .into_boxed();
+    if let Some(v) = before {
+        q = q.filter(programme_versions::version.lt(v));
+    }
+    q.order(programme_versions::version.desc())
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn add_version(
     conn: &mut DbConnection,
     id: &str,

@@ -93,6 +93,70 @@ pub async fn list(db: &Db) -> Result<Vec<ProgrammeView>, AppError> {
         .await
 }
 
+/// One version of a programme's rules, as it was made.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RulesVersion {
+    pub version: i32,
+    pub rules: Rules,
+    /// The admin who made it (none for the first version of a demo programme).
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionPage {
+    pub items: Vec<RulesVersion>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A programme's rule versions, newest first (case workers and admins: a round's results are
+/// read against the rules it ran under).
+pub async fn versions(
+    db: &Db,
+    user: &Caller,
+    id: String,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<VersionPage, AppError> {
+    user.require(Permission::RunMatching)?;
+    let before = match cursor {
+        None => None,
+        Some(c) => Some(
+            crate::http::cursor::unwrap_text(&c)
+                .and_then(|t| t.strip_prefix('v').and_then(|n| n.parse::<i32>().ok()))
+                .filter(|n| (2..=1_000_000).contains(n))
+                .ok_or_else(crate::http::cursor::invalid)?,
+        ),
+    };
+    db.run(move |c| {
+        queries::find(c, &id)?.ok_or(AppError::NotFound)?;
+        let mut rows = queries::versions(c, &id, before, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| {
+                rows.last()
+                    .map(|r| crate::http::cursor::wrap(&format!("v{}", r.0)))
+            })
+            .flatten();
+        let items = rows
+            .into_iter()
+            .map(|(version, rules, created_by, created_at)| {
+                Ok(RulesVersion {
+                    version,
+                    rules: serde_json::from_str(&rules)
+                        .map_err(|e| AppError::Internal(e.into()))?,
+                    created_by,
+                    created_at: created_at.and_utc(),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(VersionPage { items, next_cursor })
+    })
+    .await
+}
+
 pub async fn get(db: &Db, id: String) -> Result<ProgrammeView, AppError> {
     db.run(move |c| view(queries::find(c, &id)?.ok_or(AppError::NotFound)?))
         .await

@@ -129,13 +129,15 @@ async fn programme(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuer
     let p = w.ok(who, programmes::get(w.db(), id.clone()).await)?;
     let rules = serde_json::to_string_pretty(&p.rules).unwrap_or_default();
     let can_run = who.has(crate::access::Permission::RunMatching);
-    let rounds = if can_run {
-        Some(w.ok(
+    let (rounds, versions) = if can_run {
+        let rounds = w.ok(
             who,
-            rounds::list(w.db(), who, Some(id), q.into_inner().cursor, 20).await,
-        )?)
+            rounds::list(w.db(), who, Some(id.clone()), q.into_inner().cursor, 20).await,
+        )?;
+        let versions = w.ok(who, programmes::versions(w.db(), who, id, None, 20).await)?;
+        (Some(rounds), Some(versions))
     } else {
-        None
+        (None, None)
     };
     w.page(
         Some(who),
@@ -145,6 +147,7 @@ async fn programme(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuer
             programme => Value::from_serialize(&p),
             rules,
             rounds => Value::from_serialize(&rounds),
+            versions => Value::from_serialize(&versions),
             can_run,
         },
     )
