@@ -387,6 +387,15 @@ backend_tests! {
         let rounds: Value = app.get_as(&format!("/api/v1/matching-rounds?programme_id={programme}"), &app.sign_in(&demo("caseworker"), DEMO_PASSWORD).await.0).await.json().await.unwrap();
         let round = rounds["items"][0]["id"].as_str().unwrap().to_owned();
         social_jobs::matching::rounds::run(&app.store, &social_jobs::config::Settings::default(), &round).await.unwrap();
+        // An admin changes the rules; the programme's page keeps the earlier version readable.
+        let admin = app.sign_in(&demo("admin"), DEMO_PASSWORD).await.0;
+        let current: Value = app.get(&format!("/api/v1/programmes/{programme}")).await.json().await.unwrap();
+        let mut body = json!({ "kind": current["kind"], "name": current["name"], "valid_from": current["valid_from"], "valid_to": current["valid_to"], "rules": current["rules"] });
+        body["rules"]["low_income_percent"] = json!(75);
+        let res = app.client.put(app.url(&format!("/api/v1/programmes/{programme}"))).bearer_auth(&admin).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let page = v.page(&format!("/programmes/{programme}")).await;
+        assert!(page.body.contains("Earlier versions") && page.body.contains("&quot;low_income_percent&quot;: 75"), "{}", page.body);
         let page = v.page(&format!("/rounds/{round}")).await;
         assert!(page.body.contains("completed") || page.body.contains("Completed"), "{}", page.body);
 

@@ -134,7 +134,20 @@ async fn programme(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuer
             who,
             rounds::list(w.db(), who, Some(id.clone()), q.into_inner().cursor, 20).await,
         )?;
-        let versions = w.ok(who, programmes::versions(w.db(), who, id, None, 20).await)?;
+        let page = w.ok(who, programmes::versions(w.db(), who, id, None, 20).await)?;
+        // Rules shown as the JSON the API gives (the templates have no JSON filter).
+        let items: Vec<_> = page
+            .items
+            .iter()
+            .map(|v| {
+                context! {
+                    version => v.version,
+                    created_at => v.created_at.to_rfc3339(),
+                    rules => serde_json::to_string_pretty(&v.rules).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let versions = context! { items, next_cursor => page.next_cursor };
         (Some(rounds), Some(versions))
     } else {
         (None, None)
@@ -147,7 +160,7 @@ async fn programme(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuer
             programme => Value::from_serialize(&p),
             rules,
             rounds => Value::from_serialize(&rounds),
-            versions => Value::from_serialize(&versions),
+            versions,
             can_run,
         },
     )
