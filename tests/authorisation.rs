@@ -472,6 +472,13 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 403, 200, 200, 200, 403],
         },
         Row {
+            method: "GET",
+            template: "/api/v1/courses/{id}/enrollments",
+            path: "/api/v1/courses/{course}/enrollments",
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 403],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/courses/{id}/sessions",
             path: "/api/v1/courses/{course}/sessions",

@@ -205,6 +205,9 @@ backend_tests! {
         let page = v.submit(&format!("/sessions/{session}/register"), &fields2).await;
         assert!(page.body.contains("Corrections (1)"), "{}", page.body);
         assert!(page.body.contains("Absent → Late"), "{}", page.body);
+        assert!(page.body.contains("by provider2@example.kz"), "who corrected it: {}", page.body);
+        let calendar = v.page(&format!("/courses/{course}/sessions")).await;
+        assert!(calendar.body.contains("Enrolled") && calendar.body.matches("Айгүл Сейітқызы").count() == 3, "{}", calendar.body);
 
         // Another provider sees neither the course nor the register, and cannot write to it.
         let (_, _) = app.approved_member(&m.admin, "provider", 7).await;

@@ -74,10 +74,16 @@ async fn check_list(app: &TestApp, token: Option<&str>, template: &str, url: &st
         .unwrap()
         .iter()
         .flat_map(|i| {
-            ["id", "application_id", "seeker_account_id", "account_id"]
-                .iter()
-                .filter_map(|k| i[*k].as_str().map(str::to_owned))
-                .collect::<Vec<_>>()
+            [
+                "id",
+                "application_id",
+                "seeker_account_id",
+                "account_id",
+                "enrollment_id",
+            ]
+            .iter()
+            .filter_map(|k| i[*k].as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
         })
         .collect();
     assert!(!ids.is_empty(), "{url}: {first}");
@@ -114,6 +120,18 @@ async fn check_list(app: &TestApp, token: Option<&str>, template: &str, url: &st
     }
 }
 
+/// The provider's courses.
+async fn mine_courses(app: &TestApp, token: &str) -> Vec<String> {
+    let (_, page) = answer(app, Some(token), "/api/v1/me/openings?limit=100").await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "course")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -143,7 +161,18 @@ backend_tests! {
 
         let programmes: Value = app.get("/api/v1/programmes").await.json().await.unwrap();
         let programme = programmes[0]["id"].as_str().unwrap().to_owned();
+        // A demo course with two people or more enrolled.
+        let mut course = None;
+        for c in mine_courses(&app, &provider).await {
+            let (_, page) = answer(&app, Some(&provider), &format!("/api/v1/courses/{c}/enrollments")).await;
+            if page["items"].as_array().is_some_and(|i| i.len() >= 2) {
+                course = Some(c);
+                break;
+            }
+        }
+        let course = course.expect("a demo course with enrollments");
         let lists: Vec<(Option<&str>, &str, String, bool)> = vec![
+            (Some(&provider), "/api/v1/courses/{id}/enrollments", format!("/api/v1/courses/{course}/enrollments"), true),
             (Some(&admin), "/api/v1/programmes/{id}/versions", format!("/api/v1/programmes/{programme}/versions"), false),
             (None, "/api/v1/openings", "/api/v1/openings".into(), true),
             (Some(&seeker), "/api/v1/me/recommendations", "/api/v1/me/recommendations".into(), false),

@@ -258,6 +258,7 @@ backend_tests! {
             ("/api/v1/payout-batches/{id}", "batch_id"),
             ("/api/v1/programmes/{id}", "programme_id"),
             ("/api/v1/programmes/{id}/versions", "programme_id"),
+            ("/api/v1/courses/{id}/enrollments", "course_id"),
         ];
         for (template, key) in &templates {
             let ids = found.get(key).cloned().unwrap_or_default();

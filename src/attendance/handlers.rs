@@ -3,15 +3,59 @@
 use actix_web::{HttpRequest, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use serde::Deserialize;
+
 use super::service::{
-    self, AttendanceInput, EnrollmentView, MyAttendance, PeriodView, SessionAttendance,
-    SessionChange, SessionView,
+    self, AttendanceInput, EnrolledPage, EnrollmentView, MyAttendance, PeriodView,
+    SessionAttendance, SessionChange, SessionView,
 };
 use crate::{
     error::AppError,
-    http::{auth::Caller, extract::Json, locale::Locale, problem::ProblemBody},
+    http::{
+        auth::Caller,
+        extract::{Json, Query},
+        locale::Locale,
+        problem::ProblemBody,
+    },
     startup::AppState,
 };
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolledQuery {
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// A course's enrollments, oldest first (its provider and staff).
+#[utoipa::path(tag = "attendance", security(("bearer" = [])), params(("id" = String, Path, description = "Course (opening) id"), EnrolledQuery), responses(
+    (status = 200, description = "A page of enrollments", body = EnrolledPage),
+    (status = 403, description = "Another organisation's course", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "No such course", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/courses/{id}/enrollments")]
+pub async fn course_enrollments(
+    state: web::Data<AppState>,
+    user: Caller,
+    id: web::Path<String>,
+    query: Query<EnrolledQuery>,
+) -> Result<web::Json<EnrolledPage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        service::enrollments_of_course(
+            &state.db,
+            &user,
+            id.into_inner(),
+            crate::http::cursor::given(q.cursor),
+            crate::http::cursor::limit(q.limit, 50, 100)?,
+        )
+        .await?,
+    ))
+}
 
 /// A course's calendar (its provider and staff).
 #[utoipa::path(tag = "attendance", security(("bearer" = [])), params(("id" = String, Path, description = "Course (opening) id")), responses(
@@ -189,6 +233,7 @@ pub async fn my_enrollment_attendance(
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(course_sessions)
+        .service(course_enrollments)
         .service(change_course_session)
         .service(put_attendance)
         .service(get_attendance)

@@ -318,6 +318,8 @@ pub struct CorrectionView {
     pub before_note: Option<String>,
     pub after_note: Option<String>,
     pub corrected_by: String,
+    /// Who corrected it, as people know them: the account's email.
+    pub corrected_by_email: Option<String>,
     pub corrected_at: DateTime<Utc>,
 }
 
@@ -353,7 +355,10 @@ fn session_attendance(
         .map(|a| (a.enrollment_id.clone(), a))
         .collect();
     let mut corrections: HashMap<String, Vec<CorrectionView>> = HashMap::new();
-    for k in queries::corrections(c, &session.id)? {
+    let made = queries::corrections(c, &session.id)?;
+    let by: Vec<String> = made.iter().map(|k| k.corrected_by.clone()).collect();
+    let emails = crate::accounts::service::contacts(c, &by)?;
+    for k in made {
         corrections
             .entry(k.enrollment_id.clone())
             .or_default()
@@ -364,6 +369,9 @@ fn session_attendance(
                     .ok_or_else(|| internal(anyhow::anyhow!("status")))?,
                 before_note: k.before_note,
                 after_note: k.after_note,
+                corrected_by_email: emails
+                    .get(&k.corrected_by)
+                    .map(|(e, _)| e.as_str().to_owned()),
                 corrected_by: k.corrected_by,
                 corrected_at: k.corrected_at.and_utc(),
             });
@@ -405,6 +413,63 @@ fn course_of_session(
         readable_course(c, user, &session.opening_id)?
     };
     Ok((course, session))
+}
+
+/// One person enrolled in a course, as her provider and staff see her.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EnrolledView {
+    pub enrollment_id: String,
+    pub seeker_name: String,
+    /// `active`, or how it ended.
+    pub status: String,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrolledPage {
+    pub items: Vec<EnrolledView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A course's enrollments, oldest first (its organisation's members and staff).
+pub async fn enrollments_of_course(
+    db: &Db,
+    user: &Caller,
+    course_id: String,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<EnrolledPage, AppError> {
+    let user = user.clone();
+    let after = crate::http::cursor::instant_and_id(cursor)?;
+    db.run(move |c| {
+        readable_course(c, &user, &course_id)?;
+        let mut rows = enrollments::page_of_course(c, &course_id, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| {
+                rows.last()
+                    .map(|e| crate::http::cursor::of_instant_and_id(e.created_at, &e.id))
+            })
+            .flatten();
+        let ids: Vec<String> = rows.iter().map(|e| e.seeker_id.clone()).collect();
+        let names = crate::seekers::service::applicant_cards(c, &ids)?;
+        let items = rows
+            .into_iter()
+            .map(|e| EnrolledView {
+                seeker_name: names
+                    .get(&e.seeker_id)
+                    .map(|n| n.full_name.clone())
+                    .unwrap_or_default(),
+                enrollment_id: e.id,
+                status: e.status,
+                enrolled_at: e.created_at.and_utc(),
+            })
+            .collect();
+        Ok(EnrolledPage { items, next_cursor })
+    })
+    .await
 }
 
 pub async fn attendance_of_session(

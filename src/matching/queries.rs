@@ -576,6 +576,29 @@ pub fn enrollments_of_opening(
         .load(c)
 }
 
+/// A page of a course's enrollments, oldest first, after (created at, id).
+pub fn enrollments_of_opening_page(
+    c: &mut DbConnection,
+    opening: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<EnrollmentRow>> {
+    let mut q = enrollments::table
+        .filter(enrollments::opening_id.eq(opening))
+        .select(EnrollmentRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            enrollments::created_at
+                .gt(at)
+                .or(enrollments::created_at.eq(at).and(enrollments::id.gt(id))),
+        );
+    }
+    q.order((enrollments::created_at.asc(), enrollments::id.asc()))
+        .limit(limit)
+        .load(c)
+}
+
 pub fn enrollments_of_seeker(
     c: &mut DbConnection,
     seeker: &str,

@@ -39,9 +39,14 @@ async fn my_courses(w: W, who: Who, q: web::Query<PageQuery>) -> Reply {
 }
 
 #[get("/courses/{id}/sessions")]
-async fn calendar(w: W, who: Who, id: web::Path<String>) -> Reply {
+async fn calendar(w: W, who: Who, id: web::Path<String>, q: web::Query<PageQuery>) -> Reply {
     let who = &who.0;
     let id = id.into_inner();
+    let cursor = q.into_inner().cursor.filter(|c| !c.is_empty());
+    let enrolled = w.ok(
+        who,
+        attendance::enrollments_of_course(w.db(), who, id.clone(), cursor, PAGE).await,
+    )?;
     let course = w.ok(
         who,
         openings::get(w.db(), Some(who), id.clone(), w.locale()).await,
@@ -57,6 +62,7 @@ async fn calendar(w: W, who: Who, id: web::Path<String>) -> Reply {
             course => Value::from_serialize(&course),
             sessions => Value::from_serialize(&sessions),
             periods => periods,
+            enrolled => Value::from_serialize(&enrolled),
             can_reopen,
             can_edit => !can_reopen,
         },
