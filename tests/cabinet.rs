@@ -506,4 +506,42 @@ backend_tests! {
         assert!(mine[0]["enrollment_id"].is_string());
         v.page("/enrollments").await;
     }
+
+    async fn a_provider_posts_a_course_with_its_weekly_sessions_and_publishes_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        let mut v = Visitor::new(&app);
+        v.sign_in("provider2@example.kz", PASSWORD).await;
+        let page = v.page("/courses").await;
+        assert!(page.body.contains("href=\"/openings/new\""), "{}", page.body);
+        let form = v.page("/openings/new").await;
+        assert!(form.body.contains(&m.courses_programme) && !form.body.contains(&m.jobs_programme), "only courses programmes: {}", form.body);
+        assert!(!form.body.contains("wage_tenge") && form.body.contains("start_time"), "a course has session times, not a wage");
+        let (deadline, start, end) = (common::api::day(20), common::api::day(40), common::api::day(68));
+        let page = v.submit("/openings", &[
+            ("programme_id", m.courses_programme.as_str()),
+            ("title_kk", "Тігін курсы"), ("title_ru", "Курсы шитья"),
+            ("description_kk", ""), ("description_ru", "Основы кроя и шитья."),
+            ("district", "zhetysu"), ("employment", "part_time"), ("hours_per_week", "9"),
+            ("day_tue", "on"), ("day_thu", "on"), ("skills", ""), ("capacity", "12"),
+            ("application_deadline", &deadline), ("start_date", &start), ("end_date", &end),
+            ("start_time", "10:00"), ("end_time", "13:00"),
+        ]).await;
+        assert!(page.body.contains("The opening is saved."), "{}", page.body);
+        let mine: Value = app.get_as("/api/v1/me/openings", &m.provider).await.json().await.unwrap();
+        let course = &mine["items"][0];
+        assert_eq!((course["kind"].as_str(), course["status"].as_str()), (Some("course"), Some("draft")), "{mine}");
+        let id = course["id"].as_str().unwrap().to_owned();
+        let sessions: Value = app.get_as(&format!("/api/v1/courses/{id}/sessions"), &m.provider).await.json().await.unwrap();
+        let sessions = sessions.as_array().unwrap();
+        assert_eq!(sessions.len(), 8, "four weeks of Tuesdays and Thursdays: {sessions:?}");
+        assert!(sessions.iter().all(|s| s["starts_at"].as_str().unwrap().ends_with("T05:00:00Z")), "10:00 in Almaty");
+        // Its draft can be edited (no wage asked), then published.
+        let page = v.page(&format!("/openings/{id}")).await;
+        assert!(!page.body.contains("wage_tenge"), "{}", page.body);
+        let page = v.submit(&format!("/openings/{id}/publish"), &[]).await;
+        assert!(page.body.contains("The opening is published."), "{}", page.body);
+        let public: Value = app.get(&format!("/api/v1/openings/{id}")).await.json().await.unwrap();
+        assert_eq!(public["status"], "published", "{public}");
+    }
 }

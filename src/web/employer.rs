@@ -54,18 +54,25 @@ async fn my_openings(w: W, who: Who, q: web::Query<PageQuery>) -> Reply {
 #[get("/openings/new")]
 async fn new_opening(w: W, who: Who) -> Reply {
     let who = &who.0;
+    let course = is_provider(who);
     let programmes = w.ok(who, crate::programmes::service::list(w.db()).await)?;
+    // An employer posts jobs under a jobs programme, a provider courses under a courses one.
     let programmes: Vec<_> = programmes
         .into_iter()
-        .filter(|p| matches!(p.kind, crate::programmes::rules::ProgrammeKind::Jobs))
+        .filter(|p| matches!(p.kind, crate::programmes::rules::ProgrammeKind::Courses) == course)
         .map(|p| (p.id, p.name))
         .collect();
     w.page(
         Some(who),
         "employer/opening_form.html",
-        "new_opening",
-        context! { programmes, districts => DISTRICTS, days => DAYS, opening => () },
+        if course { "new_course" } else { "new_opening" },
+        context! { programmes, districts => DISTRICTS, days => DAYS, opening => (), course },
     )
+}
+
+/// Providers post courses with the same form (a course has session times and no wage).
+fn is_provider(who: &crate::access::Caller) -> bool {
+    who.role == crate::accounts::model::Role::Provider
 }
 
 /// The form's fields as the API's request body, so the same checks apply to both.
@@ -93,7 +100,11 @@ struct OpeningForm {
     application_deadline: String,
     start_date: String,
     end_date: String,
-    wage_tenge: String,
+    // Jobs only.
+    wage_tenge: Option<String>,
+    // Courses only: when each weekly session starts and ends.
+    start_time: Option<String>,
+    end_time: Option<String>,
 }
 
 fn number(name: &'static str, v: &str) -> Result<i64, AppError> {
@@ -107,10 +118,17 @@ fn opt(v: &str) -> Option<String> {
 }
 
 impl OpeningForm {
-    fn body(&self) -> Result<serde_json::Value, AppError> {
-        let wage = number("wage_tenge", &self.wage_tenge)?
-            .checked_mul(100)
-            .ok_or_else(|| AppError::field("wage_tenge", FieldMsg::Invalid))?;
+    /// The body of a job, or of a course (`course`: session times and no wage).
+    fn body(&self, course: bool) -> Result<serde_json::Value, AppError> {
+        let wage = if course {
+            None
+        } else {
+            Some(
+                number("wage_tenge", self.wage_tenge.as_deref().unwrap_or_default())?
+                    .checked_mul(100)
+                    .ok_or_else(|| AppError::field("wage_tenge", FieldMsg::Invalid))?,
+            )
+        };
         let skills: Vec<String> = self
             .skills
             .split(',')
@@ -130,7 +148,7 @@ impl OpeningForm {
         .filter(|(on, _)| on.is_some())
         .map(|(_, d)| d)
         .collect();
-        Ok(json!({
+        let mut body = json!({
             "title": {"kk": opt(&self.title_kk), "ru": opt(&self.title_ru)},
             "description": {"kk": opt(&self.description_kk), "ru": opt(&self.description_ru)},
             "district": self.district,
@@ -144,8 +162,20 @@ impl OpeningForm {
             "application_deadline": self.application_deadline,
             "start_date": self.start_date,
             "end_date": opt(&self.end_date),
-            "wage_monthly_tiyn": wage,
-        }))
+        });
+        if let Some(wage) = wage {
+            body["wage_monthly_tiyn"] = json!(wage);
+        }
+        Ok(body)
+    }
+
+    /// A new course's weekly sessions: on the chosen days, at the given times.
+    fn weekly(&self, body: &serde_json::Value) -> serde_json::Value {
+        json!({
+            "days": body["schedule"]["days"],
+            "start_time": self.start_time.as_deref().map(str::trim).unwrap_or_default(),
+            "end_time": self.end_time.as_deref().map(str::trim).unwrap_or_default(),
+        })
     }
 }
 
@@ -159,8 +189,12 @@ async fn post_opening(w: W, who: Who, form: web::Form<OpeningForm>) -> Reply {
     let who = &who.0;
     let form = form.into_inner();
     w.check_csrf(Some(who), &form.csrf)?;
-    let mut body = w.ok(who, form.body())?;
-    body["kind"] = json!("job");
+    let course = is_provider(who);
+    let mut body = w.ok(who, form.body(course))?;
+    if course {
+        body["weekly"] = form.weekly(&body);
+    }
+    body["kind"] = json!(if course { "course" } else { "job" });
     body["programme_id"] = json!(form.programme_id.clone().unwrap_or_default());
     let input: OpeningInput = w.ok(who, as_input(body))?;
     let settings = &w.state().settings;
@@ -195,6 +229,7 @@ async fn opening(w: W, who: Who, id: web::Path<String>) -> Reply {
             districts => DISTRICTS,
             days => DAYS,
             today => w.db().today().to_string(),
+            course => is_provider(who),
         },
     )
 }
@@ -215,7 +250,7 @@ async fn edit_opening(
     let who = &who.0;
     let form = form.into_inner();
     w.check_csrf(Some(who), &form.csrf)?;
-    let patch: OpeningPatch = w.ok(who, form.body().and_then(as_input))?;
+    let patch: OpeningPatch = w.ok(who, form.body(is_provider(who)).and_then(as_input))?;
     let id = id.into_inner();
     let settings = &w.state().settings;
     w.ok(
