@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     db::DbError,
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
 };
 
 #[derive(Debug, thiserror::Error)]

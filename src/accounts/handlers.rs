@@ -360,15 +360,9 @@ pub async fn list_staff(
     query: crate::http::extract::Query<StaffQuery>,
 ) -> Result<web::Json<service::StaffPage>, AppError> {
     let q = query.0;
-    let limit = crate::http::cursor::limit(q.limit, 50, 100)?;
+    let limit = crate::paging::limit(q.limit, 50, 100)?;
     Ok(web::Json(
-        service::list_staff(
-            &state.db,
-            &user,
-            crate::http::cursor::given(q.cursor),
-            limit,
-        )
-        .await?,
+        service::list_staff(&state.db, &user, crate::paging::given(q.cursor), limit).await?,
     ))
 }
 

@@ -6,7 +6,7 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier},
 };
 
-use crate::http::problem::FieldMsg;
+use crate::messages::FieldMsg;
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 128;

@@ -19,7 +19,7 @@ use crate::{
     db::now,
     db::{Db, DbConnection},
     error::AppError,
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
     notifications::{EmailAddress, EmailTemplate, notify},
 };
 
@@ -617,7 +617,7 @@ pub async fn list_staff(
     limit: i64,
 ) -> Result<StaffPage, AppError> {
     admin.require(Permission::ManageStaff)?;
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     db.run(move |c| {
         let mut rows = queries::staff(c, after, limit + 1)?;
         let more = rows.len() as i64 > limit;
@@ -625,7 +625,7 @@ pub async fn list_staff(
         let next_cursor = more
             .then(|| rows.last())
             .flatten()
-            .map(|a| crate::http::cursor::of_instant_and_id(a.created_at, &a.id));
+            .map(|a| crate::paging::of_instant_and_id(a.created_at, &a.id));
         let items = rows
             .into_iter()
             .filter_map(|a| {

@@ -50,8 +50,8 @@ pub async fn course_enrollments(
             &state.db,
             &user,
             id.into_inner(),
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 50, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
         )
         .await?,
     ))

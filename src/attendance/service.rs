@@ -17,8 +17,8 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
-    http::problem::{FieldMsg, Msg},
     matching::enrollments,
+    messages::{FieldMsg, Msg},
     notifications::{EmailTemplate, notify},
     openings::{
         calendar,
@@ -441,7 +441,7 @@ pub async fn enrollments_of_course(
     limit: i64,
 ) -> Result<EnrolledPage, AppError> {
     let user = user.clone();
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     db.run(move |c| {
         readable_course(c, &user, &course_id)?;
         let mut rows = enrollments::page_of_course(c, &course_id, after, limit + 1)?;
@@ -450,7 +450,7 @@ pub async fn enrollments_of_course(
         let next_cursor = more
             .then(|| {
                 rows.last()
-                    .map(|e| crate::http::cursor::of_instant_and_id(e.created_at, &e.id))
+                    .map(|e| crate::paging::of_instant_and_id(e.created_at, &e.id))
             })
             .flatten();
         let ids: Vec<String> = rows.iter().map(|e| e.seeker_id.clone()).collect();

@@ -2,7 +2,8 @@
 
 pub mod auth;
 pub mod contract;
-pub mod cursor;
+/// Paging rules live below the adapters; the name stays for the handlers.
+pub use crate::paging as cursor;
 mod error;
 pub mod extract;
 pub mod health;

@@ -17,7 +17,7 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
     openings::{model::OpeningKind, service as openings},
     seekers::service::{self as seekers, ApplicantCard, almaty_today},
 };

@@ -166,13 +166,13 @@ pub async fn list_rounds(
     query: Query<RoundQuery>,
 ) -> Result<web::Json<RoundPage>, AppError> {
     let q = query.0;
-    let limit = crate::http::cursor::limit(q.limit, 20, 100)?;
+    let limit = crate::paging::limit(q.limit, 20, 100)?;
     Ok(web::Json(
         rounds::list(
             &state.db,
             &user,
             q.programme_id,
-            crate::http::cursor::given(q.cursor),
+            crate::paging::given(q.cursor),
             limit,
         )
         .await?,

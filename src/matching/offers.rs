@@ -15,8 +15,8 @@ use crate::{
     config::Settings,
     db::DbConnection,
     error::{AppError, internal},
-    http::problem::Msg,
     jobs::{Job, JobContext, JobError},
+    messages::Msg,
     notifications::{EmailTemplate, notify},
     openings::{
         model::OpeningKind,

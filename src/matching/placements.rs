@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::{
     audit::{self, AuditEvent},
     error::AppError,
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
     openings::service as openings,
 };
 

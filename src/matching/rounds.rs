@@ -20,8 +20,8 @@ use crate::{
     config::Settings,
     db::{Db, DbConnection},
     error::{AppError, internal},
-    http::problem::{FieldMsg, Msg},
     jobs::{Job, JobContext, JobError, JobRequest},
+    messages::{FieldMsg, Msg},
     notifications::{EmailTemplate, notify},
     openings::{model::OpeningKind, service as openings},
     seekers::service::almaty_today,
@@ -180,7 +180,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<RoundPage, AppError> {
     user.require(Permission::RunMatching)?;
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     db.run(move |c| {
         let mut rows = queries::rounds(c, programme_id.as_deref(), after, limit + 1)?;
         let more = rows.len() as i64 > limit;
@@ -188,7 +188,7 @@ pub async fn list(
         let next_cursor = more
             .then(|| rows.last())
             .flatten()
-            .map(|r| crate::http::cursor::of_instant_and_id(r.created_at, &r.id));
+            .map(|r| crate::paging::of_instant_and_id(r.created_at, &r.id));
         let items = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
         Ok(RoundPage { items, next_cursor })
     })
@@ -571,11 +571,11 @@ pub struct ResultCursor(String);
 
 impl ResultCursor {
     pub fn encode(&self) -> String {
-        crate::http::cursor::wrap(&format!("a|{}", self.0))
+        crate::paging::wrap(&format!("a|{}", self.0))
     }
 
     pub fn decode(cursor: &str) -> Option<ResultCursor> {
-        let text = crate::http::cursor::unwrap_text(cursor)?;
+        let text = crate::paging::unwrap_text(cursor)?;
         let id = text.strip_prefix("a|")?;
         (!id.is_empty() && id.len() <= 64).then(|| ResultCursor(id.to_owned()))
     }

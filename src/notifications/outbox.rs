@@ -9,8 +9,8 @@ use crate::{
     audit::{self, AuditEvent},
     db::Db,
     error::AppError,
-    http::problem::Msg,
     jobs::{Job, JobState, queries},
+    messages::Msg,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

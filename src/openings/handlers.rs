@@ -173,8 +173,8 @@ pub async fn my_openings(
             &state.db,
             &user,
             q.status,
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 50, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
             Locale::from_request(&req),
         )
         .await?,
@@ -299,11 +299,11 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
     if sort == Sort::Distance && near_given.is_none() {
         field("sort", FieldMsg::NeedsNear);
     }
-    let limit = crate::http::cursor::limit(q.limit, 20, 100).unwrap_or_else(|_| {
+    let limit = crate::paging::limit(q.limit, 20, 100).unwrap_or_else(|_| {
         field("limit", FieldMsg::OutOfRange { min: 1, max: 100 });
         20
     });
-    let cursor = match crate::http::cursor::given(q.cursor).as_deref() {
+    let cursor = match crate::paging::given(q.cursor).as_deref() {
         None => None,
         Some(c) => match Cursor::decode(c).filter(|c| c.sort() == sort) {
             Some(c) => Some(c),
@@ -446,7 +446,7 @@ pub async fn recommendations(
     req: HttpRequest,
     query: Query<RecommendationQuery>,
 ) -> Result<web::Json<RecommendationList>, AppError> {
-    let limit = crate::http::cursor::limit(query.0.limit, 20, 50)?;
+    let limit = crate::paging::limit(query.0.limit, 20, 50)?;
     Ok(web::Json(
         service::recommendations(&state.db, &user, limit, Locale::from_request(&req)).await?,
     ))

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{self, WeekDay};
 use crate::{
-    http::problem::{FieldMsg, Msg},
     locale::Locale,
+    messages::{FieldMsg, Msg},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

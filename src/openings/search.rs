@@ -123,13 +123,13 @@ impl Cursor {
             } => format!("r|{score}|{}|{id}", micros(published_at)),
             Cursor::Distance { d2, id } => format!("g|{}|{id}", d2.to_bits()),
         };
-        crate::http::cursor::wrap(&text)
+        crate::paging::wrap(&text)
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
-        let text = crate::http::cursor::unwrap_text(s)?;
+        let text = crate::paging::unwrap_text(s)?;
         let parts: Vec<&str> = text.split('|').collect();
-        let at = crate::http::cursor::instant;
+        let at = crate::paging::instant;
         let id = |s: &str| (!s.is_empty() && s.len() <= 64).then(|| s.to_owned());
         match parts.as_slice() {
             ["n", m, i] => Some(Cursor::Newest {

@@ -24,7 +24,7 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::{AppError, internal},
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
     seekers::service::almaty_today,
 };
 
@@ -212,7 +212,7 @@ pub async fn mine(
     limit: i64,
     locale: Locale,
 ) -> Result<OwnOpeningPage, AppError> {
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     let user = user.clone();
     db.run(move |c| {
         let org = posting_organisation(c, &user, None)?;
@@ -223,7 +223,7 @@ pub async fn mine(
         let next_cursor = more
             .then(|| rows.last())
             .flatten()
-            .map(|r| crate::http::cursor::of_instant_and_id(r.created_at, &r.id));
+            .map(|r| crate::paging::of_instant_and_id(r.created_at, &r.id));
         let name = org_name(c, &org)?;
         let items = rows
             .iter()

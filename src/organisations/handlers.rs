@@ -56,8 +56,8 @@ pub async fn list_organisations(
             &state.db,
             &user,
             q.status,
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 50, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
         )
         .await?,
     ))

@@ -12,8 +12,8 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::problem::{FieldMsg, Msg},
     kz::Bin,
+    messages::{FieldMsg, Msg},
     notifications::EmailAddress,
 };
 
@@ -240,7 +240,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<OrganisationPage, AppError> {
     user.require(Permission::ReadAnyOrganisation)?;
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             queries::by_status(c, status.map(OrganisationStatus::as_str), after, limit + 1)
@@ -252,7 +252,7 @@ pub async fn list(
     let next_cursor = more
         .then(|| rows.last())
         .flatten()
-        .map(|o| crate::http::cursor::of_instant_and_id(o.created_at, &o.id));
+        .map(|o| crate::paging::of_instant_and_id(o.created_at, &o.id));
     Ok(OrganisationPage {
         items: rows.into_iter().map(OrganisationView::from).collect(),
         next_cursor,

@@ -23,7 +23,7 @@ use crate::{
         schema::{payout_batch_lines, payout_batches, payouts},
     },
     error::{AppError, internal},
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
     notifications::{EmailTemplate, notify},
 };
 
@@ -410,7 +410,7 @@ pub async fn list(
     {
         return Err(AppError::field("period", FieldMsg::Invalid));
     }
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             let mut q = payout_batches::table
@@ -438,7 +438,7 @@ pub async fn list(
     let next_cursor = more
         .then(|| rows.last())
         .flatten()
-        .map(|b| crate::http::cursor::of_instant_and_id(b.created_at, &b.id));
+        .map(|b| crate::paging::of_instant_and_id(b.created_at, &b.id));
     let items = rows
         .into_iter()
         .map(|b| BatchSummary {

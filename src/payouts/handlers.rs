@@ -65,8 +65,8 @@ pub async fn list_payouts(
             &user,
             q.period,
             q.status,
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 100, 500)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 100, 500)?,
         )
         .await?,
     ))
@@ -120,8 +120,8 @@ pub async fn list_batches(
             &state.db,
             &user,
             q.period,
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 50, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
         )
         .await?,
     ))

@@ -150,11 +150,11 @@ pub struct PayoutCursor {
 
 impl PayoutCursor {
     pub fn encode(&self) -> String {
-        crate::http::cursor::wrap(&format!("{}|{}", self.period, self.id))
+        crate::paging::wrap(&format!("{}|{}", self.period, self.id))
     }
 
     pub fn decode(cursor: &str) -> Option<PayoutCursor> {
-        let text = crate::http::cursor::unwrap_text(cursor)?;
+        let text = crate::paging::unwrap_text(cursor)?;
         let (period, id) = text.split_once('|')?;
         crate::attendance::service::parse_period(period)?;
         Some(PayoutCursor {
@@ -233,11 +233,11 @@ pub async fn list(
     {
         return Err(AppError::field(
             "period",
-            crate::http::problem::FieldMsg::Invalid,
+            crate::messages::FieldMsg::Invalid,
         ));
     }
     let after = match cursor {
-        Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(crate::http::cursor::invalid)?),
+        Some(c) => Some(PayoutCursor::decode(&c).ok_or_else(crate::paging::invalid)?),
         None => None,
     };
     let mut items = db

@@ -68,8 +68,8 @@ pub async fn programme_versions(
             &state.db,
             &user,
             id.into_inner(),
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 20, 50)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 20, 50)?,
         )
         .await?,
     ))

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::problem::FieldMsg;
 use crate::locale::Locale;
+use crate::messages::FieldMsg;
 
 /// A condition a priority tier can ask for. All are monotone: a poorer family or one with more
 /// children never meets fewer of them.

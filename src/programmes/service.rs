@@ -13,7 +13,7 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
 };
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -123,10 +123,10 @@ pub async fn versions(
     let before = match cursor {
         None => None,
         Some(c) => Some(
-            crate::http::cursor::unwrap_text(&c)
+            crate::paging::unwrap_text(&c)
                 .and_then(|t| t.strip_prefix('v').and_then(|n| n.parse::<i32>().ok()))
                 .filter(|n| (2..=1_000_000).contains(n))
-                .ok_or_else(crate::http::cursor::invalid)?,
+                .ok_or_else(crate::paging::invalid)?,
         ),
     };
     db.run(move |c| {
@@ -137,7 +137,7 @@ pub async fn versions(
         let next_cursor = more
             .then(|| {
                 rows.last()
-                    .map(|r| crate::http::cursor::wrap(&format!("v{}", r.0)))
+                    .map(|r| crate::paging::wrap(&format!("v{}", r.0)))
             })
             .flatten();
         let items = rows

@@ -127,8 +127,8 @@ pub async fn list_households(
             &state.db,
             &user,
             q.status.unwrap_or(HouseholdStatus::Pending),
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 50, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
         )
         .await?,
     ))
@@ -165,8 +165,8 @@ pub async fn find_people(
             &state.db,
             &user,
             q.q,
-            crate::http::cursor::given(q.cursor),
-            crate::http::cursor::limit(q.limit, 20, 100)?,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 20, 100)?,
         )
         .await?,
     ))

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    http::problem::{FieldMsg, Msg},
     kz::{Iban, Iin, IinError, normalize_phone},
+    messages::{FieldMsg, Msg},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -13,8 +13,8 @@ use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
     error::AppError,
-    http::problem::{FieldMsg, Msg},
     kz::{self, Sex},
+    messages::{FieldMsg, Msg},
 };
 
 /// A profile as its owner sees it (IIN and IBAN in full).
@@ -436,7 +436,7 @@ pub async fn list_households(
     limit: i64,
 ) -> Result<HouseholdPage, AppError> {
     user.require(Permission::VerifyHouseholds)?;
-    let after = crate::http::cursor::instant_and_id(cursor)?;
+    let after = crate::paging::instant_and_id(cursor)?;
     let mut rows = db
         .run(move |c| {
             queries::households_by_status(c, status.as_str(), after, limit + 1)
@@ -449,7 +449,7 @@ pub async fn list_households(
         .then(|| {
             rows.last().and_then(|(r, _)| {
                 r.submitted_at
-                    .map(|at| crate::http::cursor::of_instant_and_id(at, &r.id))
+                    .map(|at| crate::paging::of_instant_and_id(at, &r.id))
             })
         })
         .flatten();
@@ -512,17 +512,14 @@ pub async fn find_people(
     let after = match cursor {
         None => None,
         Some(c) => {
-            let text =
-                crate::http::cursor::unwrap_text(&c).ok_or_else(crate::http::cursor::invalid)?;
-            let (key, id) = text
-                .rsplit_once('|')
-                .ok_or_else(crate::http::cursor::invalid)?;
+            let text = crate::paging::unwrap_text(&c).ok_or_else(crate::paging::invalid)?;
+            let (key, id) = text.rsplit_once('|').ok_or_else(crate::paging::invalid)?;
             // Only a position this list gave: an account id and a name key as the service writes them.
             if uuid::Uuid::parse_str(id).is_err()
                 || key.chars().count() > 200
                 || profile::name_key(key) != key
             {
-                return Err(crate::http::cursor::invalid());
+                return Err(crate::paging::invalid());
             }
             Some((key.to_owned(), id.to_owned()))
         }
@@ -541,7 +538,7 @@ pub async fn find_people(
     let next_cursor = more
         .then(|| {
             rows.last()
-                .map(|r| crate::http::cursor::wrap(&format!("{}|{}", r.3, r.0)))
+                .map(|r| crate::paging::wrap(&format!("{}|{}", r.3, r.0)))
         })
         .flatten();
     let items = rows

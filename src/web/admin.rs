@@ -9,7 +9,7 @@ use super::{CsrfForm, PAGE_QUERY_LIMIT, Reply, W, Who, provider::PageQuery};
 use crate::{
     accounts::{model::Role, service as accounts},
     error::AppError,
-    http::problem::FieldMsg,
+    messages::FieldMsg,
     notifications::{EmailAddress, outbox},
     organisations::service::{self as organisations, OrganisationStatus},
 };

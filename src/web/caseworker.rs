@@ -12,8 +12,8 @@ use super::{PAGE_QUERY_LIMIT, Reply, Shown, W, Who, provider::PageQuery};
 use crate::{
     access::Caller,
     error::AppError,
-    http::problem::FieldMsg,
     matching::rounds,
+    messages::FieldMsg,
     openings::model::OpeningKind,
     payouts::{batches, service as payouts},
     programmes::service as programmes,

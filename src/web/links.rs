@@ -6,7 +6,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{Reply, W};
-use crate::{accounts::service as accounts, error::AppError, http::problem::FieldMsg};
+use crate::{accounts::service as accounts, error::AppError, messages::FieldMsg};
 
 #[derive(Deserialize)]
 struct TokenQuery {

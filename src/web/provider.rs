@@ -15,7 +15,7 @@ use crate::{
         self as attendance, AttendanceInput, AttendanceStatus, Entry, SessionChange,
     },
     error::AppError,
-    http::problem::FieldMsg,
+    messages::FieldMsg,
     openings::service as openings,
 };
 

@@ -11,7 +11,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::{
     error::AppError,
-    http::problem::{FieldMsg, Msg},
+    messages::{FieldMsg, Msg},
 };
 
 /// The page size a list answers with: `given`, or `default` when absent; 422 outside `1..=max`.
