@@ -229,7 +229,7 @@ backend_tests! {
         browser.wait_for_text("The round has started.").await;
         let round = browser.current_url().await.split("/rounds/").nth(1).unwrap().split('?').next().unwrap().to_owned();
         social_jobs::matching::rounds::run(&app.store, &social_jobs::config::Settings::default(), &round).await.unwrap();
-        browser.goto(&app.url(&format!("/rounds/{round}"))).await;
+        // She watches: the running round's page reloads itself until the round is done.
         browser.wait_for_text("Completed").await;
         check_page(&browser, "a completed round's results (en, desktop)").await;
 

@@ -382,6 +382,7 @@ backend_tests! {
                 let id = link.trim_start_matches("/programmes/").to_owned();
                 let page = v.submit("/rounds", &[("programme_id", &id), ("kind", "job")]).await;
                 assert!(page.body.contains("The round has started."), "{}", page.body);
+                assert!(page.body.contains("http-equiv=\"refresh\""), "a running round follows itself: {}", page.body);
                 started = Some(id);
                 break;
             }
