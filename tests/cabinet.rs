@@ -98,6 +98,9 @@ backend_tests! {
         }
         assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "{cookie}");
         let session = cookie.trim_start_matches("sj_session=").split(';').next().unwrap().to_owned();
+        let csrf_before = v.csrf.clone();
+        let rotated = answer.cookie("sj_csrf").expect("signing in gives a new CSRF token");
+        assert!(!rotated.contains(&csrf_before), "{rotated}");
         let page = v.page("/courses").await;
         assert!(page.body.contains("/courses/"), "her courses are listed: {}", page.body);
         // Another site's address after signing in is never followed.

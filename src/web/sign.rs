@@ -52,6 +52,10 @@ async fn sign_in(w: W, form: web::Form<SignInForm>) -> Reply {
             let mut res = see_other(&next);
             res.add_cookie(&w.cookie(SESSION_COOKIE, pair.refresh_token))
                 .map_err(|e| w.refuse(None, crate::error::AppError::Internal(e.into())))?;
+            // A new CSRF token with the new session: one set before signing in (perhaps by
+            // someone else on a shared computer) does not carry over.
+            res.add_cookie(&w.cookie(super::CSRF_COOKIE, crate::accounts::tokens::new_opaque().0))
+                .map_err(|e| w.refuse(None, crate::error::AppError::Internal(e.into())))?;
             Ok(res)
         }
         Err(e) => {
