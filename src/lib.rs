@@ -27,6 +27,7 @@ pub mod payouts;
 pub mod programmes;
 pub mod seekers;
 pub mod startup;
+pub mod subsidies;
 pub mod telemetry;
 pub mod text;
 pub mod web;

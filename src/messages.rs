@@ -66,6 +66,12 @@ pub enum Msg {
     NoPlacesLeft,
     PlacementNotAwaitingStart,
     PlacementNotActive,
+    /// A wage report already exists for this placement and month.
+    WageReportExists,
+    /// A confirmed wage report no longer changes.
+    WageReportConfirmed,
+    /// Only a submitted wage report is decided.
+    WageReportNotSubmitted,
     PeriodClosed,
     PeriodNotOver,
     PeriodNotClosed,
@@ -147,6 +153,10 @@ pub enum FieldMsg {
     FixedOncePublished,
     SessionsXorWeekly,
     NoWordsToSearch,
+    /// A month is reported once it has ended.
+    MonthNotEnded,
+    /// The month lies outside the placement (before it began, after it ended).
+    OutsidePlacement,
 }
 
 impl Msg {
@@ -380,6 +390,21 @@ impl Msg {
                 Ru => "Работа уже начата или завершена.".into(),
                 En => "This placement has already started or ended.".into(),
             },
+            Msg::WageReportExists => match l {
+                Kk => "Бұл айға есеп бұрыннан бар: оны түзетіңіз.".into(),
+                Ru => "Отчёт за этот месяц уже есть: исправьте его.".into(),
+                En => "There is already a report for this month: correct it instead.".into(),
+            },
+            Msg::WageReportConfirmed => match l {
+                Kk => "Есеп расталған, оны өзгертуге болмайды.".into(),
+                Ru => "Отчёт подтверждён и больше не меняется.".into(),
+                En => "The report is confirmed and no longer changes.".into(),
+            },
+            Msg::WageReportNotSubmitted => match l {
+                Kk => "Тек жіберілген есеп бойынша шешім қабылданады.".into(),
+                Ru => "Решение принимается только по поданному отчёту.".into(),
+                En => "Only a submitted report can be decided.".into(),
+            },
             Msg::PlacementNotActive => match l {
                 Kk => "Тек басталған жұмысты аяқтауға болады.".into(),
                 Ru => "Завершить можно только начатую работу.".into(),
@@ -612,6 +637,16 @@ impl FieldMsg {
                 Kk => format!("{count} сабақ бұл күндерден тыс қалады: алдымен оларды жылжытыңыз немесе болдырмаңыз."),
                 Ru => format!("Занятий вне этих дат: {count}. Сначала перенесите или отмените их."),
                 En => format!("{count} session(s) would fall outside these dates: move or cancel them first."),
+            },
+            FieldMsg::MonthNotEnded => match l {
+                Kk => "Ай аяқталғаннан кейін ғана есеп беріледі.".into(),
+                Ru => "Отчёт подаётся после окончания месяца.".into(),
+                En => "A month is reported once it has ended.".into(),
+            },
+            FieldMsg::OutsidePlacement => match l {
+                Kk => "Бұл ай жұмыс мерзіміне кірмейді.".into(),
+                Ru => "Этот месяц вне срока работы.".into(),
+                En => "This month lies outside the placement.".into(),
             },
             FieldMsg::NoWordsToSearch => match l {
                 Kk => "Іздеуге сөз жоқ.".into(),

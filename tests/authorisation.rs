@@ -395,6 +395,38 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 403, 403, 202, 409, 403],
         },
         Row {
+            method: "POST",
+            template: "/api/v1/placements/{id}/wage-reports",
+            path: "/api/v1/placements/no-such-placement/wage-reports",
+            body: Some(
+                json!({ "period": "2026-05", "days_worked": 1, "gross_wage_tiyn": 1, "payroll_reference": "PR-1" }),
+            ),
+            expect: [401, 403, 404, 404, 403, 403, 404],
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/wage-reports/{id}",
+            path: "/api/v1/wage-reports/no-such-report",
+            body: Some(
+                json!({ "period": "2026-05", "days_worked": 1, "gross_wage_tiyn": 1, "payroll_reference": "PR-1" }),
+            ),
+            expect: [401, 403, 404, 404, 403, 403, 404],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/wage-reports/{id}/decision",
+            path: "/api/v1/wage-reports/no-such-report/decision",
+            body: Some(json!({ "decision": "confirmed" })),
+            expect: [401, 403, 403, 403, 404, 404, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/wage-reports",
+            path: "/api/v1/wage-reports",
+            body: None,
+            expect: [401, 403, 200, 200, 200, 200, 200],
+        },
+        Row {
             method: "GET",
             template: "/api/v1/people",
             path: "/api/v1/people?q=mother",

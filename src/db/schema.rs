@@ -423,6 +423,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// An employer's monthly wage report for a placement (the subsidy's input).
+    wage_reports (id) {
+        id -> Text,
+        placement_id -> Text,
+        organisation_id -> Text,
+        period -> Text,
+        days_worked -> Integer,
+        gross_wage_tiyn -> BigInt,
+        payroll_reference -> Text,
+        status -> Text,
+        flags -> Text,
+        decision_note -> Nullable<Text>,
+        submitted_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -441,6 +462,7 @@ diesel::joinable!(enrollments -> offers (offer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
+    wage_reports,
     audit_events,
     jobs,
     organisations,

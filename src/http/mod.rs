@@ -106,7 +106,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(crate::attendance::handlers::routes)
         .configure(crate::payouts::handlers::routes)
         .configure(crate::jobs::handlers::routes)
-        .configure(crate::notifications::handlers::routes);
+        .configure(crate::notifications::handlers::routes)
+        .configure(crate::subsidies::handlers::routes);
 }
 
 /// The OpenAPI description generated from the routes.

@@ -79,6 +79,11 @@ fn view(r: PlacementRow, name: String) -> PlacementView {
     }
 }
 
+/// A placement as other capabilities see it (its dates and opening), inside their transaction.
+pub fn find(c: &mut crate::db::DbConnection, id: &str) -> Result<Option<PlacementRow>, AppError> {
+    Ok(queries::placement(c, id)?)
+}
+
 pub async fn of_opening(
     db: &Db,
     user: &Caller,

@@ -1159,6 +1159,8 @@ pub struct OpeningFacts {
     pub start_date: NaiveDate,
     /// A course's last day (jobs have none).
     pub end_date: Option<NaiveDate>,
+    /// A job's declared monthly wage.
+    pub wage_monthly_tiyn: Option<i64>,
 }
 
 impl OpeningFacts {
@@ -1219,6 +1221,7 @@ fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
         application_deadline: row.application_deadline,
         start_date: row.start_date,
         end_date: row.end_date,
+        wage_monthly_tiyn: row.wage_monthly_tiyn,
     })
 }
 

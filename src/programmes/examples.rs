@@ -68,6 +68,7 @@ pub fn social_jobs(today: NaiveDate) -> ProgrammeInput {
             jobs: Some(JobRules {
                 wage_subsidy_percent: 35,
                 subsidy_months: 12,
+                prorate_part_months: true,
             }),
             ..base()
         },

@@ -55,6 +55,10 @@ pub struct JobRules {
     /// Share of the wage the state pays, percent.
     pub wage_subsidy_percent: i64,
     pub subsidy_months: i64,
+    /// Whether a month the placement covers only in part has its subsidy cap cut to the days it
+    /// covers (otherwise the cap is the whole month's share of the declared wage).
+    #[serde(default)]
+    pub prorate_part_months: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -395,6 +399,7 @@ mod tests {
             jobs: Some(JobRules {
                 wage_subsidy_percent: 35,
                 subsidy_months: 12,
+                prorate_part_months: true,
             }),
             stipend: None,
         }
