@@ -213,4 +213,54 @@ backend_tests! {
         let why = after["errors"]["period"].as_str().unwrap();
         assert!(["outside the placement", "вне срока", "мерзіміне кірмейді"].iter().any(|w| why.contains(w)), "after it ended: {after}");
     }
+
+    async fn the_cabinet_takes_a_report_from_the_employer_and_the_decision_from_the_case_worker(backend: Backend) {
+        use common::cabinet::Visitor;
+        let app = spawn_app(backend).await;
+        let (m, placement) = placed(&app).await;
+        common::clock().advance(chrono::Duration::days(40));
+        let period = month(-1);
+        let mut employer = Visitor::new(&app);
+        employer.sign_in("employer1@example.kz", common::api::PASSWORD).await;
+        let mine: Value = app.get_as("/api/v1/me/openings", &m.employer).await.json().await.unwrap();
+        let opening = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        let page = employer.page(&format!("/openings/{opening}")).await;
+        assert!(page.body.contains(&format!("/placements/{placement}/wage-reports")), "{}", page.body);
+        // A mistake comes back on a page naming the field.
+        let answer = employer.post(&format!("/placements/{placement}/wage-reports"), &[("back", "/wage-reports"), ("period", &period), ("days_worked", "40"), ("gross_wage_tenge", "120000"), ("payroll_reference", "ВЕД-7")]).await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        assert!(answer.body.contains("days worked"), "{}", answer.body);
+        let page = employer.submit(&format!("/placements/{placement}/wage-reports"), &[("back", "/wage-reports"), ("period", &period), ("days_worked", "13"), ("gross_wage_tenge", "125 000"), ("payroll_reference", "ВЕД-7")]).await;
+        assert!(page.body.contains("The report is sent."), "{}", page.body);
+        assert!(page.body.contains("Above the wage declared in the opening."), "{}", page.body);
+
+        let res = app.post_json("/api/v1/admin/staff", &json!({ "email": "cw@almaty.kz", "password": common::api::PASSWORD, "role": "caseworker" }), Some(&m.admin)).await;
+        assert_eq!(res.status(), 201);
+        let mut cw = Visitor::new(&app);
+        cw.sign_in("cw@almaty.kz", common::api::PASSWORD).await;
+        let queue = cw.page("/wage-reports").await;
+        let decide = queue.attrs("action", "/wage-reports/").into_iter().find(|a| a.ends_with("/decision")).expect("the report waits in the queue");
+        let page = cw.submit(&decide, &[("decision", "returned"), ("note", "Приложите приказ о надбавке")]).await;
+        assert!(page.body.contains("The report is returned to the employer."), "{}", page.body);
+        // She corrects it from her list.
+        let list = employer.page("/wage-reports").await;
+        assert!(list.body.contains("Приложите приказ о надбавке"), "{}", list.body);
+        let correct = decide.trim_end_matches("/decision").to_owned();
+        let page = employer.submit(&correct, &[("period", &period), ("days_worked", "13"), ("gross_wage_tenge", "120000"), ("payroll_reference", "ВЕД-7")]).await;
+        assert!(page.body.contains("The report is sent."), "{}", page.body);
+        cw.page("/wage-reports").await;
+        let page = cw.submit(&decide, &[("decision", "confirmed"), ("note", "")]).await;
+        assert!(page.body.contains("The report is confirmed."), "{}", page.body);
+        let confirmed: Value = app.get_as("/api/v1/wage-reports?status=confirmed", &m.employer).await.json().await.unwrap();
+        assert_eq!((confirmed["items"][0]["gross_wage_tiyn"].as_i64(), confirmed["items"][0]["period"].as_str()), (Some(12_000_000), Some(period.as_str())));
+        // Another employer's session cannot decide or correct it.
+        app.approved_member(&m.admin, "employer", 6).await;
+        let mut other = Visitor::new(&app);
+        other.sign_in("employer6@example.kz", common::api::PASSWORD).await;
+        other.page("/wage-reports").await;
+        let answer = other.post(&correct, &[("period", &period), ("days_worked", "1"), ("gross_wage_tenge", "1"), ("payroll_reference", "x")]).await;
+        assert!(matches!(answer.status, 403 | 404 | 409), "{}", answer.status);
+        let answer = other.post(&decide, &[("decision", "returned"), ("note", "x")]).await;
+        assert_eq!(answer.status, 403);
+    }
 }

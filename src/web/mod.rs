@@ -42,6 +42,7 @@ mod links;
 mod provider;
 mod seeker;
 mod sign;
+mod subsidies;
 mod texts;
 
 #[derive(rust_embed::Embed)]
@@ -434,12 +435,16 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/payouts", "nav_payouts"),
         ],
         Provider => vec![("/courses", "nav_courses")],
-        Employer => vec![("/openings", "nav_openings")],
+        Employer => vec![
+            ("/openings", "nav_openings"),
+            ("/wage-reports", "nav_wage_reports"),
+        ],
         Caseworker => vec![
             ("/households", "nav_households"),
             ("/people", "nav_people"),
             ("/programmes", "nav_programmes"),
             ("/payouts", "nav_payouts"),
+            ("/wage-reports", "nav_wage_reports"),
         ],
         Admin => vec![
             ("/organisations", "nav_organisations"),
@@ -556,4 +561,5 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_file_bytes: usize) {
     employer::routes(cfg);
     caseworker::routes(cfg);
     admin::routes(cfg);
+    subsidies::routes(cfg);
 }
