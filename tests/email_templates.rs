@@ -68,6 +68,21 @@ fn cases() -> Vec<Case> {
             &["Свидетельство о рождении Айбара не читается: загрузите скан & справку"],
         ),
         case(
+            "wage_report_decision.confirmed",
+            EmailTemplate::WageReportDecision,
+            json!({ "decision": "confirmed", "period": "2027-02", "note": null, "link": format!("{PUBLIC}/wage-reports") }),
+            &["2027-02", "https://jumys.almaty.kz/wage-reports"],
+        ),
+        case(
+            "wage_report_decision.returned",
+            EmailTemplate::WageReportDecision,
+            json!({ "decision": "returned", "period": "2027-02", "note": "Приложите приказ & ведомость", "link": format!("{PUBLIC}/wage-reports") }),
+            &[
+                "Приложите приказ & ведомость",
+                "https://jumys.almaty.kz/wage-reports",
+            ],
+        ),
+        case(
             "attendance_warning",
             EmailTemplate::AttendanceWarning,
             json!({

@@ -171,6 +171,13 @@ backend_tests! {
         assert!(no_note["errors"]["note"].is_string(), "{no_note}");
         let returned = answer(app.post_json(&decision(&august["id"]), &json!({ "decision": "returned", "note": "Зарплата выше заявленной: приложите приказ" }), Some(&m.admin)).await, 200).await;
         assert_eq!(returned["status"], "returned");
+        // The employer hears of it in her language, with the note and where to correct it.
+        let emails = app.emails_to("employer1@example.kz").await;
+        let (_, locale, data) = emails.iter().rev().find(|(t, _, _)| t == "wage_report_decision").expect("the employer is emailed");
+        assert_eq!(locale, "ru");
+        assert_eq!((data["decision"].as_str(), data["period"].as_str()), (Some("returned"), Some(second.as_str())));
+        assert_eq!(data["note"], "Зарплата выше заявленной: приложите приказ");
+        assert!(data["link"].as_str().unwrap().ends_with("/wage-reports"));
         // The employer corrects it: back in the queue, flag gone; the audit keeps before and after.
         let corrected = answer(put(&app, &m.employer, &format!("/api/v1/wage-reports/{}", august["id"].as_str().unwrap()), &report(&second, 13, 12_000_000)).await, 200).await;
         assert_eq!((corrected["status"].as_str(), corrected["flags"].clone()), (Some("submitted"), json!([])));

@@ -33,6 +33,9 @@ pub enum EmailTemplate {
     PayoutScheduled,
     /// The bank paid a stipend, or could not (`step`: paid or failed; `period`, `amount`, `link`).
     PayoutUpdate,
+    /// To an employer: a case worker confirmed or returned a wage report (`decision`, `period`,
+    /// `note`, `link`).
+    WageReportDecision,
 }
 
 impl EmailTemplate {
@@ -45,7 +48,7 @@ impl EmailTemplate {
         }
     }
 
-    pub const ALL: [EmailTemplate; 9] = [
+    pub const ALL: [EmailTemplate; 10] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -55,6 +58,7 @@ impl EmailTemplate {
         EmailTemplate::AttendanceWarning,
         EmailTemplate::PayoutScheduled,
         EmailTemplate::PayoutUpdate,
+        EmailTemplate::WageReportDecision,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +72,7 @@ impl EmailTemplate {
             EmailTemplate::AttendanceWarning => "attendance_warning",
             EmailTemplate::PayoutScheduled => "payout_scheduled",
             EmailTemplate::PayoutUpdate => "payout_update",
+            EmailTemplate::WageReportDecision => "wage_report_decision",
         }
     }
 }

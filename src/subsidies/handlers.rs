@@ -86,7 +86,15 @@ pub async fn decide_report(
 ) -> Result<web::Json<WageReportView>, AppError> {
     let b = body.0;
     Ok(web::Json(
-        service::decide(&state.db, &user, id.into_inner(), b.decision, b.note).await?,
+        service::decide(
+            &state.db,
+            &state.settings,
+            &user,
+            id.into_inner(),
+            b.decision,
+            b.note,
+        )
+        .await?,
     ))
 }
 

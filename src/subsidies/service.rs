@@ -246,6 +246,7 @@ pub enum ReportDecision {
 /// A case worker confirms a submitted report, or returns it with a note saying what to correct.
 pub async fn decide(
     db: &Db,
+    settings: &Settings,
     user: &Caller,
     id: String,
     decision: ReportDecision,
@@ -266,6 +267,7 @@ pub async fn decide(
         return Err(AppError::field("note", FieldMsg::Required));
     }
     let user = user.clone();
+    let link = format!("{}/wage-reports", settings.public_url.trim_end_matches('/'));
     db.transaction(move |c| {
         let before = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
         if before.status != ReportStatus::Submitted.as_str() {
@@ -301,6 +303,27 @@ pub async fn decide(
                 after: Some(snapshot(&after)),
             },
         )?;
+        // Every member of the employer hears of it, each in their language.
+        let data = serde_json::json!({
+            "decision": after.status, "period": after.period,
+            "note": after.decision_note, "link": link,
+        });
+        for (member, to, locale) in
+            crate::accounts::service::member_contacts(c, &after.organisation_id)?
+        {
+            crate::notifications::notify(
+                c,
+                &to,
+                crate::notifications::EmailTemplate::WageReportDecision,
+                locale,
+                data.clone(),
+                &format!(
+                    "wage_report_decision:{}:{member}:{}",
+                    after.id,
+                    now.and_utc().timestamp_micros()
+                ),
+            )?;
+        }
         view(after)
     })
     .await

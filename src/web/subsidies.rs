@@ -141,7 +141,15 @@ async fn decide(w: W, who: Who, id: web::Path<String>, form: web::Form<DecisionF
     };
     w.ok(
         who,
-        reports::decide(w.db(), who, id.into_inner(), decision, form.note).await,
+        reports::decide(
+            w.db(),
+            &w.state().settings,
+            who,
+            id.into_inner(),
+            decision,
+            form.note,
+        )
+        .await,
     )?;
     w.done("/wage-reports", done)
 }
