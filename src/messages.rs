@@ -153,6 +153,8 @@ pub enum FieldMsg {
     FixedOncePublished,
     SessionsXorWeekly,
     NoWordsToSearch,
+    /// The account holder's BIN is not the organisation's.
+    NotTheOrganisationBin,
     /// A month is reported once it has ended.
     MonthNotEnded,
     /// The month lies outside the placement (before it began, after it ended).
@@ -637,6 +639,11 @@ impl FieldMsg {
                 Kk => format!("{count} сабақ бұл күндерден тыс қалады: алдымен оларды жылжытыңыз немесе болдырмаңыз."),
                 Ru => format!("Занятий вне этих дат: {count}. Сначала перенесите или отмените их."),
                 En => format!("{count} session(s) would fall outside these dates: move or cancel them first."),
+            },
+            FieldMsg::NotTheOrganisationBin => match l {
+                Kk => "Шот иесінің БСН ұйымның БСН-іне сәйкес келмейді.".into(),
+                Ru => "БИН владельца счёта не совпадает с БИН организации.".into(),
+                En => "The account holder's BIN is not the organisation's.".into(),
             },
             FieldMsg::MonthNotEnded => match l {
                 Kk => "Ай аяқталғаннан кейін ғана есеп беріледі.".into(),

@@ -395,6 +395,14 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 403, 403, 202, 409, 403],
         },
         Row {
+            method: "PUT",
+            template: "/api/v1/me/organisation/bank-account",
+            path: "/api/v1/me/organisation/bank-account",
+            // A valid IBAN, but another BIN than the caller's organisation's.
+            body: Some(json!({ "iban": "KZ86125KZT5004100100", "holder_bin": "000000000000" })),
+            expect: [401, 403, 422, 422, 403, 403, 422],
+        },
+        Row {
             method: "POST",
             template: "/api/v1/placements/{id}/wage-reports",
             path: "/api/v1/placements/no-such-placement/wage-reports",

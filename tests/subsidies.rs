@@ -270,4 +270,33 @@ backend_tests! {
         let answer = other.post(&decide, &[("decision", "returned"), ("note", "x")]).await;
         assert_eq!(answer.status, 403);
     }
+
+    async fn an_employer_is_paid_only_into_an_account_under_her_own_bin(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        let org: Value = app.get_as(&format!("/api/v1/organisations/{}", m.employer_org), &m.employer).await.json().await.unwrap();
+        assert!(org["iban"].is_null());
+        let bin = org["bin"].as_str().unwrap().to_owned();
+        let path = "/api/v1/me/organisation/bank-account";
+        let bad_iban = answer(put(&app, &m.employer, path, &json!({ "iban": "KZ00125KZT5004100100", "holder_bin": bin })).await, 422).await;
+        assert!(bad_iban["errors"]["iban"].is_string(), "{bad_iban}");
+        let other_bin = answer(put(&app, &m.employer, path, &json!({ "iban": "KZ86125KZT5004100100", "holder_bin": common::api::bin(77) })).await, 422).await;
+        assert!(other_bin["errors"]["holder_bin"].is_string(), "{other_bin}");
+        let set = answer(put(&app, &m.employer, path, &json!({ "iban": "kz86 125K ZT50 0410 0100", "holder_bin": bin })).await, 200).await;
+        assert_eq!(set["iban"], "KZ86125KZT5004100100", "stored without spaces, upper case");
+        // Staff see it; another organisation's member does not see this organisation at all.
+        let staff: Value = app.get_as(&format!("/api/v1/organisations/{}", m.employer_org), &m.admin).await.json().await.unwrap();
+        assert_eq!(staff["iban"], "KZ86125KZT5004100100");
+        let res = app.get_as(&format!("/api/v1/organisations/{}", m.employer_org), &m.provider).await;
+        assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
+        // Audited, without the whole number.
+        let id = m.employer_org.clone();
+        let events = app.store.run(move |c| social_jobs::audit::for_entity(c, "organisation", &id).map_err(social_jobs::db::DbError::from)).await.unwrap();
+        let changed = events.iter().find(|e| e.action == "organisation.bank_account_changed").expect("audited");
+        assert!(changed.after_json.as_deref().unwrap().contains("0100"));
+        assert!(!changed.after_json.as_deref().unwrap().contains("KZ86125KZT5004100100"));
+        // A seeker has no organisation account to set.
+        let (_, seeker) = app.eligible_seeker(&m.admin, 3, 4, "auezov").await;
+        answer(put(&app, &seeker, path, &json!({ "iban": "KZ86125KZT5004100100", "holder_bin": bin })).await, 403).await;
+    }
 }

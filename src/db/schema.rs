@@ -63,6 +63,9 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Where the organisation is paid (KZ IBAN under its own BIN).
+        iban -> Nullable<Text>,
+        bank_changed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -222,6 +222,8 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
                     created_by: acc.id.clone(),
                     created_at: now,
                     updated_at: now,
+                    iban: None,
+                    bank_changed_at: None,
                 }
             });
             (acc, org)

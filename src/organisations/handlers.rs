@@ -1,14 +1,33 @@
 //! HTTP for organisations.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{self, NewOrganisation, OrganisationView};
+use super::service::{self, BankAccountInput, NewOrganisation, OrganisationView};
 use crate::{
     error::AppError,
     http::{auth::Caller, extract::Json, problem::ProblemBody},
     startup::AppState,
 };
+
+/// Set where the caller's organisation is paid (its wage subsidies): a KZ IBAN of an account
+/// held under the organisation's own BIN. Audited; applies from the next payment batch.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = BankAccountInput, responses(
+    (status = 200, description = "Set", body = OrganisationView),
+    (status = 403, description = "Not a member of an employer or a provider", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 404, description = "The caller belongs to no organisation", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "Not a valid KZ IBAN, or another BIN", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/me/organisation/bank-account")]
+pub async fn put_bank_account(
+    state: web::Data<AppState>,
+    user: Caller,
+    body: Json<BankAccountInput>,
+) -> Result<web::Json<OrganisationView>, AppError> {
+    Ok(web::Json(
+        service::set_bank_account(&state.db, &user, body.0).await?,
+    ))
+}
 
 /// Register the caller's employer or training-provider organisation (pending until approved).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = NewOrganisation, responses(
@@ -97,7 +116,8 @@ pub async fn approve_organisation(
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create_organisation)
+    cfg.service(put_bank_account)
+        .service(create_organisation)
         .service(list_organisations)
         .service(get_organisation)
         .service(approve_organisation);

@@ -22,6 +22,24 @@ pub struct Organisation {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub iban: Option<String>,
+    pub bank_changed_at: Option<NaiveDateTime>,
+}
+
+/// Sets where the organisation is paid.
+pub fn set_bank_account(
+    conn: &mut DbConnection,
+    id: &str,
+    iban: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(organisations::table.filter(organisations::id.eq(id)))
+        .set((
+            organisations::iban.eq(Some(iban)),
+            organisations::bank_changed_at.eq(Some(at)),
+            organisations::updated_at.eq(at),
+        ))
+        .execute(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, org: &Organisation) -> QueryResult<()> {

@@ -73,6 +73,8 @@ pub struct OrganisationView {
     pub status: String,
     pub approved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Where it is paid (its members and staff see it).
+    pub iban: Option<String>,
 }
 
 impl From<Organisation> for OrganisationView {
@@ -89,6 +91,7 @@ impl From<Organisation> for OrganisationView {
             status: o.status,
             approved_at: o.approved_at.map(|t| t.and_utc()),
             created_at: o.created_at.and_utc(),
+            iban: o.iban,
         }
     }
 }
@@ -170,6 +173,8 @@ pub async fn register(
             created_by: user_id.clone(),
             created_at: now,
             updated_at: now,
+            iban: None,
+            bank_changed_at: None,
         };
         queries::insert(c, &org)?;
         crate::accounts::service::join_organisation(c, &user_id, &org.id)?;
@@ -192,6 +197,67 @@ pub async fn register(
 }
 
 /// An organisation as its members and staff see it; 404 for everyone else.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccountInput {
+    /// A KZ IBAN (20 characters, ISO 13616 check digits); spaces are ignored.
+    #[schema(max_length = 40)]
+    pub iban: String,
+    /// The account holder's BIN: it must be the organisation's own.
+    #[schema(max_length = 20)]
+    pub holder_bin: String,
+}
+
+/// A member sets where her organisation is paid: a KZ IBAN of an account held under its own BIN.
+/// Audited; applies from the next payment batch.
+pub async fn set_bank_account(
+    db: &Db,
+    user: &Caller,
+    input: BankAccountInput,
+) -> Result<OrganisationView, AppError> {
+    user.require(Permission::PostOpenings)?;
+    let id = user.organisation_id.clone().ok_or(AppError::NotFound)?;
+    let iban = crate::kz::Iban::parse(&input.iban)
+        .ok_or_else(|| AppError::field("iban", FieldMsg::IbanInvalid))?;
+    let holder: String = input
+        .holder_bin
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let actor = user.actor.clone();
+    db.transaction(move |c| {
+        let before = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        if holder != before.bin {
+            return Err(AppError::field(
+                "holder_bin",
+                FieldMsg::NotTheOrganisationBin,
+            ));
+        }
+        let now = crate::db::now();
+        queries::set_bank_account(c, &id, iban.as_str(), now)?;
+        // The audit keeps which account, not the whole number: its last four characters.
+        let tail = |i: &str| {
+            i.chars()
+                .skip(i.chars().count().saturating_sub(4))
+                .collect::<String>()
+        };
+        audit::record(
+            c,
+            &actor,
+            AuditEvent {
+                action: "organisation.bank_account_changed",
+                entity: "organisation",
+                entity_id: &id,
+                before: Some(serde_json::json!({ "iban_ends": before.iban.as_deref().map(tail) })),
+                after: Some(serde_json::json!({ "iban_ends": tail(iban.as_str()) })),
+            },
+        )?;
+        let after = queries::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+        Ok(OrganisationView::from(after))
+    })
+    .await
+}
+
 pub async fn get(db: &Db, user: &Caller, id: String) -> Result<OrganisationView, AppError> {
     let visible_to_all = user.has(Permission::ReadAnyOrganisation);
     let member_of = user.organisation_id.clone();
