@@ -175,12 +175,7 @@ backend_tests! {
 
         // A mother applies, the round offers her the job, she accepts.
         let (_, mother) = app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
-        assert_eq!(app.post_json("/api/v1/me/applications", &serde_json::json!({ "opening_id": opening }), Some(&mother)).await.status(), 201);
-        let round: Value = app.post_json("/api/v1/matching-rounds", &serde_json::json!({ "programme_id": m.jobs_programme, "kind": "job" }), Some(&m.admin)).await.json().await.unwrap();
-        social_jobs::matching::rounds::run(&app.store, &social_jobs::config::Settings::default(), round["id"].as_str().unwrap()).await.unwrap();
-        let offers: Value = app.get_as("/api/v1/me/offers", &mother).await.json().await.unwrap();
-        let offer = offers[0]["id"].as_str().unwrap();
-        assert_eq!(app.post_json(&format!("/api/v1/offers/{offer}/accept"), &serde_json::json!({}), Some(&mother)).await.status(), 200);
+        app.matched(&m.admin, &m.jobs_programme, "job", &opening, &[mother]).await;
         // On the first day of the job the employer records that she started.
         common::clock().advance(chrono::Duration::days(40));
         // Weeks later her session has ended (it lasts as long as a refresh token): she signs in.

@@ -11,7 +11,6 @@ use common::{
     spawn_app,
 };
 use serde_json::{Value, json};
-use social_jobs::config::Settings;
 
 async fn answer(res: reqwest::Response, status: u16) -> Value {
     let got = res.status();
@@ -31,51 +30,10 @@ async fn placed(app: &TestApp) -> (Market, String) {
         .unwrap()
         .to_owned();
     let (_, mother) = app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
-    answer(
-        app.post_json(
-            "/api/v1/me/applications",
-            &json!({ "opening_id": opening }),
-            Some(&mother),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let round = answer(
-        app.post_json(
-            "/api/v1/matching-rounds",
-            &json!({ "programme_id": m.jobs_programme, "kind": "job" }),
-            Some(&m.admin),
-        )
-        .await,
-        202,
-    )
-    .await;
-    social_jobs::matching::rounds::run(
-        &app.store,
-        &Settings::default(),
-        round["id"].as_str().unwrap(),
-    )
-    .await
-    .unwrap();
-    let offers: Value = app
-        .get_as("/api/v1/me/offers", &mother)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let offer = offers[0]["id"].as_str().unwrap();
-    let accepted = answer(
-        app.post_json(
-            &format!("/api/v1/offers/{offer}/accept"),
-            &json!({}),
-            Some(&mother),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let placement = accepted["placement_id"].as_str().unwrap().to_owned();
+    let accepted = app
+        .matched(&m.admin, &m.jobs_programme, "job", &opening, &[mother])
+        .await;
+    let placement = accepted[0]["placement_id"].as_str().unwrap().to_owned();
     common::clock().advance(chrono::Duration::days(40));
     answer(
         app.post_json(

@@ -81,7 +81,8 @@ async fn create_staff(w: W, who: Who, form: web::Form<StaffForm>) -> Reply {
         .map_err(|_| w.refuse(Some(who), AppError::field("email", FieldMsg::Invalid)))?;
     let role = match form.role.as_str() {
         "admin" => Role::Admin,
-        _ => Role::Caseworker,
+        "caseworker" => Role::Caseworker,
+        _ => return Err(w.refuse(Some(who), AppError::field("role", FieldMsg::RoleNotAllowed))),
     };
     let ctx = w.state().ctx();
     w.ok(

@@ -107,12 +107,6 @@ struct OpeningForm {
     end_time: Option<String>,
 }
 
-fn number(name: &'static str, v: &str) -> Result<i64, AppError> {
-    v.trim()
-        .parse::<i64>()
-        .map_err(|_| AppError::field(name, FieldMsg::Invalid))
-}
-
 fn opt(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -124,7 +118,7 @@ impl OpeningForm {
             None
         } else {
             Some(
-                number("wage_tenge", self.wage_tenge.as_deref().unwrap_or_default())?
+                super::form_number("wage_tenge", self.wage_tenge.as_deref().unwrap_or_default())?
                     .checked_mul(100)
                     .ok_or_else(|| AppError::field("wage_tenge", FieldMsg::Invalid))?,
             )
@@ -154,11 +148,11 @@ impl OpeningForm {
             "district": self.district,
             "schedule": {
                 "employment": self.employment,
-                "hours_per_week": number("hours_per_week", &self.hours_per_week)?,
+                "hours_per_week": super::form_number("hours_per_week", &self.hours_per_week)?,
                 "days": days,
             },
             "skills": skills,
-            "capacity": number("capacity", &self.capacity)?,
+            "capacity": super::form_number("capacity", &self.capacity)?,
             "application_deadline": self.application_deadline,
             "start_date": self.start_date,
             "end_date": opt(&self.end_date),

@@ -536,6 +536,15 @@ fn form_config() -> web::FormConfig {
         })
 }
 
+/// A whole number typed into a form, as people type it ("125 000" too); a 422 naming `name`
+/// otherwise.
+fn form_number(name: &'static str, v: &str) -> Result<i64, AppError> {
+    v.trim()
+        .replace([' ', '\u{a0}', '\u{202f}'], "")
+        .parse::<i64>()
+        .map_err(|_| AppError::field(name, crate::messages::FieldMsg::Invalid))
+}
+
 /// Lists in the cabinet show this many rows a page.
 const PAGE_QUERY_LIMIT: i64 = 50;
 

@@ -70,16 +70,10 @@ struct ReportForm {
 
 impl ReportForm {
     fn input(&self) -> Result<ReportInput, AppError> {
-        let number = |name: &'static str, v: &str| {
-            v.trim()
-                .replace([' ', '\u{a0}'], "")
-                .parse::<i64>()
-                .map_err(|_| AppError::field(name, FieldMsg::Invalid))
-        };
         Ok(ReportInput {
             period: self.period.trim().to_owned(),
-            days_worked: number("days_worked", &self.days_worked)?,
-            gross_wage_tiyn: number("gross_wage_tenge", &self.gross_wage_tenge)?
+            days_worked: super::form_number("days_worked", &self.days_worked)?,
+            gross_wage_tiyn: super::form_number("gross_wage_tenge", &self.gross_wage_tenge)?
                 .checked_mul(100)
                 .ok_or_else(|| AppError::field("gross_wage_tenge", FieldMsg::Invalid))?,
             payroll_reference: self.payroll_reference.clone(),

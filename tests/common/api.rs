@@ -322,6 +322,65 @@ impl TestApp {
         }
     }
 
+    /// Each mother applies to `opening`; a round of `programme` (`kind`: `job` or `course`) runs;
+    /// each accepts her first offer. Returns the acceptances (with `placement_id` or
+    /// `enrollment_id`).
+    pub async fn matched(
+        &self,
+        admin: &str,
+        programme: &str,
+        kind: &str,
+        opening: &str,
+        mothers: &[String],
+    ) -> Vec<Value> {
+        for mother in mothers {
+            let res = self
+                .post_json(
+                    "/api/v1/me/applications",
+                    &json!({ "opening_id": opening }),
+                    Some(mother),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+        }
+        let res = self
+            .post_json(
+                "/api/v1/matching-rounds",
+                &json!({ "programme_id": programme, "kind": kind }),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 202);
+        let round: Value = res.json().await.unwrap();
+        social_jobs::matching::rounds::run(
+            &self.store,
+            &social_jobs::config::Settings::default(),
+            round["id"].as_str().unwrap(),
+        )
+        .await
+        .unwrap();
+        let mut accepted = Vec::new();
+        for mother in mothers {
+            let offers: Value = self
+                .get_as("/api/v1/me/offers", mother)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let id = offers[0]["id"].as_str().unwrap();
+            let res = self
+                .post_json(
+                    &format!("/api/v1/offers/{id}/accept"),
+                    &json!({}),
+                    Some(mother),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            accepted.push(res.json().await.unwrap());
+        }
+        accepted
+    }
+
     /// Posts and publishes an opening; returns it as published.
     pub async fn published(&self, token: &str, body: &Value) -> Value {
         let res = self.post_json("/api/v1/openings", body, Some(token)).await;

@@ -177,7 +177,7 @@ pub async fn course_with_enrolled(
     m: &super::api::Market,
     n: u32,
 ) -> (String, Vec<String>) {
-    use serde_json::{Value, json};
+    use serde_json::json;
     let mut course = super::api::course_opening(&m.courses_programme);
     course["end_date"] = json!(super::api::day(140));
     course["capacity"] = json!(n.max(1));
@@ -188,49 +188,10 @@ pub async fn course_with_enrolled(
     let mut mothers = Vec::new();
     for i in 0..n {
         let (_, mother) = app.eligible_seeker(&m.admin, 100 + i, 4, "zhetysu").await;
-        let res = app
-            .post_json(
-                "/api/v1/me/applications",
-                &json!({ "opening_id": course }),
-                Some(&mother),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
         mothers.push(mother);
     }
-    let res = app
-        .post_json(
-            "/api/v1/matching-rounds",
-            &json!({ "programme_id": m.courses_programme, "kind": "course" }),
-            Some(&m.admin),
-        )
+    app.matched(&m.admin, &m.courses_programme, "course", &course, &mothers)
         .await;
-    assert_eq!(res.status(), 202);
-    let round: Value = res.json().await.unwrap();
-    social_jobs::matching::rounds::run(
-        &app.store,
-        &social_jobs::config::Settings::default(),
-        round["id"].as_str().unwrap(),
-    )
-    .await
-    .unwrap();
-    for mother in &mothers {
-        let offers: Value = app
-            .get_as("/api/v1/me/offers", mother)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let id = offers[0]["id"].as_str().unwrap();
-        let res = app
-            .post_json(
-                &format!("/api/v1/offers/{id}/accept"),
-                &json!({}),
-                Some(mother),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-    }
     super::clock().advance(chrono::Duration::days(100));
     (course, mothers)
 }
