@@ -277,7 +277,7 @@ async fn time_cycle(backend: Backend, n: u32) {
     let mut lines = 0usize;
     for (n, line) in file.lines().skip(1).enumerate() {
         let cols: Vec<&str> = line.split(',').collect();
-        confirmation.push_str(&format!("{},paid,{},B-{n:07},\n", cols[1], cols[5]));
+        confirmation.push_str(&format!("{},paid,{},B-{n:07},\n", cols[1], cols[6]));
         lines += 1;
     }
     let t = Instant::now();

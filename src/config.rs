@@ -170,6 +170,9 @@ pub struct Settings {
     /// Days after a month ends before its stipends are scheduled even if the provider has not
     /// closed it.
     pub attendance_grace_days: u32,
+    /// Day of the following month by which an employer reports a month's wages; reminded when a
+    /// month ends unreported, and again once this day has passed.
+    pub wage_report_due_day: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,6 +234,10 @@ impl Default for Settings {
                 ("expire_offers".to_owned(), "0 */10 * * * *".to_owned()),
                 // Stipends of ended months are scheduled each morning.
                 ("schedule_payouts".to_owned(), "0 0 6 * * *".to_owned()),
+                // Wage subsidies of confirmed reports, each morning after the stipends.
+                ("schedule_subsidies".to_owned(), "0 15 6 * * *".to_owned()),
+                // Employers hear of unreported months in the morning of a working day.
+                ("remind_wage_reports".to_owned(), "0 0 9 * * *".to_owned()),
             ]),
             schedule_catch_up_hours: 72,
             smtp_host: String::new(),
@@ -247,6 +254,7 @@ impl Default for Settings {
             max_applications_per_programme: 5,
             offer_ttl_days: 5,
             attendance_grace_days: 5,
+            wage_report_due_day: 10,
         }
     }
 }
@@ -322,6 +330,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "max_applications_per_programme",
     "offer_ttl_days",
     "attendance_grace_days",
+    "wage_report_due_day",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -384,6 +393,11 @@ impl Settings {
         if self.email_retry_hours < 1 {
             return Err(ConfigError::Invalid(
                 "email_retry_hours must be at least 1".into(),
+            ));
+        }
+        if !(1..=28).contains(&self.wage_report_due_day) {
+            return Err(ConfigError::Invalid(
+                "wage_report_due_day must be between 1 and 28".into(),
             ));
         }
         if self.job_lease_secs < 1 {

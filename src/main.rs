@@ -164,7 +164,7 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                 println!("the database has accounts already; demo data was not added");
             } else {
                 println!(
-                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers, {} course enrollments with a month of attendance and {} stipends paid in a settled batch (the password of every demo account is in the README)",
+                    "demo data: {} accounts, {} organisations, {} households, 2 example programmes, {} openings, {} applications, a completed matching round with {} offers, {} course enrollments with a month of attendance and {} stipends paid in a settled batch, {} job placements with {} wage reports and {} wage subsidies (the password of every demo account is in the README)",
                     report.accounts,
                     report.organisations,
                     report.households,
@@ -173,6 +173,9 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
                     report.offers,
                     report.enrollments,
                     report.payouts,
+                    report.placements,
+                    report.wage_reports,
+                    report.subsidies,
                 );
             }
         }

@@ -460,8 +460,22 @@ backend_tests! {
         let (admin, _) = app.sign_in(&format!("admin@{}", social_jobs::demo::DEMO_DOMAIN), social_jobs::demo::DEMO_PASSWORD).await;
         let paid: Value = app.get_as("/api/v1/payouts?status=paid", &admin).await.json().await.unwrap();
         let scheduled: Value = app.get_as("/api/v1/payouts?status=scheduled", &admin).await.json().await.unwrap();
-        let (paid, scheduled) = (&paid["items"], &scheduled["items"]);
+        let of_kind = |v: &Value, kind: &str| Value::Array(v["items"].as_array().unwrap().iter().filter(|p| p["payee_kind"] == kind).cloned().collect());
+        let (paid_subsidies, scheduled_subsidies) = (of_kind(&paid, "organisation"), of_kind(&scheduled, "organisation"));
+        let (paid, scheduled) = (&of_kind(&paid, "person"), &of_kind(&scheduled, "person"));
         assert_eq!((paid.as_array().unwrap().len(), scheduled.as_array().unwrap().len()), (report.enrollments, report.enrollments), "{paid} {scheduled}");
+        // Job placements with their employers' wage reports: confirmed (the oldest month's
+        // subsidies paid, the next month's scheduled), returned with a note, waiting, overdue.
+        assert!(report.placements >= 3, "{report:?}");
+        assert_eq!(paid_subsidies.as_array().unwrap().len(), report.placements, "{paid_subsidies}");
+        assert!(!scheduled_subsidies.as_array().unwrap().is_empty());
+        assert_eq!(report.subsidies, paid_subsidies.as_array().unwrap().len() + scheduled_subsidies.as_array().unwrap().len());
+        for status in ["confirmed", "returned", "submitted"] {
+            let reports: Value = app.get_as(&format!("/api/v1/wage-reports?status={status}"), &admin).await.json().await.unwrap();
+            assert!(!reports["items"].as_array().unwrap().is_empty(), "no {status} report");
+        }
+        let overdue: Value = app.get_as("/api/v1/wage-reports/overdue", &admin).await.json().await.unwrap();
+        assert!(!overdue["items"].as_array().unwrap().is_empty(), "{overdue}");
         let periods = |v: &Value| v.as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap().to_owned()).collect::<std::collections::BTreeSet<_>>();
         let (older, last) = (periods(paid), periods(scheduled));
         assert!(older.len() == 1 && last.len() == 1 && older.first() < last.first(), "{older:?} {last:?}");

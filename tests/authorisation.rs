@@ -436,6 +436,13 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/wage-reports/overdue",
+            path: "/api/v1/wage-reports/overdue",
+            body: None,
+            expect: [401, 403, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/people",
             path: "/api/v1/people?q=mother",
             body: None,

@@ -58,7 +58,7 @@ fn data() -> serde_json::Value {
         "period": "2027-02",
         "attended": 5,
         "held": 8,
-        "min_percent": 80,
+        "min_percent": 80, "wage_paid": "25000.00", "percent": 75, "due_date": "2027-03-10",
         "amount": "25000.00",
     })
 }

@@ -127,6 +127,55 @@ fn cases() -> Vec<Case> {
             &["2027-02", "25000.00", "https://jumys.almaty.kz/payouts"],
         ));
     }
+    // To an employer, about a placed person's social job place.
+    let title = "Швея \"Ақ & Көк\"";
+    let person = "Айгүл Сейітқызы";
+    let subsidies = format!("{PUBLIC}/subsidies");
+    all.push(case(
+        "subsidy_scheduled",
+        EmailTemplate::SubsidyScheduled,
+        json!({
+            "opening_title": title, "person_name": person, "period": "2027-02",
+            "amount": social_jobs::payouts::tenge(5_625_000),
+            "wage_paid": social_jobs::payouts::tenge(7_500_000), "percent": 75, "link": subsidies,
+        }),
+        &[
+            title, person, "2027-02", "56250.00", "75000.00", "75%", &subsidies,
+        ],
+    ));
+    for (name, step, reason) in [
+        ("paid", "paid", None),
+        ("failed", "failed", Some("Счёт <закрыт> & перенесён")),
+        ("failed.without_reason", "failed", None),
+    ] {
+        let mut facts = vec![title, person, "2027-02", "56250.00", subsidies.as_str()];
+        if step == "failed" {
+            facts.push("IBAN");
+        }
+        facts.extend(reason);
+        all.push(case(
+            &format!("subsidy_update.{name}"),
+            EmailTemplate::SubsidyUpdate,
+            json!({
+                "step": step, "opening_title": title, "person_name": person, "period": "2027-02",
+                "amount": social_jobs::payouts::tenge(5_625_000), "reason": reason,
+                "link": subsidies,
+            }),
+            &facts,
+        ));
+    }
+    let reports = format!("{PUBLIC}/wage-reports");
+    for step in ["due", "overdue"] {
+        all.push(case(
+            &format!("wage_report_reminder.{step}"),
+            EmailTemplate::WageReportReminder,
+            json!({
+                "step": step, "opening_title": title, "person_name": person, "period": "2027-02",
+                "due_date": "2027-03-10", "link": reports,
+            }),
+            &[title, person, "2027-02", "2027-03-10", &reports],
+        ));
+    }
     for (kind, title, link) in [
         (
             "job",

@@ -244,7 +244,8 @@ backend_tests! {
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
         let file = res.text().await.unwrap();
         let lines: Vec<&str> = file.lines().collect();
-        assert_eq!(lines[0], "batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose");
+        assert_eq!(lines[0], "batch_id,payout_id,payee_kind,iin_bin,name,iban,amount_kzt,purpose");
+        assert!(lines[1..].iter().all(|l| l.split(',').nth(2) == Some("person")), "{file}");
         assert_eq!(lines.len(), 3);
         assert!(lines[1].contains(&common::api::iin(1).0) || lines[2].contains(&common::api::iin(1).0));
         assert!(lines[1].contains("KZ86125KZT5004100100") && lines[1].contains(&social_jobs::payouts::tenge(amount)));
@@ -515,7 +516,7 @@ backend_tests! {
         let id = batch["id"].as_str().unwrap().to_owned();
         let file = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap();
         let lines: Vec<Vec<&str>> = file.lines().skip(1).map(|l| l.split(',').collect()).collect();
-        let (p0, p1, tenge) = (lines[0][1].to_owned(), lines[1][1].to_owned(), lines[0][5].to_owned());
+        let (p0, p1, tenge) = (lines[0][1].to_owned(), lines[1][1].to_owned(), lines[0][6].to_owned());
         // Paid, then failed, for one payout: the whole file is refused, naming the second line.
         let twice = format!("payout_id,status,amount_kzt,reference,reason\n{p0},paid,{tenge},HB-1,\n{p1},paid,{tenge},HB-2,\n{p0},failed,{tenge},,closed\n");
         let res = csv(&app, &admin, &id, &twice).await;
@@ -599,9 +600,9 @@ backend_tests! {
             for cell in record.iter() {
                 assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {cell:?}");
             }
-            seen.push(record[3].to_owned());
+            seen.push(record[4].to_owned());
             // The amount stays a number.
-            assert!(record[5].parse::<f64>().is_ok(), "{record:?}");
+            assert!(record[6].parse::<f64>().is_ok(), "{record:?}");
         }
         seen.sort();
         let mut want: Vec<String> = names.iter().map(|n| format!("'{n}")).collect();
@@ -623,7 +624,7 @@ backend_tests! {
         let lines: Vec<Vec<&str>> = file.lines().skip(1).map(|l| l.split(',').collect()).collect();
         let mut big = String::from("payout_id,status,amount_kzt,reference,reason\n");
         for l in &lines {
-            big.push_str(&format!("{},paid,{},HB-{},\n", l[1], l[5], l[1]));
+            big.push_str(&format!("{},paid,{},HB-{},\n", l[1], l[6], l[1]));
         }
         // 20,000 lines more (about 1.3 MB, far past actix's 256 KiB default for a body).
         for n in 0..20_000 {
@@ -641,7 +642,7 @@ backend_tests! {
         let batch = ok(app.post_json("/api/v1/payout-batches", &json!({ "period": period }), Some(&admin)).await).await;
         let id = batch["id"].as_str().unwrap().to_owned();
         let file = app.get_as(&format!("/api/v1/payout-batches/{id}/export"), &admin).await.text().await.unwrap();
-        let real: String = file.lines().skip(1).map(|l| { let c: Vec<&str> = l.split(',').collect(); format!("{},paid,{},HB-{},\n", c[1], c[5], c[1]) }).collect();
+        let real: String = file.lines().skip(1).map(|l| { let c: Vec<&str> = l.split(',').collect(); format!("{},paid,{},HB-{},\n", c[1], c[6], c[1]) }).collect();
         let tail = &big[big.find("019a0000").unwrap()..];
         let res = csv(&app, &admin, &id, &format!("payout_id,status,amount_kzt,reference,reason\n{real}{tail}")).await;
         assert_eq!(res.status(), 422);

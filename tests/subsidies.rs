@@ -146,9 +146,10 @@ backend_tests! {
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["wage_report.submitted", "wage_report.returned", "wage_report.corrected"]);
         assert!(events[2].before_json.as_deref().unwrap().contains("12500000"));
         assert!(events[2].after_json.as_deref().unwrap().contains("12000000"));
-        // Confirmed: final.
+        // Confirmed: the employer cannot change it, nor can it be confirmed twice (a case worker may
+        // return it for a correction: tests/subsidy_payments.rs).
         answer(app.post_json(&decision(&july["id"]), &json!({ "decision": "confirmed" }), Some(&m.admin)).await, 200).await;
-        answer(app.post_json(&decision(&july["id"]), &json!({ "decision": "returned", "note": "x" }), Some(&m.admin)).await, 409).await;
+        answer(app.post_json(&decision(&july["id"]), &json!({ "decision": "confirmed" }), Some(&m.admin)).await, 409).await;
         answer(put(&app, &m.employer, &format!("/api/v1/wage-reports/{}", july["id"].as_str().unwrap()), &report(&first_month, 1, 9_000_000)).await, 409).await;
         let confirmed: Value = app.get_as("/api/v1/wage-reports?status=confirmed", &m.employer).await.json().await.unwrap();
         assert_eq!(confirmed["items"][0]["gross_wage_tiyn"], 100_000);

@@ -386,8 +386,8 @@ diesel::table! {
 diesel::table! {
     payouts (id) {
         id -> Text,
-        enrollment_id -> Text,
-        seeker_id -> Text,
+        enrollment_id -> Nullable<Text>,
+        seeker_id -> Nullable<Text>,
         opening_id -> Text,
         period -> Text,
         amount_tiyn -> BigInt,
@@ -398,6 +398,9 @@ diesel::table! {
         failure_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        payee_kind -> Text,
+        placement_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
     }
 }
 

@@ -65,6 +65,11 @@ pub struct DemoReport {
     /// one settled batch).
     pub enrollments: usize,
     pub payouts: usize,
+    /// Job placements with wage reports (confirmed, returned, submitted, some months unreported)
+    /// and the wage subsidies made from them (the oldest month paid in a settled batch).
+    pub placements: usize,
+    pub wage_reports: usize,
+    pub subsidies: usize,
     /// True when demo data was there already and nothing was added.
     pub already_seeded: bool,
 }
@@ -306,6 +311,7 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
     bar.finish();
     let (applications, offers) = seed_round(db, &jobs_programme).await?;
     let (enrollments, payouts) = seed_stipends(db, &courses_programme).await?;
+    let (placements, wage_reports, subsidies) = seed_subsidies(db, &jobs_programme).await?;
     // A bulk load leaves the planner without statistics until autovacuum (or, on SQLite, never).
     db.analyze(true).await?;
     Ok(DemoReport {
@@ -317,6 +323,9 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
         offers,
         enrollments,
         payouts,
+        placements,
+        wage_reports,
+        subsidies,
         already_seeded: false,
     })
 }
@@ -577,7 +586,7 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
         let mut confirmation = String::from("payout_id,status,amount_kzt,reference,reason\n");
         for (n, line) in file.lines().skip(1).enumerate() {
             let cols: Vec<&str> = line.split(',').collect();
-            if let (Some(id), Some(amount)) = (cols.get(1), cols.get(5)) {
+            if let (Some(id), Some(amount)) = (cols.get(1), cols.get(6)) {
                 confirmation.push_str(&format!("{id},paid,{amount},DEMO-{n:04},\n"));
             }
         }
@@ -592,6 +601,169 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
     })
     .await?;
     Ok((enrolled, run.created))
+}
+
+/// Wage subsidies end to end: six of the demo round's job offers are accepted and the placements
+/// began three months ago (one ended last month). Their employers report each month: the oldest
+/// month is confirmed and paid through a settled batch; of the next, one report was returned with
+/// a note (above the declared wage) and one month is unreported (overdue); of last month some
+/// reports wait in the case workers' queue and the others are due. Rows are written directly
+/// where a person would act.
+async fn seed_subsidies(db: &Db, jobs_programme: &str) -> Result<(usize, usize, usize), AppError> {
+    use crate::{
+        matching::queries as m,
+        openings::service as openings,
+        subsidies::queries::{self as reports, WageReportRow},
+    };
+    let programme = jobs_programme.to_owned();
+    let seeded = db
+        .transaction(move |c| {
+            let now = crate::db::now();
+            let today = crate::seekers::service::almaty_today();
+            let month = |back: u32| {
+                today
+                    .checked_sub_months(chrono::Months::new(back))
+                    .and_then(|d| d.with_day(1))
+                    .unwrap_or(today)
+            };
+            let period =
+                |first: chrono::NaiveDate| format!("{:04}-{:02}", first.year(), first.month());
+            let caseworker =
+                crate::accounts::queries::by_email(c, &format!("caseworker@{DEMO_DOMAIN}"))?
+                    .map(|a| a.id)
+                    .unwrap_or_default();
+            let offers: Vec<m::OfferRow> = crate::db::schema::offers::table
+                .filter(diesel::ExpressionMethods::eq(
+                    crate::db::schema::offers::status,
+                    "pending",
+                ))
+                .order(crate::db::schema::offers::id)
+                .select(diesel::SelectableHelper::as_select())
+                .load(c)?;
+            let mut placed = Vec::new();
+            for o in offers {
+                if placed.len() == 6 {
+                    break;
+                }
+                let Some(facts) = openings::facts_of(c, &o.opening_id)? else {
+                    continue;
+                };
+                if facts.programme_id != programme || !openings::take_place(c, &o.opening_id)? {
+                    continue;
+                }
+                let k = placed.len();
+                let started = month(3) + chrono::Days::new(4);
+                // The last one was hired on permanent staff in the middle of last month.
+                let ended = (k == 5).then(|| month(1) + chrono::Days::new(13));
+                m::decide_offer(c, &o.id, "accepted", now)?;
+                m::set_status(c, &o.application_id, &["offered"], "accepted", now)?;
+                let row = m::PlacementRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    offer_id: o.id.clone(),
+                    seeker_id: o.seeker_id.clone(),
+                    opening_id: o.opening_id.clone(),
+                    status: if ended.is_some() { "ended" } else { "active" }.into(),
+                    started_on: Some(started),
+                    ended_on: ended,
+                    end_reason: ended.map(|_| "hired".to_owned()),
+                    created_at: now,
+                    updated_at: now,
+                };
+                m::insert_placement(c, &row)?;
+                crate::organisations::queries::set_bank_account(
+                    c,
+                    &facts.organisation_id,
+                    &demo_iban(900 + k as u32),
+                    now,
+                )?;
+                placed.push((row, facts));
+            }
+            let mut made = 0;
+            let declared_of =
+                |f: &crate::openings::service::OpeningFacts| f.wage_monthly_tiyn.unwrap_or(0);
+            for (k, (p, facts)) in placed.iter().enumerate() {
+                let member = crate::accounts::service::member_contacts(c, &facts.organisation_id)?
+                    .into_iter()
+                    .next()
+                    .map(|(id, _, _)| id)
+                    .unwrap_or_default();
+                for (back, first) in [(3u32, month(3)), (2, month(2)), (1, month(1))] {
+                    // (status, gross, flags, note); None: not reported.
+                    let declared = declared_of(facts);
+                    let report = match (back, k) {
+                        // Her first month began on the 5th: paid for the days worked.
+                        (3, _) => Some(("confirmed", declared * 27 / 30, "[]", None)),
+                        (2, 1) => Some((
+                            "returned",
+                            declared + 1_500_000,
+                            r#"["above_declared_wage"]"#,
+                            Some(
+                                "Зарплата выше заявленной в вакансии: приложите приказ о надбавке.",
+                            ),
+                        )),
+                        (2, 2) => None,
+                        (2, _) => Some(("confirmed", declared, "[]", None)),
+                        (1, k) if k % 2 == 0 => Some(("submitted", declared, "[]", None)),
+                        _ => None,
+                    };
+                    let Some((status, gross, flags, note)) = report else {
+                        continue;
+                    };
+                    let decided = status != "submitted";
+                    reports::insert(
+                        c,
+                        &WageReportRow {
+                            id: uuid::Uuid::now_v7().to_string(),
+                            placement_id: p.id.clone(),
+                            organisation_id: facts.organisation_id.clone(),
+                            period: period(first),
+                            days_worked: if back == 3 { 11 } else { 13 },
+                            gross_wage_tiyn: gross,
+                            payroll_reference: format!("ВЕД-{}-{:03}", period(first), k + 1),
+                            status: status.into(),
+                            flags: flags.into(),
+                            decision_note: note.map(str::to_owned),
+                            submitted_by: member.clone(),
+                            decided_by: decided.then(|| caseworker.clone()),
+                            decided_at: decided.then_some(now),
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )?;
+                    made += 1;
+                }
+            }
+            Ok::<_, AppError>((placed.len(), made, period(month(3))))
+        })
+        .await?;
+    let (placements, made, oldest) = seeded;
+    let settings = crate::config::Settings::default();
+    let run = crate::subsidies::cycle::run(db, &settings, None).await?;
+    // The oldest month's subsidies go to the bank and come back paid.
+    db.transaction(move |c| {
+        let actor = crate::audit::Actor::default();
+        let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &oldest) else {
+            return Ok::<_, AppError>(());
+        };
+        let file = crate::payouts::batches::export_in(c, &actor, &batch.id)?;
+        let mut confirmation = String::from("payout_id,status,amount_kzt,reference,reason\n");
+        for (n, line) in file.lines().skip(1).enumerate() {
+            let cols: Vec<&str> = line.split(',').collect();
+            if let (Some(id), Some(amount)) = (cols.get(1), cols.get(6)) {
+                confirmation.push_str(&format!("{id},paid,{amount},DEMO-S{n:04},\n"));
+            }
+        }
+        crate::payouts::batches::confirm_text_in(
+            c,
+            &actor,
+            &batch.id,
+            &confirmation,
+            &settings.public_url,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok((placements, made, run.created))
 }
 
 /// Moves a demo course's dates so that it has run since `first` (deadline a week before) and is

@@ -116,6 +116,13 @@ impl JobRegistry {
         registry.register(crate::payouts::cycle::SCHEDULE_PAYOUTS, |ctx, job| {
             Box::pin(crate::payouts::cycle::cycle_job(ctx, job))
         });
+        registry.register(crate::subsidies::cycle::SCHEDULE_SUBSIDIES, |ctx, job| {
+            Box::pin(crate::subsidies::cycle::cycle_job(ctx, job))
+        });
+        registry.register(
+            crate::subsidies::reminders::REMIND_WAGE_REPORTS,
+            |ctx, job| Box::pin(crate::subsidies::reminders::remind_job(ctx, job)),
+        );
         registry
     }
 

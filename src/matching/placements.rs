@@ -84,6 +84,44 @@ pub fn find(c: &mut crate::db::DbConnection, id: &str) -> Result<Option<Placemen
     Ok(queries::placement(c, id)?)
 }
 
+/// Placements by id, inside another capability's transaction.
+pub fn find_many(
+    c: &mut crate::db::DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, PlacementRow>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for part in ids.chunks(1000) {
+        for r in queries::placements_by_ids(c, part)? {
+            out.insert(r.id.clone(), r);
+        }
+    }
+    Ok(out)
+}
+
+/// Started placements in id order after `after` (for the wage reports they owe).
+pub fn started(
+    c: &mut crate::db::DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<PlacementRow>, AppError> {
+    Ok(queries::started_placements(c, after, limit)?)
+}
+
+/// The placed person's name by placement, for the employer's emails.
+pub fn names_of(
+    c: &mut crate::db::DbConnection,
+    rows: &[PlacementRow],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let names = placement_names(c, rows)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let name = names.get(&r.seeker_id).cloned().unwrap_or_default();
+            (r.id.clone(), name)
+        })
+        .collect())
+}
+
 pub async fn of_opening(
     db: &Db,
     user: &Caller,

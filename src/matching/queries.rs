@@ -520,6 +520,31 @@ pub fn placement(c: &mut DbConnection, id: &str) -> QueryResult<Option<Placement
         .optional()
 }
 
+pub fn placements_by_ids(c: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<PlacementRow>> {
+    placements::table
+        .filter(placements::id.eq_any(ids))
+        .select(PlacementRow::as_select())
+        .load(c)
+}
+
+/// Placements that have started, by id after `after`: what wage reports are owed for.
+pub fn started_placements(
+    c: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PlacementRow>> {
+    let mut q = placements::table
+        .filter(placements::started_on.is_not_null())
+        .select(PlacementRow::as_select())
+        .order(placements::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(placements::id.gt(a.to_owned()));
+    }
+    q.load(c)
+}
+
 pub fn placements_of_opening(
     c: &mut DbConnection,
     opening: &str,

@@ -36,6 +36,15 @@ pub enum EmailTemplate {
     /// To an employer: a case worker confirmed or returned a wage report (`decision`, `period`,
     /// `note`, `link`).
     WageReportDecision,
+    /// To an employer: the wage subsidy of a month was scheduled (`opening_title`, `person_name`,
+    /// `period`, `amount`, `wage_paid`, `percent`, `link`).
+    SubsidyScheduled,
+    /// To an employer: the bank paid a wage subsidy, or could not (`step`: paid or failed;
+    /// `opening_title`, `person_name`, `period`, `amount`, `reason`, `link`).
+    SubsidyUpdate,
+    /// To an employer: a month's wage report is due, or overdue (`step`: due or overdue;
+    /// `opening_title`, `person_name`, `period`, `due_date`, `link`).
+    WageReportReminder,
 }
 
 impl EmailTemplate {
@@ -48,7 +57,7 @@ impl EmailTemplate {
         }
     }
 
-    pub const ALL: [EmailTemplate; 10] = [
+    pub const ALL: [EmailTemplate; 13] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -59,6 +68,9 @@ impl EmailTemplate {
         EmailTemplate::PayoutScheduled,
         EmailTemplate::PayoutUpdate,
         EmailTemplate::WageReportDecision,
+        EmailTemplate::SubsidyScheduled,
+        EmailTemplate::SubsidyUpdate,
+        EmailTemplate::WageReportReminder,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +85,9 @@ impl EmailTemplate {
             EmailTemplate::PayoutScheduled => "payout_scheduled",
             EmailTemplate::PayoutUpdate => "payout_update",
             EmailTemplate::WageReportDecision => "wage_report_decision",
+            EmailTemplate::SubsidyScheduled => "subsidy_scheduled",
+            EmailTemplate::SubsidyUpdate => "subsidy_update",
+            EmailTemplate::WageReportReminder => "wage_report_reminder",
         }
     }
 }
@@ -250,7 +265,7 @@ mod tests {
             "period": "2027-02",
             "attended": 5,
             "held": 8,
-            "min_percent": 80,
+            "min_percent": 80, "wage_paid": "25000.00", "percent": 75, "due_date": "2027-03-10",
             "amount": "25000.00",
         })
     }

@@ -57,6 +57,13 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organisati
         .optional()
 }
 
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(Organisation::as_select())
+        .load(conn)
+}
+
 /// Organisations in `status` (or all), oldest registration first, after the cursor's
 /// (created_at, id).
 pub fn by_status(

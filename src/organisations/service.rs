@@ -360,6 +360,28 @@ pub fn summary(conn: &mut DbConnection, id: &str) -> Result<Option<OrganisationS
     }))
 }
 
+/// What a bank needs to pay an organisation: (BIN, name, IBAN if it gave a valid one).
+pub type BankDetails = (String, String, Option<String>);
+
+/// Bank details by organisation, only for the payment file; never logged.
+pub fn bank_details(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, BankDetails>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for o in queries::by_ids(conn, chunk)? {
+            let iban = o
+                .iban
+                .as_deref()
+                .and_then(crate::kz::Iban::parse)
+                .map(|i| i.as_str().to_owned());
+            out.insert(o.id.clone(), (o.bin, o.name, iban));
+        }
+    }
+    Ok(out)
+}
+
 /// Organisation names by id, for lists that show who posted what.
 pub fn names(
     conn: &mut DbConnection,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cycle::PayoutRow;
+use super::ledger::{PayeeKind, PayoutRow};
 use crate::access::{Caller, Permission};
 use crate::config::Settings;
 use crate::db::Db;
@@ -71,10 +71,66 @@ pub struct Totals {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HeldPayout {
     pub payout_id: String,
-    pub seeker_id: String,
+    pub payee_kind: PayeeKind,
+    /// The person to pay (a stipend).
+    pub seeker_id: Option<String>,
+    /// The organisation to pay (a wage subsidy).
+    pub organisation_id: Option<String>,
     pub amount_tiyn: i64,
-    /// Why it was not approved (no valid IBAN on her profile).
+    /// Why it was not approved (no valid IBAN on her profile, or on the organisation's account).
     pub reason: String,
+}
+
+/// What the bank needs of a payee: IIN (a person) or BIN (an organisation), name, and the IBAN
+/// if a valid one was given.
+#[derive(Debug, Clone)]
+struct PayeeBank {
+    tax_id: String,
+    name: String,
+    iban: Option<String>,
+}
+
+/// Who a payout pays, as a key: the kind and the account or organisation id.
+fn payee_of(p: &PayoutRow) -> (PayeeKind, String) {
+    match p.kind() {
+        PayeeKind::Person => (PayeeKind::Person, p.seeker_id.clone().unwrap_or_default()),
+        PayeeKind::Organisation => (
+            PayeeKind::Organisation,
+            p.organisation_id.clone().unwrap_or_default(),
+        ),
+    }
+}
+
+/// Bank details of every payee of these payouts, people and organisations, each kind from its
+/// own capability in one query per thousand.
+fn bank_of<'a>(
+    c: &mut DbConnection,
+    rows: impl Iterator<Item = &'a PayoutRow>,
+) -> Result<HashMap<(PayeeKind, String), PayeeBank>, AppError> {
+    let (mut people, mut organisations) = (Vec::new(), Vec::new());
+    for p in rows {
+        match payee_of(p) {
+            (PayeeKind::Person, id) => people.push(id),
+            (PayeeKind::Organisation, id) => organisations.push(id),
+        }
+    }
+    people.sort_unstable();
+    people.dedup();
+    organisations.sort_unstable();
+    organisations.dedup();
+    let mut out = HashMap::new();
+    for (id, (tax_id, name, iban)) in crate::seekers::service::bank_details(c, &people)? {
+        out.insert((PayeeKind::Person, id), PayeeBank { tax_id, name, iban });
+    }
+    for (id, (tax_id, name, iban)) in
+        crate::organisations::service::bank_details(c, &organisations)?
+    {
+        out.insert(
+            (PayeeKind::Organisation, id),
+            PayeeBank { tax_id, name, iban },
+        );
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -216,10 +272,16 @@ fn view(c: &mut DbConnection, b: BatchRow) -> Result<BatchView, AppError> {
         held: held_rows
             .into_iter()
             .map(|r| HeldPayout {
+                payee_kind: r.kind(),
+                reason: match r.kind() {
+                    PayeeKind::Person => "no valid IBAN on the seeker's profile",
+                    PayeeKind::Organisation => "no valid IBAN on the organisation's account",
+                }
+                .into(),
                 payout_id: r.id,
                 seeker_id: r.seeker_id,
+                organisation_id: r.organisation_id,
                 amount_tiyn: r.amount_tiyn,
-                reason: "no valid IBAN on the seeker's profile".into(),
             })
             .collect(),
         reconciliation: Reconciliation {
@@ -315,9 +377,8 @@ pub fn create_in(
         .order(payouts::id)
         .select(PayoutRow::as_select())
         .load(c)?;
-    let seekers: Vec<String> = candidates.iter().map(|p| p.seeker_id.clone()).collect();
-    let bank = crate::seekers::service::bank_details(c, &seekers)?;
-    let iban_of = |p: &PayoutRow| bank.get(&p.seeker_id).and_then(|(_, _, iban)| iban.clone());
+    let bank = bank_of(c, candidates.iter())?;
+    let iban_of = |p: &PayoutRow| bank.get(&payee_of(p)).and_then(|b| b.iban.clone());
     let has_iban = |p: &PayoutRow| iban_of(p).is_some();
     if !candidates.iter().any(has_iban) {
         return Err(AppError::Conflict(Msg::NothingToApprove));
@@ -462,7 +523,8 @@ pub async fn get(db: &Db, user: &Caller, id: String) -> Result<BatchView, AppErr
     .await
 }
 
-/// The bank file: `batch_id,payout_id,iin,full_name,iban,amount_kzt,purpose`. Exporting marks the
+/// The bank file: `batch_id,payout_id,payee_kind,iin_bin,name,iban,amount_kzt,purpose`, where
+/// `payee_kind` is `person` (`iin_bin` is an IIN) or `organisation` (a BIN). Exporting marks the
 /// approved payouts `sent`; exporting again gives the same file.
 pub async fn export(db: &Db, user: &Caller, id: String) -> Result<String, AppError> {
     user.require(Permission::ViewPayouts)?;
@@ -481,23 +543,29 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
     let lines = lines_of(c, &b.id)?;
     let ids: Vec<String> = lines.iter().map(|l| l.payout_id.clone()).collect();
     let rows = payouts_by_id(c, &ids)?;
-    let seekers: Vec<String> = rows.values().map(|p| p.seeker_id.clone()).collect();
-    let bank = crate::seekers::service::bank_details(c, &seekers)?;
+    let bank = bank_of(c, rows.values())?;
     let mut cells = Vec::with_capacity(lines.len());
     for l in &lines {
         let p = rows
             .get(&l.payout_id)
             .ok_or_else(|| internal(anyhow::anyhow!("batch line without its payout")))?;
-        let (iin, name, _) = bank
-            .get(&p.seeker_id)
+        let payee = bank
+            .get(&payee_of(p))
             .cloned()
-            .ok_or_else(|| internal(anyhow::anyhow!("payout without a profile")))?;
-        let purpose = format!("Стипендия за {} / Stipend {}", p.period, p.period);
+            .ok_or_else(|| internal(anyhow::anyhow!("payout without its payee")))?;
+        let purpose = match p.kind() {
+            PayeeKind::Person => format!("Стипендия за {} / Stipend {}", p.period, p.period),
+            PayeeKind::Organisation => format!(
+                "Субсидия на оплату труда за {} / Wage subsidy {}",
+                p.period, p.period
+            ),
+        };
         cells.push(vec![
             b.id.clone().into(),
             p.id.clone().into(),
-            iin.into(),
-            name.into(),
+            p.kind().as_str().into(),
+            payee.tax_id.into(),
+            payee.name.into(),
             l.iban.clone().into(),
             super::tenge(l.amount_tiyn).into(),
             purpose.into(),
@@ -513,13 +581,14 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
         &[
             "batch_id",
             "payout_id",
-            "iin",
-            "full_name",
+            "payee_kind",
+            "iin_bin",
+            "name",
             "iban",
             "amount_kzt",
             "purpose",
         ],
-        &[false, false, false, false, false, true, false],
+        &[false, false, false, false, false, false, true, false],
         cells,
     )
     .map_err(|e| internal(anyhow::anyhow!("writing the bank file: {e}")))?;
@@ -686,6 +755,7 @@ fn confirm_in(
     }
     let ids: Vec<String> = lines.iter().map(|l| l.payout_id.clone()).collect();
     let payouts = payouts_by_id(c, &ids)?;
+    let mut told = Told::default();
     for l in lines {
         let (Some(line), Some(p)) = (held.get(&l.payout_id), payouts.get(&l.payout_id)) else {
             continue;
@@ -700,20 +770,16 @@ fn confirm_in(
         };
         set_line(c, line, to, Some(&l.reference), reason)?;
         set_status(c, actor, p, to, Some(&b.id), Some(&l.reference), reason)?;
-        if let Some((address, locale)) = crate::accounts::service::contact(c, &p.seeker_id)? {
-            let data = serde_json::json!({
-                "step": to, "period": p.period, "amount": super::tenge(line.amount_tiyn),
-                "link": format!("{}/payouts", public_url.trim_end_matches('/')),
-            });
-            notify(
-                c,
-                &address,
-                EmailTemplate::PayoutUpdate,
-                locale,
-                data,
-                &format!("payout_{to}:{}:{}", p.id, b.id),
-            )?;
-        }
+        tell_payee(
+            c,
+            &mut told,
+            p,
+            to,
+            line.amount_tiyn,
+            reason,
+            &b.id,
+            public_url,
+        )?;
     }
     let still_sent = lines_of(c, &b.id)?.iter().any(|l| l.status == "sent");
     if !still_sent && b.status != "settled" {
@@ -737,6 +803,97 @@ fn confirm_in(
     }
     let b = find(c, &b.id)?;
     view(c, b)
+}
+
+/// What the confirmation loads once for the employers' emails: openings and placed people.
+#[derive(Default)]
+struct Told {
+    openings: HashMap<String, Option<crate::openings::service::OpeningFacts>>,
+    members: HashMap<
+        String,
+        Vec<(
+            String,
+            crate::notifications::EmailAddress,
+            crate::locale::Locale,
+        )>,
+    >,
+}
+
+/// Emails the payee that the bank paid, or could not: a person directly, every member of an
+/// organisation in their language.
+#[allow(clippy::too_many_arguments)]
+fn tell_payee(
+    c: &mut DbConnection,
+    told: &mut Told,
+    p: &PayoutRow,
+    step: &str,
+    amount_tiyn: i64,
+    reason: Option<&str>,
+    batch: &str,
+    public_url: &str,
+) -> Result<(), AppError> {
+    let base = public_url.trim_end_matches('/');
+    match payee_of(p) {
+        (PayeeKind::Person, seeker) => {
+            if let Some((address, locale)) = crate::accounts::service::contact(c, &seeker)? {
+                let data = serde_json::json!({
+                    "step": step, "period": p.period, "amount": super::tenge(amount_tiyn),
+                    "link": format!("{base}/payouts"),
+                });
+                notify(
+                    c,
+                    &address,
+                    EmailTemplate::PayoutUpdate,
+                    locale,
+                    data,
+                    &format!("payout_{step}:{}:{batch}", p.id),
+                )?;
+            }
+        }
+        (PayeeKind::Organisation, organisation) => {
+            if !told.openings.contains_key(&p.opening_id) {
+                let facts = crate::openings::service::facts_of(c, &p.opening_id)?;
+                told.openings.insert(p.opening_id.clone(), facts);
+            }
+            if !told.members.contains_key(&organisation) {
+                let members = crate::accounts::service::member_contacts(c, &organisation)?;
+                told.members.insert(organisation.clone(), members);
+            }
+            let placement = match &p.placement_id {
+                Some(id) => crate::matching::placements::find(c, id)?,
+                None => None,
+            };
+            let person = match placement {
+                Some(pl) => crate::matching::placements::names_of(c, &[pl])?
+                    .into_values()
+                    .next()
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            let facts = told.openings.get(&p.opening_id).cloned().flatten();
+            for (member, to, locale) in told.members.get(&organisation).cloned().unwrap_or_default()
+            {
+                let title = facts
+                    .as_ref()
+                    .map(|f| crate::openings::service::title_in(f, locale))
+                    .unwrap_or_default();
+                let data = serde_json::json!({
+                    "step": step, "opening_title": title, "person_name": person,
+                    "period": p.period, "amount": super::tenge(amount_tiyn), "reason": reason,
+                    "link": format!("{base}/wage-reports"),
+                });
+                notify(
+                    c,
+                    &to,
+                    EmailTemplate::SubsidyUpdate,
+                    locale,
+                    data,
+                    &format!("subsidy_{step}:{}:{batch}:{member}", p.id),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

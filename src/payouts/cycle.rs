@@ -16,7 +16,6 @@ use super::stipend;
 use crate::{
     config::Settings,
     db::{Db, DbConnection, schema::payouts},
-    dispatch,
     error::AppError,
     jobs::{Job, JobContext, JobError},
     matching::enrollments::Enrollment,
@@ -28,23 +27,8 @@ use crate::{
 /// The job kind of the cycle.
 pub const SCHEDULE_PAYOUTS: &str = "schedule_payouts";
 
-#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
-#[diesel(table_name = payouts)]
-pub struct PayoutRow {
-    pub id: String,
-    pub enrollment_id: String,
-    pub seeker_id: String,
-    pub opening_id: String,
-    pub period: String,
-    pub amount_tiyn: i64,
-    pub inputs: String,
-    pub status: String,
-    pub batch_id: Option<String>,
-    pub bank_reference: Option<String>,
-    pub failure_reason: Option<String>,
-    pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
-}
+pub use super::ledger::PayoutRow;
+use super::ledger::{self, PayeeKind, status_for};
 
 /// Months (`YYYY-MM`) from `first` to `last`, inclusive.
 pub fn months(first: NaiveDate, last: NaiveDate) -> Vec<(String, NaiveDate, NaiveDate)> {
@@ -63,16 +47,6 @@ pub fn months(first: NaiveDate, last: NaiveDate) -> Vec<(String, NaiveDate, Naiv
         start = next;
     }
     out
-}
-
-/// Inserts a payout unless one exists for its enrollment and period; true if this call made it.
-fn insert_once(c: &mut DbConnection, row: &PayoutRow) -> QueryResult<bool> {
-    dispatch!(c, |c| diesel::insert_into(payouts::table)
-        .values(row)
-        .on_conflict((payouts::enrollment_id, payouts::period))
-        .do_nothing()
-        .execute(c))
-    .map(|n| n == 1)
 }
 
 /// What one run did.
@@ -281,8 +255,11 @@ fn withdrawn_in(
                 payouts::amount_tiyn,
                 payouts::updated_at,
             ))
-            .load::<(String, String, String, i64, chrono::NaiveDateTime)>(c)?;
+            .load::<(String, Option<String>, String, i64, chrono::NaiveDateTime)>(c)?;
         for (id, enrollment, period, amount_tiyn, at) in rows {
+            let Some(enrollment) = enrollment else {
+                continue;
+            };
             let withdrawn_on = crate::openings::calendar::almaty_date(at);
             out.insert(
                 (enrollment, period),
@@ -308,47 +285,19 @@ fn made_for(
         for (enrollment, period) in payouts::table
             .filter(payouts::enrollment_id.eq_any(part))
             .select((payouts::enrollment_id, payouts::period))
-            .load::<(String, String)>(c)?
+            .load::<(Option<String>, String)>(c)?
         {
+            let Some(enrollment) = enrollment else {
+                continue;
+            };
             made.entry(enrollment).or_default().insert(period);
         }
     }
     Ok(made)
 }
 
-/// A month computed to nothing (attendance below the programme's minimum) is recorded, closed,
-/// with its reason: never batched, never emailed as "0 ₸", never waiting in `scheduled`.
-fn status_for(amount_tiyn: i64) -> &'static str {
-    if amount_tiyn > 0 {
-        "scheduled"
-    } else {
-        "cancelled"
-    }
-}
-
 fn reason_for(amount_tiyn: i64) -> Option<&'static str> {
     (amount_tiyn == 0).then_some(NOT_DUE)
-}
-
-/// Puts a withdrawn payout back on the schedule with its new amount; false if another worker
-/// did it a moment ago.
-fn reissue(c: &mut DbConnection, id: &str, amount_tiyn: i64, inputs: &str) -> QueryResult<bool> {
-    diesel::update(
-        payouts::table
-            .filter(payouts::id.eq(id))
-            .filter(payouts::status.eq("cancelled"))
-            .filter(payouts::failure_reason.eq(WITHDRAWN_FOR_CORRECTION)),
-    )
-    .set((
-        payouts::status.eq(status_for(amount_tiyn)),
-        payouts::amount_tiyn.eq(amount_tiyn),
-        payouts::inputs.eq(inputs),
-        payouts::failure_reason.eq(reason_for(amount_tiyn)),
-        payouts::batch_id.eq(None::<String>),
-        payouts::updated_at.eq(crate::db::now()),
-    ))
-    .execute(c)
-    .map(|n| n == 1)
 }
 
 /// What an enrollment is owed of its course's due months.
@@ -450,8 +399,8 @@ fn payouts_for(
                     let now = crate::db::now();
                     let row = PayoutRow {
                         id: uuid::Uuid::now_v7().to_string(),
-                        enrollment_id: e.id.clone(),
-                        seeker_id: e.seeker_id.clone(),
+                        enrollment_id: Some(e.id.clone()),
+                        seeker_id: Some(e.seeker_id.clone()),
                         opening_id: ctx.facts.id.clone(),
                         period: m.period.clone(),
                         amount_tiyn: s.amount_tiyn,
@@ -462,8 +411,11 @@ fn payouts_for(
                         failure_reason: reason_for(s.amount_tiyn).map(str::to_owned),
                         created_at: now,
                         updated_at: now,
+                        payee_kind: PayeeKind::Person.as_str().into(),
+                        placement_id: None,
+                        organisation_id: None,
                     };
-                    if !insert_once(c, &row)? {
+                    if !ledger::insert_once(c, &row)? {
                         continue; // another worker made it a moment ago
                     }
                     created += 1;
@@ -481,7 +433,14 @@ fn payouts_for(
                     format!("payout_scheduled:{}:{}", e.id, m.period)
                 }
                 Owed::Again(_, w) => {
-                    if !reissue(c, &w.id, s.amount_tiyn, &inputs)? {
+                    if !ledger::reissue(
+                        c,
+                        &w.id,
+                        WITHDRAWN_FOR_CORRECTION,
+                        s.amount_tiyn,
+                        &inputs,
+                        reason_for(s.amount_tiyn),
+                    )? {
                         continue; // another worker did it a moment ago
                     }
                     reissued += 1;

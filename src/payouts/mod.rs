@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod cycle;
 pub mod handlers;
+pub mod ledger;
 pub mod service;
 pub mod stipend;
 

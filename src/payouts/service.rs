@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{cycle::PayoutRow, stipend::StipendInputs};
+use super::{
+    ledger::{PayeeKind, PayoutRow},
+    stipend::StipendInputs,
+};
 use crate::access::{Caller, Permission};
 use crate::db::Db;
 use crate::{
@@ -49,27 +52,59 @@ impl PayoutStatus {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PayoutView {
     pub id: String,
-    pub enrollment_id: String,
-    pub course_id: String,
+    /// `person`: a stipend for an enrollment; `organisation`: a wage subsidy for a placement.
+    pub payee_kind: PayeeKind,
+    /// A stipend's enrollment.
+    pub enrollment_id: Option<String>,
+    /// A stipend's course.
+    pub course_id: Option<String>,
+    /// A wage subsidy's placement.
+    pub placement_id: Option<String>,
+    /// The organisation a wage subsidy pays.
+    pub organisation_id: Option<String>,
+    /// The course or the job.
+    pub opening_id: String,
     /// `YYYY-MM` (Asia/Almaty).
     pub period: String,
     pub amount_tiyn: i64,
     pub status: PayoutStatus,
-    /// What the stipend rule used.
-    pub inputs: StipendInputs,
+    /// What the stipend or subsidy rule used.
+    pub inputs: PayoutInputs,
     /// Why it is cancelled or failed: attendance below the minimum, the month reopened for
     /// corrections, or the bank's reason.
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
+/// What a payout's rule used: the stipend rule's inputs for a person, the subsidy rule's for an
+/// organisation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum PayoutInputs {
+    Stipend(StipendInputs),
+    Subsidy(crate::subsidies::rule::SubsidyInputs),
+}
+
+pub fn view(r: PayoutRow) -> Result<PayoutView, AppError> {
+    let bad = |e: serde_json::Error| AppError::Internal(e.into());
+    let kind = r.kind();
     Ok(PayoutView {
-        inputs: serde_json::from_str(&r.inputs).map_err(|e| AppError::Internal(e.into()))?,
+        inputs: match kind {
+            PayeeKind::Person => {
+                PayoutInputs::Stipend(serde_json::from_str(&r.inputs).map_err(bad)?)
+            }
+            PayeeKind::Organisation => {
+                PayoutInputs::Subsidy(serde_json::from_str(&r.inputs).map_err(bad)?)
+            }
+        },
         status: PayoutStatus::parse(&r.status),
+        payee_kind: kind,
         id: r.id,
+        course_id: (kind == PayeeKind::Person).then(|| r.opening_id.clone()),
         enrollment_id: r.enrollment_id,
-        course_id: r.opening_id,
+        placement_id: r.placement_id,
+        organisation_id: r.organisation_id,
+        opening_id: r.opening_id,
         period: r.period,
         amount_tiyn: r.amount_tiyn,
         reason: r.failure_reason,
@@ -96,6 +131,10 @@ pub struct ReopenedPayouts {
     pub unchanged: i64,
 }
 
+/// Why a wage subsidy was withdrawn: its confirmed report was returned to the employer for a
+/// correction. The subsidy cycle computes it again, in place, once the report is confirmed anew.
+pub const WITHDRAWN_FOR_REPORT_CORRECTION: &str = "wage report returned for correction";
+
 /// Withdraws the payouts of a course month that no money has moved for yet, so that corrections
 /// made while the month is reopened reach the amounts (called by the reopening, in its
 /// transaction). Each withdrawal is audited.
@@ -108,6 +147,7 @@ pub fn withdraw_for_correction(
     let rows: Vec<PayoutRow> = payouts::table
         .filter(payouts::opening_id.eq(course_id))
         .filter(payouts::period.eq(period))
+        .filter(payouts::payee_kind.eq(PayeeKind::Person.as_str()))
         .filter(
             payouts::status
                 .ne("cancelled")
@@ -116,23 +156,44 @@ pub fn withdraw_for_correction(
         .order(payouts::id)
         .select(PayoutRow::as_select())
         .load(c)?;
+    withdraw(c, actor, &rows, WITHDRAWN_FOR_CORRECTION)
+}
+
+/// Withdraws a placement month's wage subsidy if no money has moved for it yet, so that the
+/// corrected report reaches the amount (called when a case worker returns a confirmed report, in
+/// that transaction). A subsidy at the bank or paid is left as it is and counted `unchanged`: a
+/// case worker adjusts it by hand.
+pub fn withdraw_subsidy_for_correction(
+    c: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    placement_id: &str,
+    period: &str,
+) -> Result<ReopenedPayouts, AppError> {
+    let rows: Vec<PayoutRow> = super::ledger::of_placement_month(c, placement_id, period)?
+        .into_iter()
+        .filter(|p| {
+            p.status != "cancelled"
+                || p.failure_reason.as_deref() != Some(WITHDRAWN_FOR_REPORT_CORRECTION)
+        })
+        .collect();
+    withdraw(c, actor, &rows, WITHDRAWN_FOR_REPORT_CORRECTION)
+}
+
+fn withdraw(
+    c: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    rows: &[PayoutRow],
+    because: &str,
+) -> Result<ReopenedPayouts, AppError> {
     let mut out = ReopenedPayouts::default();
-    for p in &rows {
+    for p in rows {
         // No money has moved for these; a month recorded at nothing (`cancelled` here, as the
-        // query selects only those) is computed again after the corrections too.
+        // queries select only those) is computed again after the corrections too.
         if ["scheduled", "held", "approved", "cancelled"].contains(&p.status.as_str()) {
             if let (Some(batch), "approved") = (&p.batch_id, p.status.as_str()) {
                 super::batches::withdraw_line(c, batch, &p.id)?;
             }
-            super::batches::set_status(
-                c,
-                actor,
-                p,
-                "cancelled",
-                None,
-                None,
-                Some(WITHDRAWN_FOR_CORRECTION),
-            )?;
+            super::batches::set_status(c, actor, p, "cancelled", None, None, Some(because))?;
             out.withdrawn += 1;
         } else {
             out.unchanged += 1;

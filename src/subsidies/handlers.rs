@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
+    reminders::OverduePage,
     report::ReportInput,
     service::{self, ReportDecision, ReportStatus, WageReportPage, WageReportView},
 };
@@ -135,8 +136,46 @@ pub async fn list_reports(
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    /// Page size, 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// Months whose wage report is overdue (past `SJ_WAGE_REPORT_DUE_DAY` of the following month and
+/// not reported), by placement and month: all for case workers, her organisation's for an
+/// employer. No subsidy is paid for such a month until its report is sent and confirmed.
+#[utoipa::path(tag = "subsidies", security(("bearer" = [])), params(OverdueQuery), responses(
+    (status = 200, description = "A page of overdue months", body = OverduePage),
+    (status = 403, description = "Neither an employer nor a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A cursor this list did not give, or a limit out of range", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/wage-reports/overdue")]
+pub async fn list_overdue(
+    state: web::Data<AppState>,
+    user: Caller,
+    query: Query<OverdueQuery>,
+) -> Result<web::Json<OverduePage>, AppError> {
+    let q = query.0;
+    Ok(web::Json(
+        super::reminders::overdue(
+            &state.db,
+            &state.settings,
+            &user,
+            crate::paging::given(q.cursor),
+            crate::paging::limit(q.limit, 50, 100)?,
+        )
+        .await?,
+    ))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(submit_report)
+    cfg.service(list_overdue)
+        .service(submit_report)
         .service(correct_report)
         .service(decide_report)
         .service(list_reports);

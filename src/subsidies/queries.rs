@@ -83,3 +83,63 @@ pub fn page(
         .limit(limit)
         .load(c)
 }
+
+/// A confirmed report as the subsidy cycle reads it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ConfirmedReport {
+    pub id: String,
+    pub placement_id: String,
+    pub organisation_id: String,
+    pub period: String,
+    pub gross_wage_tiyn: i64,
+}
+
+/// Every confirmed report, by placement and month (the order every worker walks them in).
+pub fn confirmed(c: &mut DbConnection) -> QueryResult<Vec<ConfirmedReport>> {
+    wage_reports::table
+        .filter(wage_reports::status.eq("confirmed"))
+        .order((wage_reports::placement_id, wage_reports::period))
+        .select((
+            wage_reports::id,
+            wage_reports::placement_id,
+            wage_reports::organisation_id,
+            wage_reports::period,
+            wage_reports::gross_wage_tiyn,
+        ))
+        .load(c)
+}
+
+/// Of these reports, those still confirmed now, with the wage they say. On PostgreSQL their rows
+/// stay locked until the caller's transaction ends, so a case worker returning one waits for the
+/// subsidy being made from it and then withdraws it (SQLite's writer lock does the same).
+pub fn still_confirmed(
+    c: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let q = wage_reports::table
+        .filter(wage_reports::id.eq_any(ids))
+        .filter(wage_reports::status.eq("confirmed"))
+        .select((wage_reports::id, wage_reports::gross_wage_tiyn));
+    let rows: Vec<(String, i64)> = match c {
+        DbConnection::Pg(pg) => q.for_update().load(pg)?,
+        DbConnection::Sqlite(lite) => q.load(lite)?,
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// The months reported (in any status) for these placements.
+pub fn reported(
+    c: &mut DbConnection,
+    placement_ids: &[String],
+) -> QueryResult<std::collections::HashSet<(String, String)>> {
+    let mut out = std::collections::HashSet::new();
+    for part in placement_ids.chunks(1000) {
+        out.extend(
+            wage_reports::table
+                .filter(wage_reports::placement_id.eq_any(part))
+                .select((wage_reports::placement_id, wage_reports::period))
+                .load::<(String, String)>(c)?,
+        );
+    }
+    Ok(out)
+}

@@ -74,6 +74,49 @@ pub fn parse_period(p: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
 }
 
+/// A month a placement owes a wage report for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReport {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// The day the report is due: `due_day` of the following month.
+    pub due_on: NaiveDate,
+    /// `today` is past `due_on`.
+    pub overdue: bool,
+}
+
+/// The months a placement owes reports for on `today`: each subsidised month (the first
+/// `subsidy_months`, at most 120) that has ended and that the placement reached (not after it
+/// ended). Only these matter: a report is what a subsidy is paid from.
+pub fn months_due(
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+    subsidy_months: i64,
+    today: NaiveDate,
+    due_day: u32,
+) -> Vec<DueReport> {
+    let mut out = Vec::new();
+    let Some(mut month) = started_on.with_day(1) else {
+        return out;
+    };
+    for _ in 0..subsidy_months.clamp(0, 120) {
+        let Some(next) = month.checked_add_months(chrono::Months::new(1)) else {
+            break;
+        };
+        if next > today || ended_on.is_some_and(|e| e < month) {
+            break; // not over yet, or the placement had ended before it
+        }
+        let due_on = next.with_day(due_day.clamp(1, 28)).unwrap_or(next);
+        out.push(DueReport {
+            period: format!("{:04}-{:02}", month.year(), month.month()),
+            due_on,
+            overdue: today > due_on,
+        });
+        month = next;
+    }
+    out
+}
+
 pub fn check(
     input: ReportInput,
     ctx: &ReportContext,
@@ -161,6 +204,58 @@ pub fn check(
         payroll_reference: reference,
         flags,
     })
+}
+
+#[cfg(test)]
+mod due_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn months_are_due_once_ended_and_overdue_after_the_due_day() {
+        let due = months_due(d(2026, 11, 20), None, 6, d(2027, 1, 10), 10);
+        let periods: Vec<(&str, bool)> =
+            due.iter().map(|r| (r.period.as_str(), r.overdue)).collect();
+        assert_eq!(periods, [("2026-11", true), ("2026-12", false)]);
+        assert_eq!(due[1].due_on, d(2027, 1, 10));
+        // Across a year end, on the last day of a month, and the 29th of February.
+        let due = months_due(d(2027, 12, 31), None, 12, d(2028, 2, 29), 10);
+        let periods: Vec<&str> = due.iter().map(|r| r.period.as_str()).collect();
+        assert_eq!(periods, ["2027-12", "2028-01"]);
+    }
+
+    #[test]
+    fn an_ended_placement_owes_its_last_part_month_and_nothing_after() {
+        let due = months_due(d(2027, 1, 15), Some(d(2027, 3, 3)), 12, d(2027, 9, 1), 10);
+        let periods: Vec<&str> = due.iter().map(|r| r.period.as_str()).collect();
+        assert_eq!(periods, ["2027-01", "2027-02", "2027-03"]);
+    }
+
+    proptest! {
+        #[test]
+        fn never_beyond_the_subsidised_months_nor_today(
+            start in 0i64..3000, len in 0i64..400, months in 0i64..30, ahead in 0i64..1500, due_day in 1u32..=28,
+        ) {
+            let started = d(2024, 1, 1) + chrono::Duration::days(start);
+            let today = started + chrono::Duration::days(ahead);
+            let ended = (len < 365).then(|| started + chrono::Duration::days(len));
+            let due = months_due(started, ended, months, today, due_day);
+            prop_assert!(due.len() as i64 <= months);
+            for r in &due {
+                let first = parse_period(&r.period).unwrap();
+                prop_assert!(first <= today && first.with_day(1) <= Some(today));
+                prop_assert!(first >= started.with_day(1).unwrap());
+                if let Some(e) = ended { prop_assert!(first <= e); }
+                prop_assert_eq!(r.overdue, today > r.due_on);
+                prop_assert!(r.due_on > first);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,10 @@ pub struct WageReportView {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When a confirmed report is returned: its subsidy withdrawn to be computed again, or left
+    /// unchanged because money has moved (a case worker then adjusts it by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsidy: Option<crate::payouts::service::ReopenedPayouts>,
 }
 
 fn view(r: WageReportRow) -> Result<WageReportView, AppError> {
@@ -84,6 +88,7 @@ fn view(r: WageReportRow) -> Result<WageReportView, AppError> {
         decided_at: r.decided_at.map(|d| d.and_utc()),
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        subsidy: None,
     })
 }
 
@@ -244,6 +249,9 @@ pub enum ReportDecision {
 }
 
 /// A case worker confirms a submitted report, or returns it with a note saying what to correct.
+/// A confirmed report may be returned too: its subsidy is withdrawn and computed again from the
+/// corrected report if no money has moved for it, and reported `unchanged` (for a manual
+/// adjustment) if it has.
 pub async fn decide(
     db: &Db,
     settings: &Settings,
@@ -270,7 +278,9 @@ pub async fn decide(
     let link = format!("{}/wage-reports", settings.public_url.trim_end_matches('/'));
     db.transaction(move |c| {
         let before = queries::find(c, &id)?.ok_or(AppError::NotFound)?;
-        if before.status != ReportStatus::Submitted.as_str() {
+        let reopening = before.status == ReportStatus::Confirmed.as_str()
+            && decision == ReportDecision::Returned;
+        if before.status != ReportStatus::Submitted.as_str() && !reopening {
             return Err(AppError::Conflict(Msg::WageReportNotSubmitted));
         }
         let now = crate::db::now();
@@ -286,9 +296,19 @@ pub async fn decide(
             updated_at: now,
             ..before.clone()
         };
-        if queries::update_from(c, &after, ReportStatus::Submitted.as_str())? != 1 {
+        if queries::update_from(c, &after, &before.status)? != 1 {
             return Err(AppError::Conflict(Msg::WageReportNotSubmitted));
         }
+        let subsidy = if reopening {
+            Some(crate::payouts::service::withdraw_subsidy_for_correction(
+                c,
+                &user.actor,
+                &after.placement_id,
+                &after.period,
+            )?)
+        } else {
+            None
+        };
         audit::record(
             c,
             &user.actor,
@@ -300,7 +320,12 @@ pub async fn decide(
                 entity: "wage_report",
                 entity_id: &after.id,
                 before: Some(snapshot(&before)),
-                after: Some(snapshot(&after)),
+                after: Some(serde_json::json!({
+                    "report": snapshot(&after),
+                    "subsidy": subsidy.as_ref().map(|s| serde_json::json!({
+                        "withdrawn": s.withdrawn, "unchanged": s.unchanged,
+                    })),
+                })),
             },
         )?;
         // Every member of the employer hears of it, each in their language.
@@ -324,7 +349,9 @@ pub async fn decide(
                 ),
             )?;
         }
-        view(after)
+        let mut out = view(after)?;
+        out.subsidy = subsidy;
+        Ok(out)
     })
     .await
 }

@@ -28,6 +28,28 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
     let who = &who.0;
     let q = q.into_inner();
     let staff = who.has(Permission::ViewPayouts);
+    if q.status.as_deref() == Some("overdue") {
+        let page = crate::subsidies::reminders::overdue(
+            w.db(),
+            &w.state().settings,
+            who,
+            q.cursor.filter(|c| !c.is_empty()),
+            PAGE_QUERY_LIMIT,
+        )
+        .await;
+        let page = w.ok(who, page)?;
+        return w.page(
+            Some(who),
+            "wage_reports.html",
+            "nav_wage_reports",
+            context! {
+                overdue => Value::from_serialize(&page),
+                reports => Value::from(()),
+                staff,
+                status => "overdue",
+            },
+        );
+    }
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             ReportStatus::parse(s)
@@ -51,6 +73,7 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
         "nav_wage_reports",
         context! {
             reports => Value::from_serialize(&page),
+            overdue => Value::from(()),
             staff,
             status => status.map(ReportStatus::as_str).unwrap_or_default(),
         },

@@ -1,0 +1,210 @@
+//! The one payment model: a payout is one month of one source, paid to one payee. A person's
+//! stipend comes from an enrollment; an organisation's wage subsidy from a placement. Both go
+//! through the same states, batches, bank file and confirmation; the database holds each source
+//! to one payout a month (unique (enrollment, period) and (placement, period)) and each row to
+//! exactly one kind of payee (`payouts_one_payee`).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    db::{DbConnection, schema::payouts},
+    dispatch,
+    error::AppError,
+};
+
+/// Who a payout pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PayeeKind {
+    /// A person (IIN): a stipend.
+    Person,
+    /// An organisation (BIN): a wage subsidy.
+    Organisation,
+}
+
+impl PayeeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayeeKind::Person => "person",
+            PayeeKind::Organisation => "organisation",
+        }
+    }
+
+    pub fn parse(s: &str) -> PayeeKind {
+        if s == "organisation" {
+            PayeeKind::Organisation
+        } else {
+            PayeeKind::Person
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = payouts)]
+pub struct PayoutRow {
+    pub id: String,
+    /// The stipend's enrollment (person payees only).
+    pub enrollment_id: Option<String>,
+    /// The person paid (person payees only).
+    pub seeker_id: Option<String>,
+    pub opening_id: String,
+    pub period: String,
+    pub amount_tiyn: i64,
+    pub inputs: String,
+    pub status: String,
+    pub batch_id: Option<String>,
+    pub bank_reference: Option<String>,
+    pub failure_reason: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+    pub payee_kind: String,
+    /// The subsidy's placement (organisation payees only).
+    pub placement_id: Option<String>,
+    /// The organisation paid (organisation payees only).
+    pub organisation_id: Option<String>,
+}
+
+impl PayoutRow {
+    pub fn kind(&self) -> PayeeKind {
+        PayeeKind::parse(&self.payee_kind)
+    }
+}
+
+/// Inserts a payout unless its source has one for the month; true if this call made it.
+pub fn insert_once(c: &mut DbConnection, row: &PayoutRow) -> QueryResult<bool> {
+    let n = match row.kind() {
+        PayeeKind::Person => dispatch!(c, |c| diesel::insert_into(payouts::table)
+            .values(row)
+            .on_conflict((payouts::enrollment_id, payouts::period))
+            .do_nothing()
+            .execute(c))?,
+        PayeeKind::Organisation => dispatch!(c, |c| diesel::insert_into(payouts::table)
+            .values(row)
+            .on_conflict((payouts::placement_id, payouts::period))
+            .do_nothing()
+            .execute(c))?,
+    };
+    Ok(n == 1)
+}
+
+/// A month computed to nothing is recorded, closed, with its reason: never batched, never
+/// emailed as "0 ₸", never waiting in `scheduled`.
+pub fn status_for(amount_tiyn: i64) -> &'static str {
+    if amount_tiyn > 0 {
+        "scheduled"
+    } else {
+        "cancelled"
+    }
+}
+
+/// Puts a payout withdrawn for a correction (`cancelled` with `withdrawn_because`) back on the
+/// schedule with its new amount; false if another worker did it a moment ago.
+pub fn reissue(
+    c: &mut DbConnection,
+    id: &str,
+    withdrawn_because: &str,
+    amount_tiyn: i64,
+    inputs: &str,
+    reason: Option<&str>,
+) -> QueryResult<bool> {
+    diesel::update(
+        payouts::table
+            .filter(payouts::id.eq(id))
+            .filter(payouts::status.eq("cancelled"))
+            .filter(payouts::failure_reason.eq(withdrawn_because)),
+    )
+    .set((
+        payouts::status.eq(status_for(amount_tiyn)),
+        payouts::amount_tiyn.eq(amount_tiyn),
+        payouts::inputs.eq(inputs),
+        payouts::failure_reason.eq(reason),
+        payouts::batch_id.eq(None::<String>),
+        payouts::updated_at.eq(crate::db::now()),
+    ))
+    .execute(c)
+    .map(|n| n == 1)
+}
+
+/// What a source's month has, as the cycles need to know it.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub id: String,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub amount_tiyn: i64,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// The subsidy payouts of these placements, by (placement, period).
+pub fn of_placements(
+    c: &mut DbConnection,
+    placement_ids: &[String],
+) -> Result<HashMap<(String, String), Existing>, AppError> {
+    let mut out = HashMap::new();
+    for part in placement_ids.chunks(1000) {
+        let rows = payouts::table
+            .filter(payouts::placement_id.eq_any(part))
+            .select((
+                payouts::placement_id,
+                payouts::period,
+                payouts::id,
+                payouts::status,
+                payouts::failure_reason,
+                payouts::amount_tiyn,
+                payouts::updated_at,
+            ))
+            .load::<(
+                Option<String>,
+                String,
+                String,
+                String,
+                Option<String>,
+                i64,
+                chrono::NaiveDateTime,
+            )>(c)?;
+        for (placement, period, id, status, failure_reason, amount_tiyn, updated_at) in rows {
+            let Some(placement) = placement else { continue };
+            out.insert(
+                (placement, period),
+                Existing {
+                    id,
+                    status,
+                    failure_reason,
+                    amount_tiyn,
+                    updated_at,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The payouts a source's month holds (withdrawn ones too), for a reopening to withdraw.
+pub fn of_placement_month(
+    c: &mut DbConnection,
+    placement_id: &str,
+    period: &str,
+) -> QueryResult<Vec<PayoutRow>> {
+    payouts::table
+        .filter(payouts::placement_id.eq(placement_id))
+        .filter(payouts::period.eq(period))
+        .select(PayoutRow::as_select())
+        .load(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payee_kinds_read_back() {
+        for k in [PayeeKind::Person, PayeeKind::Organisation] {
+            assert_eq!(PayeeKind::parse(k.as_str()), k);
+        }
+        assert_eq!(status_for(0), "cancelled");
+        assert_eq!(status_for(1), "scheduled");
+    }
+}
