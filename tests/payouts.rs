@@ -368,7 +368,7 @@ backend_tests! {
         let mails: Vec<Value> = app.emails_to("mother1@example.kz").await.into_iter().filter(|e| e.0 == "payout_scheduled").map(|e| e.2).collect();
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0]["amount"], social_jobs::payouts::tenge(3_000_000 * 3 / full));
-        // Case workers list by month and status; a provider never sees payouts; a seeker only hers.
+        // Case workers list by month and status; a provider sees none of them; a seeker only hers.
         let scheduled: Value = app.get_as(&format!("/api/v1/payouts?period={period}&status=scheduled"), &admin).await.json().await.unwrap();
         assert_eq!(scheduled["items"].as_array().unwrap().len(), 1);
         let all: Value = app.get_as(&format!("/api/v1/payouts?period={period}"), &admin).await.json().await.unwrap();
@@ -383,7 +383,9 @@ backend_tests! {
         assert_eq!(paged, whole);
         let forged = app.get_as("/api/v1/payouts?cursor=forged", &admin).await;
         assert_eq!((forged.status().as_u16(), forged.headers()["content-type"].to_str().unwrap()), (422, "application/problem+json"));
-        assert_eq!(app.get_as("/api/v1/payouts", &provider).await.status(), 403);
+        // A provider sees only what is paid to her organisation (nothing: stipends go to people).
+        let theirs: Value = app.get_as("/api/v1/payouts", &provider).await.json().await.unwrap();
+        assert_eq!(theirs["items"], json!([]));
         assert_eq!(app.get_as("/api/v1/payouts?period=2027-13", &admin).await.status(), 422);
         assert_eq!(app.get_as("/api/v1/payouts", &mothers[0]).await.status(), 403);
     }

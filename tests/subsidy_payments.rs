@@ -170,6 +170,14 @@ backend_tests! {
         assert_eq!(locale, "ru");
         assert_eq!((data["amount"].as_str(), data["wage_paid"].as_str(), data["period"].as_str()), (Some("38500.00"), Some("110000.00"), Some(period.as_str())));
         assert_eq!(data["opening_title"], "Швея");
+        // The employer sees it among her organisation's payments; another sees none of it.
+        let hers: Value = app.get_as(&format!("/api/v1/payouts?period={period}"), &m.employer).await.json().await.unwrap();
+        assert_eq!(hers["items"].as_array().unwrap().iter().map(|p| p["id"].clone()).collect::<Vec<_>>(), [s["id"].clone()]);
+        let (outsider, _) = app.approved_member(&m.admin, "employer", 8).await;
+        let theirs: Value = app.get_as(&format!("/api/v1/payouts?period={period}"), &outsider).await.json().await.unwrap();
+        assert_eq!(theirs["items"], json!([]));
+        let provider: Value = app.get_as("/api/v1/payouts", &m.provider).await.json().await.unwrap();
+        assert_eq!(provider["items"], json!([]), "stipends are not the provider's to see");
         // Again: nothing new, no second email.
         assert_eq!(cycle(&app, None).await.created, 0);
         assert_eq!(app.emails_to("employer1@example.kz").await.iter().filter(|(t, _, _)| t == "subsidy_scheduled").count(), 1);

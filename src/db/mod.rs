@@ -503,6 +503,22 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Refreshes the statistics of the tables a bulk job has just filled. Without it the planner
+    /// keeps the picture it had before (an empty table) and scans instead of using an index: the
+    /// subsidy cycle's re-run at 100,000 placements took 5.8 s on SQLite, one full scan per chunk.
+    pub async fn analyze_tables(&self, tables: &'static [&'static str]) -> Result<(), DbError> {
+        self.run(move |conn| {
+            for t in tables {
+                let q = format!("ANALYZE {t}");
+                dispatch!(conn, |c| diesel::sql_query(&q).execute(c))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// Runs `f` in a transaction meant for writing. On SQLite it begins `IMMEDIATE`: it takes the write

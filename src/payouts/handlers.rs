@@ -46,10 +46,11 @@ pub struct PayoutQuery {
     pub cursor: Option<String>,
 }
 
-/// Payouts by month and status, newest month first, a page at a time (case workers).
+/// Payouts by month and status, newest month first, a page at a time: all of them for case
+/// workers; for an employer, the wage subsidies paid to her organisation.
 #[utoipa::path(tag = "payouts", security(("bearer" = [])), params(PayoutQuery), responses(
     (status = 200, description = "A page of payouts", body = PayoutPage),
-    (status = 403, description = "Not a case worker", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a case worker nor an employer", body = ProblemBody, content_type = "application/problem+json"),
     (status = 422, description = "A period that is not YYYY-MM, or a cursor this list did not give", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/payouts")]

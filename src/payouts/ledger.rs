@@ -138,15 +138,15 @@ pub struct Existing {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-/// The subsidy payouts of these placements, by (placement, period).
-pub fn of_placements(
+/// Every subsidy payout, by (placement, period): one scan, whatever the planner thinks of the
+/// table.
+pub fn all_subsidies(
     c: &mut DbConnection,
-    placement_ids: &[String],
 ) -> Result<HashMap<(String, String), Existing>, AppError> {
     let mut out = HashMap::new();
-    for part in placement_ids.chunks(1000) {
+    {
         let rows = payouts::table
-            .filter(payouts::placement_id.eq_any(part))
+            .filter(payouts::payee_kind.eq(PayeeKind::Organisation.as_str()))
             .select((
                 payouts::placement_id,
                 payouts::period,

@@ -229,6 +229,7 @@ impl PayoutCursor {
 fn load(
     c: &mut DbConnection,
     seeker: Option<&str>,
+    organisation: Option<&str>,
     period: Option<&str>,
     status: Option<PayoutStatus>,
     after: Option<&PayoutCursor>,
@@ -237,6 +238,9 @@ fn load(
     let mut q = payouts::table.into_boxed();
     if let Some(s) = seeker {
         q = q.filter(payouts::seeker_id.eq(s.to_owned()));
+    }
+    if let Some(o) = organisation {
+        q = q.filter(payouts::organisation_id.eq(o.to_owned()));
     }
     if let Some(p) = period {
         q = q.filter(payouts::period.eq(p.to_owned()));
@@ -272,14 +276,15 @@ pub async fn mine(db: &Db, user: &Caller) -> Result<Vec<PayoutView>, AppError> {
     user.require(Permission::Apply)?;
     let id = user.account_id.clone();
     // One a month per course: a short list, so it is not paged.
-    db.run(move |c| load(c, Some(&id), None, None, None, MINE_LIMIT))
+    db.run(move |c| load(c, Some(&id), None, None, None, None, MINE_LIMIT))
         .await
 }
 
 /// More than a seeker's payouts could be in years of courses.
 const MINE_LIMIT: i64 = 1000;
 
-/// Payouts by month and status, a page at a time (case workers).
+/// Payouts by month and status, a page at a time: all for case workers; for an employer the wage
+/// subsidies paid to her organisation.
 pub async fn list(
     db: &Db,
     user: &Caller,
@@ -288,7 +293,12 @@ pub async fn list(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<PayoutPage, AppError> {
-    user.require(Permission::ViewPayouts)?;
+    let organisation = if user.has(Permission::ViewPayouts) {
+        None
+    } else {
+        user.require(Permission::PostOpenings)?;
+        Some(user.organisation_id.clone().ok_or(AppError::Forbidden)?)
+    };
     if let Some(p) = &period
         && crate::attendance::service::parse_period(p).is_none()
     {
@@ -306,6 +316,7 @@ pub async fn list(
             load(
                 c,
                 None,
+                organisation.as_deref(),
                 period.as_deref(),
                 status,
                 after.as_ref(),

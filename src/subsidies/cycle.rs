@@ -63,6 +63,9 @@ pub fn reason_for(none: Option<NoSubsidy>, amount_tiyn: i64) -> Option<&'static 
     }
 }
 
+/// Payments made by one run after which the tables they went into are analysed.
+const ANALYZE_AFTER: usize = 1000;
+
 /// Reports handled in one transaction; see the stipend cycle's `CHUNK`.
 const CHUNK: usize = 500;
 
@@ -73,7 +76,8 @@ pub async fn run(
     settings: &Settings,
     stop_after: Option<usize>,
 ) -> Result<CycleRun, AppError> {
-    let work = db.run(load).await?;
+    let (work, existing) = db.run(load).await?;
+    let existing = Arc::new(existing);
     let work: Vec<Work> = match stop_after {
         Some(n) => work.into_iter().take(n).collect(),
         None => work,
@@ -84,19 +88,46 @@ pub async fn run(
         ..CycleRun::default()
     };
     for chunk in work.chunks(CHUNK) {
-        let (chunk, link) = (chunk.to_vec(), link.clone());
+        let chunk: Vec<Work> = chunk
+            .iter()
+            .filter(|w| due(&existing, w))
+            .cloned()
+            .collect();
+        if chunk.is_empty() {
+            continue; // a re-run: nothing to do for these
+        }
+        let (link, existing) = (link.clone(), existing.clone());
         let (created, reissued) = db
-            .transaction(move |c| subsidies_for(c, &chunk, &link))
+            .transaction(move |c| subsidies_for(c, &chunk, &existing, &link))
             .await?;
         run.created += created;
         run.reissued += reissued;
     }
+    // A run that made many payments changed what the planner should know of `payouts`.
+    if run.created >= ANALYZE_AFTER {
+        db.analyze_tables(&["payouts"]).await?;
+    }
     Ok(run)
 }
 
-/// Confirmed reports with their placements and jobs; placements and openings in one query per
-/// thousand, each opening's programme once.
-fn load(c: &mut DbConnection) -> Result<Vec<Work>, AppError> {
+/// What the subsidy payments there are, by (placement, period).
+type Existing = HashMap<(String, String), ledger::Existing>;
+
+/// Whether a report still needs its subsidy made: none yet, or one withdrawn for a correction.
+/// Read from the run's start: a payment made meanwhile by another worker is found by the insert
+/// that does nothing on conflict (or the conditional reissue), not by this.
+fn due(existing: &Existing, w: &Work) -> bool {
+    match existing.get(&(w.report.placement_id.clone(), w.report.period.clone())) {
+        None => true,
+        Some(e) => withdrawn(e),
+    }
+}
+
+/// Confirmed reports with their placements and jobs (placements and openings in one query per
+/// thousand, each opening's programme once), and the subsidy payments there are — one scan each,
+/// so neither a run nor a re-run depends on the planner's picture of a table it is filling.
+fn load(c: &mut DbConnection) -> Result<(Vec<Work>, Existing), AppError> {
+    let existing = ledger::all_subsidies(c)?;
     let reports = queries::confirmed(c)?;
     let mut ids: Vec<String> = reports.iter().map(|r| r.placement_id.clone()).collect();
     ids.dedup();
@@ -126,7 +157,7 @@ fn load(c: &mut DbConnection) -> Result<Vec<Work>, AppError> {
             );
         }
     }
-    Ok(reports
+    let work = reports
         .into_iter()
         .filter_map(|report| {
             let placement = placements.get(&report.placement_id)?.clone();
@@ -137,33 +168,18 @@ fn load(c: &mut DbConnection) -> Result<Vec<Work>, AppError> {
                 job,
             })
         })
-        .collect())
+        .collect();
+    Ok((work, existing))
 }
 
 /// Creates the subsidies of a chunk of confirmed reports and computes again those withdrawn for
 /// a correction; returns (created, reissued) by this call.
 fn subsidies_for(
     c: &mut DbConnection,
-    chunk: &[Work],
+    due: &[Work],
+    existing: &Existing,
     link: &str,
 ) -> Result<(usize, usize), AppError> {
-    let placement_ids: Vec<String> = chunk
-        .iter()
-        .map(|w| w.report.placement_id.clone())
-        .collect();
-    let existing = ledger::of_placements(c, &placement_ids)?;
-    let due: Vec<&Work> = chunk
-        .iter()
-        .filter(
-            |w| match existing.get(&(w.report.placement_id.clone(), w.report.period.clone())) {
-                None => true,
-                Some(e) => withdrawn(e),
-            },
-        )
-        .collect();
-    if due.is_empty() {
-        return Ok((0, 0)); // a re-run: one query per chunk and done
-    }
     // A report returned since the run began is not paid from.
     let report_ids: Vec<String> = due.iter().map(|w| w.report.id.clone()).collect();
     let wages = queries::still_confirmed(c, &report_ids)?;

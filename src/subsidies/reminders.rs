@@ -158,52 +158,75 @@ pub async fn remind(db: &Db, settings: &Settings) -> Result<usize, AppError> {
     let today = db.today();
     let due_day = settings.wage_report_due_day;
     let link = format!("{}/wage-reports", settings.public_url.trim_end_matches('/'));
-    db.transaction(move |c| {
-        let (months, placements_seen) = unreported(c, None, None, usize::MAX, today, due_day)?;
-        let names = placements::names_of(c, &placements_seen)?;
-        let mut facts: HashMap<String, Option<OpeningFacts>> = HashMap::new();
-        let mut members = HashMap::new();
-        let mut sent = 0;
-        for m in &months {
-            if !facts.contains_key(&m.opening_id) {
-                facts.insert(m.opening_id.clone(), openings::facts_of(c, &m.opening_id)?);
-            }
-            if !members.contains_key(&m.organisation_id) {
-                let list = crate::accounts::service::member_contacts(c, &m.organisation_id)?;
-                members.insert(m.organisation_id.clone(), list);
-            }
-            let step = if m.overdue { "overdue" } else { "due" };
-            let person = names.get(&m.placement_id).cloned().unwrap_or_default();
-            let f = facts.get(&m.opening_id).cloned().flatten();
-            for (member, to, locale) in members.get(&m.organisation_id).cloned().unwrap_or_default()
-            {
-                let title = f
-                    .as_ref()
-                    .map(|f| openings::title_in(f, locale))
-                    .unwrap_or_default();
-                let data = serde_json::json!({
-                    "step": step, "opening_title": title, "person_name": person,
-                    "period": m.period, "due_date": m.due_on.to_string(), "link": link,
-                });
-                // Once per step, month and member, however often the job runs.
-                if notify(
-                    c,
-                    &to,
-                    EmailTemplate::WageReportReminder,
-                    locale,
-                    data,
-                    &format!(
-                        "wage_report_reminder:{step}:{}:{}:{member}",
-                        m.placement_id, m.period
-                    ),
-                )? {
-                    sent += 1;
-                }
+    // Read once, then queue the emails a chunk per transaction: a city's placements do not hold
+    // the writer's lock for the whole run, and a run stopped halfway is finished by the next
+    // (each email is queued once by its key).
+    let (months, seen) = db
+        .run(move |c| unreported(c, None, None, usize::MAX, today, due_day))
+        .await?;
+    let seen: HashMap<String, PlacementRow> = seen.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let seen = std::sync::Arc::new(seen);
+    let mut sent = 0;
+    for chunk in months.chunks(500) {
+        let (chunk, link, seen) = (chunk.to_vec(), link.clone(), seen.clone());
+        sent += db
+            .transaction(move |c| remind_chunk(c, &chunk, &seen, &link))
+            .await?;
+    }
+    Ok(sent)
+}
+
+fn remind_chunk(
+    c: &mut DbConnection,
+    months: &[UnreportedMonth],
+    seen: &HashMap<String, PlacementRow>,
+    link: &str,
+) -> Result<usize, AppError> {
+    let rows: Vec<PlacementRow> = months
+        .iter()
+        .filter_map(|m| seen.get(&m.placement_id).cloned())
+        .collect();
+    let names = placements::names_of(c, &rows)?;
+    let mut facts: HashMap<String, Option<OpeningFacts>> = HashMap::new();
+    let mut members = HashMap::new();
+    let mut sent = 0;
+    for m in months {
+        if !facts.contains_key(&m.opening_id) {
+            facts.insert(m.opening_id.clone(), openings::facts_of(c, &m.opening_id)?);
+        }
+        if !members.contains_key(&m.organisation_id) {
+            let list = crate::accounts::service::member_contacts(c, &m.organisation_id)?;
+            members.insert(m.organisation_id.clone(), list);
+        }
+        let step = if m.overdue { "overdue" } else { "due" };
+        let person = names.get(&m.placement_id).cloned().unwrap_or_default();
+        let f = facts.get(&m.opening_id).cloned().flatten();
+        for (member, to, locale) in members.get(&m.organisation_id).cloned().unwrap_or_default() {
+            let title = f
+                .as_ref()
+                .map(|f| openings::title_in(f, locale))
+                .unwrap_or_default();
+            let data = serde_json::json!({
+                "step": step, "opening_title": title, "person_name": person,
+                "period": m.period, "due_date": m.due_on.to_string(), "link": link,
+            });
+            // Once per step, month and member, however often the job runs.
+            if notify(
+                c,
+                &to,
+                EmailTemplate::WageReportReminder,
+                locale,
+                data,
+                &format!(
+                    "wage_report_reminder:{step}:{}:{}:{member}",
+                    m.placement_id, m.period
+                ),
+            )? {
+                sent += 1;
             }
         }
-        Ok(sent)
-    })
-    .await
+    }
+    Ok(sent)
 }
 
 pub async fn remind_job(ctx: JobContext, _job: Job) -> Result<(), JobError> {

@@ -28,6 +28,30 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
     let who = &who.0;
     let q = q.into_inner();
     let staff = who.has(Permission::ViewPayouts);
+    if q.status.as_deref() == Some("subsidies") && !staff {
+        let page = crate::payouts::service::list(
+            w.db(),
+            who,
+            None,
+            None,
+            q.cursor.filter(|c| !c.is_empty()),
+            PAGE_QUERY_LIMIT,
+        )
+        .await;
+        let page = w.ok(who, page)?;
+        return w.page(
+            Some(who),
+            "wage_reports.html",
+            "nav_wage_reports",
+            context! {
+                subsidies => Value::from_serialize(&page),
+                overdue => Value::from(()),
+                reports => Value::from(()),
+                staff,
+                status => "subsidies",
+            },
+        );
+    }
     if q.status.as_deref() == Some("overdue") {
         let page = crate::subsidies::reminders::overdue(
             w.db(),
@@ -44,6 +68,7 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
             "nav_wage_reports",
             context! {
                 overdue => Value::from_serialize(&page),
+                subsidies => Value::from(()),
                 reports => Value::from(()),
                 staff,
                 status => "overdue",
@@ -74,6 +99,7 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
         context! {
             reports => Value::from_serialize(&page),
             overdue => Value::from(()),
+            subsidies => Value::from(()),
             staff,
             status => status.map(ReportStatus::as_str).unwrap_or_default(),
         },
