@@ -436,6 +436,28 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/me/email-preferences",
+            path: "/api/v1/me/email-preferences",
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "PUT",
+            template: "/api/v1/me/email-preferences",
+            path: "/api/v1/me/email-preferences",
+            body: Some(json!({ "reminders": true, "attendance_warnings": false, "digest": true })),
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/email/unsubscribe",
+            // No sign-in: the token is the proof, and this one is not the service's.
+            path: "/api/v1/email/unsubscribe?token=someone.digest.AAAA",
+            body: None,
+            expect: [422, 422, 422, 422, 422, 422, 422],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/wage-reports/overdue",
             path: "/api/v1/wage-reports/overdue",
             body: None,

@@ -60,6 +60,8 @@ fn data() -> serde_json::Value {
         "held": 8,
         "min_percent": 80, "wage_paid": "25000.00", "percent": 75, "due_date": "2027-03-10",
         "amount": "25000.00",
+        "openings": [{"title": "Швея", "organisation_name": "ТОО «Әлем»", "district": "auezov", "kind": "job", "link": "https://example.kz/openings/1"}],
+        "count": 1,
     })
 }
 
@@ -170,6 +172,54 @@ backend_tests! {
         let after = payloads(&state).await;
         assert_eq!(after.iter().filter(|p| p.contains("t0k3n")).count(), 1, "{after:?}");
         assert!(after.iter().filter(|p| p.contains("verify_email") || p.contains("password_reset")).all(|p| !p.contains("t0k3n") && p.contains("(sent)")), "{after:?}");
+    }
+
+    async fn an_email_that_may_be_turned_off_carries_a_one_click_link_for_its_account(backend: Backend) {
+        use secrecy::ExposeSecret;
+        use social_jobs::notifications::preferences;
+        let sink = SmtpSink::start();
+        let (state, _db) = state_with_smtp(backend, sink.port, |_| {}).await;
+        // An employer's account at that address.
+        let account = uuid::Uuid::now_v7().to_string();
+        let id = account.clone();
+        state.db.transaction(move |c| {
+            let now = social_jobs::db::now();
+            let row = social_jobs::accounts::model::NewAccount {
+                id, email: "employer@example.kz".into(), password_hash: "x".into(), role: "employer".into(),
+                locale: "ru".into(), email_verified_at: Some(now), tokens_valid_after: now, created_at: now, updated_at: now,
+            };
+            social_jobs::dispatch!(c, |c| diesel::insert_into(social_jobs::db::schema::accounts::table).values(&row).execute(c)).map_err(DbError::from)
+        }).await.unwrap();
+        queue_email(&state, "employer@example.kz", EmailTemplate::WageReportReminder, Locale::Ru, "r1").await;
+        queue_email(&state, "employer@example.kz", EmailTemplate::PayoutUpdate, Locale::Ru, "p1").await;
+        let w = worker(&state);
+        while let Some((_, outcome)) = w.run_once().await.unwrap() {
+            assert_eq!(outcome, Outcome::Done);
+        }
+        let received = sink.received();
+        assert_eq!(received.len(), 2);
+        let raw: Vec<String> = received.iter().map(|m| String::from_utf8(m.raw.clone()).unwrap()).collect();
+        let (reminder, payout) = if raw[0].contains("List-Unsubscribe") { (&raw[0], &raw[1]) } else { (&raw[1], &raw[0]) };
+        // The reminder: RFC 8058 headers, the link in its body; the payment email has neither.
+        assert!(reminder.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{reminder}");
+        let start = reminder.find("/api/v1/email/unsubscribe?token=").expect("a one-click URL");
+        let token: String = reminder[start + "/api/v1/email/unsubscribe?token=".len()..].chars().take_while(|c| *c != '>').collect();
+        let key = preferences::link_key(Settings::default().jwt_secret.expose_secret());
+        assert_eq!(preferences::verify(&key, &token), Some((account.clone(), preferences::EmailCategory::Reminders)));
+        let parsed = received.iter().find(|m| String::from_utf8_lossy(&m.raw).contains("List-Unsubscribe")).unwrap().parsed();
+        assert!(parsed.body_text(0).unwrap().contains(&format!("/unsubscribe?token={token}")));
+        assert!(!payout.contains("List-Unsubscribe") && !payout.contains("unsubscribe?token"), "{payout}");
+        // Nothing of the link is stored with the sent email.
+        let payloads = state.db.run(|c| jobs::table.select(jobs::payload).load::<String>(c).map_err(DbError::from)).await.unwrap();
+        assert!(payloads.iter().all(|p| !p.contains(&token)));
+        // Clicked: the next reminder is not queued; a payment email still is.
+        preferences::unsubscribe(&state.db, &key, &token, social_jobs::audit::Actor::default()).await.unwrap();
+        queue_email(&state, "employer@example.kz", EmailTemplate::WageReportReminder, Locale::Ru, "r2").await;
+        queue_email(&state, "employer@example.kz", EmailTemplate::PayoutUpdate, Locale::Ru, "p2").await;
+        while let Some((_, outcome)) = w.run_once().await.unwrap() {
+            assert_eq!(outcome, Outcome::Done);
+        }
+        assert_eq!(sink.received().len(), 3);
     }
 
     async fn emails_arrive_at_the_smtp_server_with_both_bodies_in_each_locale(backend: Backend) {

@@ -176,6 +176,56 @@ fn cases() -> Vec<Case> {
             &[title, person, "2027-02", "2027-03-10", &reports],
         ));
     }
+    // An email that may be turned off carries a one-click link that turns it off.
+    let unsubscribe = format!("{PUBLIC}/unsubscribe?token=abc.reminders.sig");
+    all.push(case(
+        "wage_report_reminder.due.unsubscribe",
+        EmailTemplate::WageReportReminder,
+        json!({
+            "step": "due", "opening_title": title, "person_name": person, "period": "2027-02",
+            "due_date": "2027-03-10", "link": reports, "unsubscribe_link": unsubscribe,
+        }),
+        &[
+            title,
+            person,
+            "2027-02",
+            "2027-03-10",
+            &reports,
+            &unsubscribe,
+        ],
+    ));
+    // To a seeker, weekly: the new openings that fit her.
+    let job = format!("{PUBLIC}/openings/0193e0a4-7c1b-7d2e-9f00-5a1b2c3d4e5f");
+    let course = format!("{PUBLIC}/openings/0193e0a4-7c1b-7d2e-9f00-5a1b2c3d4e60");
+    let cabinet = format!("{PUBLIC}/cabinet");
+    let unsubscribe = format!("{PUBLIC}/unsubscribe?token=abc.digest.sig");
+    all.push(case(
+        "openings_digest",
+        EmailTemplate::OpeningsDigest,
+        json!({
+            "openings": [
+                {
+                    "title": title, "organisation_name": "ИП «Бақытты отбасы» тігін цехы",
+                    "district": "auezov", "kind": "job", "link": job,
+                },
+                {
+                    "title": "Кондитер курсы", "organisation_name": "«Болашақ» оқу орталығы",
+                    "district": "almaly", "kind": "course", "link": course,
+                },
+            ],
+            "count": 2, "link": cabinet, "unsubscribe_link": unsubscribe,
+        }),
+        &[
+            title,
+            "ИП «Бақытты отбасы» тігін цехы",
+            "Кондитер курсы",
+            "«Болашақ» оқу орталығы",
+            &job,
+            &course,
+            &cabinet,
+            &unsubscribe,
+        ],
+    ));
     for (kind, title, link) in [
         (
             "job",
@@ -421,5 +471,61 @@ fn markup_in_any_data_field_is_escaped_in_html_and_kept_in_text() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_digest_names_each_kind_and_district_in_the_reader_language() {
+    let templates = Templates::load().unwrap();
+    let data = json!({
+        "openings": [
+            { "title": "Швея", "organisation_name": "ТОО «Әлем»", "district": "auezov", "kind": "job", "link": "https://jumys.almaty.kz/openings/1" },
+            { "title": "Кондитер", "organisation_name": "«Болашақ»", "district": "somewhere", "kind": "course", "link": "https://jumys.almaty.kz/openings/2" },
+        ],
+        "count": 2, "link": "https://jumys.almaty.kz/cabinet",
+    });
+    for (locale, district, job, course, count, stop) in [
+        (
+            Locale::Kk,
+            "Әуезов ауданы",
+            "Жұмыс орны: Швея",
+            "Курс: Кондитер",
+            "Барлығы: 2.",
+            "алмау",
+        ),
+        (
+            Locale::Ru,
+            "Ауэзовский район",
+            "Рабочее место: Швея",
+            "Курс: Кондитер",
+            "Всего: 2.",
+            "получать",
+        ),
+        (
+            Locale::En,
+            "Auezov district",
+            "Job: Швея",
+            "Course: Кондитер",
+            ": 2 in all.",
+            "Stop",
+        ),
+    ] {
+        let mail = templates
+            .render(EmailTemplate::OpeningsDigest, locale, &data)
+            .unwrap();
+        for body in [&mail.text, &mail.html] {
+            assert!(body.contains(district), "{}\n{body}", locale.code());
+            // A code it does not know is shown as it came.
+            assert!(body.contains("somewhere"), "{}", locale.code());
+            assert!(!body.contains("auezov"), "{}", locale.code());
+            assert!(body.contains(count), "{}\n{body}", locale.code());
+            // Without an unsubscribe link there is no footer for it.
+            assert!(!body.contains(stop), "{}\n{body}", locale.code());
+        }
+        assert!(
+            mail.text.contains(job) && mail.text.contains(course),
+            "{}",
+            locale.code()
+        );
     }
 }

@@ -787,6 +787,15 @@ pub fn contact(
         .and_then(|a| EmailAddress::parse(&a.email).ok().map(|e| (e, a.locale()))))
 }
 
+/// The account an email address belongs to, if any (for other capabilities, in their
+/// transaction).
+pub fn account_of_address(
+    conn: &mut DbConnection,
+    address: &str,
+) -> diesel::QueryResult<Option<String>> {
+    Ok(queries::by_email(conn, address)?.map(|a| a.id))
+}
+
 /// Where and in which language to write to each (enabled) member of an organisation.
 pub fn member_contacts(
     conn: &mut DbConnection,

@@ -405,6 +405,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_preferences (account_id) {
+        account_id -> Text,
+        reminders -> Bool,
+        attendance_warnings -> Bool,
+        digest -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     payout_batches (id) {
         id -> Text,
         period -> Text,
@@ -497,4 +507,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payouts,
     payout_batches,
     payout_batch_lines,
+    email_preferences,
 );

@@ -1,10 +1,13 @@
 //! HTTP for the email outbox (admins only).
 
-use actix_web::{get, post, web};
+use actix_web::{get, post, put, web};
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::outbox::{self, OutboxMessage, OutboxPage, OutboxStatus, RequeuedMessages};
+use super::{
+    outbox::{self, OutboxMessage, OutboxPage, OutboxStatus, RequeuedMessages},
+    preferences::{self, EmailPreferences, Unsubscribed},
+};
 use crate::{
     error::AppError,
     http::{
@@ -96,8 +99,68 @@ pub async fn retry_dead_outbox(
     Ok(web::Json(outbox::retry_all_dead(&state.db, &user).await?))
 }
 
+/// Which emails the caller receives of those that may be turned off (reminders, attendance
+/// warnings, the weekly digest). Emails about her money, offers and account are always sent.
+#[utoipa::path(tag = "notifications", security(("bearer" = [])), responses(
+    (status = 200, description = "Her choices (all on until she changes them)", body = EmailPreferences),
+    (status = 401, description = "Not signed in", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/me/email-preferences")]
+pub async fn get_email_preferences(
+    state: web::Data<AppState>,
+    user: Caller,
+) -> Result<web::Json<EmailPreferences>, AppError> {
+    Ok(web::Json(preferences::mine(&state.db, &user).await?))
+}
+
+/// Choose which of the emails that may be turned off the caller receives (audited).
+#[utoipa::path(tag = "notifications", security(("bearer" = [])), request_body = EmailPreferences, responses(
+    (status = 200, description = "Saved", body = EmailPreferences),
+    (status = 401, description = "Not signed in", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+    (status = 422, description = "A field missing or not known", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/me/email-preferences")]
+pub async fn put_email_preferences(
+    state: web::Data<AppState>,
+    user: Caller,
+    body: crate::http::extract::Json<EmailPreferences>,
+) -> Result<web::Json<EmailPreferences>, AppError> {
+    Ok(web::Json(preferences::set(&state.db, &user, body.0).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UnsubscribeQuery {
+    /// The token of the email's unsubscribe link.
+    pub token: String,
+}
+
+/// One-click unsubscribe (RFC 8058): the `List-Unsubscribe` URL of an email that may be turned
+/// off. No sign-in: the signed token names the account and the kind of email; the body
+/// (`List-Unsubscribe=One-Click`) is not needed. Doing it again changes nothing.
+#[utoipa::path(tag = "notifications", params(UnsubscribeQuery), responses(
+    (status = 200, description = "That kind of email is turned off", body = Unsubscribed),
+    (status = 422, description = "A token this service did not sign", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/email/unsubscribe")]
+pub async fn unsubscribe(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    query: Query<UnsubscribeQuery>,
+) -> Result<web::Json<Unsubscribed>, AppError> {
+    let key = preferences::link_key(secrecy::ExposeSecret::expose_secret(
+        &state.settings.jwt_secret,
+    ));
+    let actor = crate::http::auth::anonymous_actor(&req, &state);
+    Ok(web::Json(
+        preferences::unsubscribe(&state.db, &key, &query.0.token, actor).await?,
+    ))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_outbox)
+    cfg.service(get_email_preferences)
+        .service(put_email_preferences)
+        .service(unsubscribe)
+        .service(list_outbox)
         .service(retry_dead_outbox)
         .service(retry_outbox);
 }

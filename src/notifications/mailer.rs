@@ -89,21 +89,36 @@ impl Mailer {
     }
 
     /// Sends one email. `message_id` is stable per outbox job, so a receiver can recognise a resend.
+    /// `unsubscribe`: the one-click URL (RFC 8058) of an email its recipient may turn off.
     pub async fn send(
         &self,
         to: &EmailAddress,
         mail: RenderedEmail,
         message_id: &str,
+        unsubscribe: Option<&str>,
     ) -> Result<(), MailError> {
         let to: Mailbox = to
             .as_str()
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::Invalid(e.to_string()))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
-            .message_id(Some(format!("<{message_id}@social-jobs.almaty.kz>")))
+            .message_id(Some(format!("<{message_id}@social-jobs.almaty.kz>")));
+        if let Some(url) = unsubscribe {
+            use lettre::message::header::{HeaderName, HeaderValue};
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .map_err(|e| MailError::Invalid(e.to_string()))?;
         let sending = async {

@@ -5,6 +5,7 @@
 pub mod handlers;
 pub mod mailer;
 pub mod outbox;
+pub mod preferences;
 pub mod templates;
 
 use serde::{Deserialize, Serialize};
@@ -66,7 +67,8 @@ pub struct EmailPayload {
 }
 
 /// Queues an email in the caller's transaction. `dedup_key` names the event (e.g.
-/// `verify_email:<account id>:<token id>`): notifying the same event twice sends one email.
+/// `verify_email:<account id>:<token id>`): notifying the same event twice sends one email. An
+/// email of a kind the recipient's account turned off is not queued (false).
 pub fn notify(
     conn: &mut DbConnection,
     to: &EmailAddress,
@@ -75,6 +77,9 @@ pub fn notify(
     data: serde_json::Value,
     dedup_key: &str,
 ) -> diesel::QueryResult<bool> {
+    if template.category().is_some() && !preferences::wants(conn, to.as_str(), template)? {
+        return Ok(false);
+    }
     let payload = EmailPayload {
         to: to.clone(),
         template,
@@ -99,12 +104,51 @@ pub fn notify(
 pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     let payload: EmailPayload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("unreadable email payload: {e}")))?;
+    // An email she may turn off carries a one-click link for her account and its kind, made
+    // now and never stored; one queued before she turned them off is not sent.
+    let mut data = payload.data.clone();
+    let mut unsubscribe = None;
+    if let Some(category) = payload.template.category() {
+        let address = payload.to.as_str().to_owned();
+        let template = payload.template;
+        let found = ctx
+            .db
+            .run(move |c| {
+                let account = crate::accounts::service::account_of_address(c, &address)?;
+                let wants = preferences::wants(c, &address, template)?;
+                Ok::<_, crate::error::AppError>((account, wants))
+            })
+            .await
+            .map_err(|e| JobError::Retry(format!("{e:?}")))?;
+        match found {
+            (_, false) => return Ok(()),
+            (Some(account), true) => {
+                let key = preferences::link_key(secrecy::ExposeSecret::expose_secret(
+                    &ctx.settings.jwt_secret,
+                ));
+                let token = preferences::sign(&key, &account, category);
+                let base = ctx.settings.public_url.trim_end_matches('/');
+                if let Some(d) = data.as_object_mut() {
+                    d.insert(
+                        "unsubscribe_link".into(),
+                        format!("{base}/unsubscribe?token={token}").into(),
+                    );
+                }
+                unsubscribe = Some(format!("{base}/api/v1/email/unsubscribe?token={token}"));
+            }
+            (None, true) => {}
+        }
+    }
     let mail = ctx
         .mailer
         .templates()
-        .render(payload.template, payload.locale, &payload.data)
+        .render(payload.template, payload.locale, &data)
         .map_err(|e| JobError::Permanent(format!("template {}: {e}", payload.template.name())))?;
-    match ctx.mailer.send(&payload.to, mail, &job.id).await {
+    match ctx
+        .mailer
+        .send(&payload.to, mail, &job.id, unsubscribe.as_deref())
+        .await
+    {
         Ok(()) => {
             ctx.metrics.email_sent(payload.template.name());
             forget_secrets(&ctx, &job, payload).await;

@@ -45,6 +45,9 @@ pub enum EmailTemplate {
     /// To an employer: a month's wage report is due, or overdue (`step`: due or overdue;
     /// `opening_title`, `person_name`, `period`, `due_date`, `link`).
     WageReportReminder,
+    /// To a seeker, weekly: new openings that fit her (`openings`: a list of `title`,
+    /// `organisation_name`, `district`, `kind` (job or course), `link`; `count`; `link`).
+    OpeningsDigest,
 }
 
 impl EmailTemplate {
@@ -57,7 +60,7 @@ impl EmailTemplate {
         }
     }
 
-    pub const ALL: [EmailTemplate; 13] = [
+    pub const ALL: [EmailTemplate; 14] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -71,6 +74,7 @@ impl EmailTemplate {
         EmailTemplate::SubsidyScheduled,
         EmailTemplate::SubsidyUpdate,
         EmailTemplate::WageReportReminder,
+        EmailTemplate::OpeningsDigest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -88,6 +92,7 @@ impl EmailTemplate {
             EmailTemplate::SubsidyScheduled => "subsidy_scheduled",
             EmailTemplate::SubsidyUpdate => "subsidy_update",
             EmailTemplate::WageReportReminder => "wage_report_reminder",
+            EmailTemplate::OpeningsDigest => "openings_digest",
         }
     }
 }
@@ -267,6 +272,8 @@ mod tests {
             "held": 8,
             "min_percent": 80, "wage_paid": "25000.00", "percent": 75, "due_date": "2027-03-10",
             "amount": "25000.00",
+            "openings": [{"title": "Швея", "organisation_name": "ТОО «Әлем»", "district": "auezov", "kind": "job", "link": "https://example.kz/openings/1"}],
+            "count": 1,
         })
     }
 

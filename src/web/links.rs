@@ -165,8 +165,95 @@ fn answer(
     }
 }
 
+/// From an email's unsubscribe link: what it turns off, and the button that does it.
+#[get("/unsubscribe")]
+async fn unsubscribe_page(w: W, query: web::Query<TokenQuery>) -> Reply {
+    let token = query.into_inner().token.filter(|t| !t.is_empty());
+    let key = crate::notifications::preferences::link_key(secrecy::ExposeSecret::expose_secret(
+        &w.state().settings.jwt_secret,
+    ));
+    let category = token
+        .as_deref()
+        .and_then(|t| crate::notifications::preferences::verify(&key, t))
+        .map(|(_, c)| c.as_str());
+    w.page(
+        None,
+        "unsubscribe.html",
+        "unsubscribe_title",
+        context! { token, category, done => () },
+    )
+}
+
+#[post("/unsubscribe")]
+async fn unsubscribe_submit(w: W, form: web::Form<VerifyForm>) -> Reply {
+    let form = form.into_inner();
+    w.check_csrf(None, &form.csrf)?;
+    let key = crate::notifications::preferences::link_key(secrecy::ExposeSecret::expose_secret(
+        &w.state().settings.jwt_secret,
+    ));
+    let result =
+        crate::notifications::preferences::unsubscribe(w.db(), &key, &form.token, w.anonymous())
+            .await
+            .map(|_| ());
+    answer(
+        &w,
+        "unsubscribe.html",
+        "unsubscribe_title",
+        result,
+        "unsubscribed",
+        Some(form.token),
+        true,
+    )
+}
+
+/// The signed-in person's email choices: what may be turned off, and what is always sent.
+#[get("/settings/emails")]
+async fn email_settings(w: W, who: super::Who) -> Reply {
+    let who = &who.0;
+    let prefs = w.ok(
+        who,
+        crate::notifications::preferences::mine(w.db(), who).await,
+    )?;
+    w.page(
+        Some(who),
+        "email_settings.html",
+        "email_settings_title",
+        context! { prefs => minijinja::Value::from_serialize(prefs) },
+    )
+}
+
+#[derive(Deserialize)]
+struct EmailSettingsForm {
+    csrf: String,
+    reminders: Option<String>,
+    attendance_warnings: Option<String>,
+    digest: Option<String>,
+}
+
+#[post("/settings/emails")]
+async fn email_settings_submit(w: W, who: super::Who, form: web::Form<EmailSettingsForm>) -> Reply {
+    let who = &who.0;
+    let form = form.into_inner();
+    w.check_csrf(Some(who), &form.csrf)?;
+    // An unticked box is not sent at all: absent means off.
+    let prefs = crate::notifications::preferences::EmailPreferences {
+        reminders: form.reminders.is_some(),
+        attendance_warnings: form.attendance_warnings.is_some(),
+        digest: form.digest.is_some(),
+    };
+    w.ok(
+        who,
+        crate::notifications::preferences::set(w.db(), who, prefs).await,
+    )?;
+    w.done("/settings/emails", "email_settings_saved")
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(verify_email_page)
+    cfg.service(email_settings)
+        .service(email_settings_submit)
+        .service(unsubscribe_page)
+        .service(unsubscribe_submit)
+        .service(verify_email_page)
         .service(verify_email_submit)
         .service(password_reset_page)
         .service(password_reset_submit)

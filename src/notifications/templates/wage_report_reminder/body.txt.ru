@@ -4,4 +4,6 @@
 
 Отчёты: {{ link }}
 
-Центр занятости города Алматы
+Центр занятости города Алматы{% if unsubscribe_link is defined and unsubscribe_link %}
+
+Больше не получать такие письма: {{ unsubscribe_link }}{% endif %}
