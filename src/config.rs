@@ -238,6 +238,11 @@ impl Default for Settings {
                 ("schedule_subsidies".to_owned(), "0 15 6 * * *".to_owned()),
                 // Employers hear of unreported months in the morning of a working day.
                 ("remind_wage_reports".to_owned(), "0 0 9 * * *".to_owned()),
+                // The weekly digest of new openings: Monday morning.
+                (
+                    "send_openings_digest".to_owned(),
+                    "0 0 10 * * MON".to_owned(),
+                ),
             ]),
             schedule_catch_up_hours: 72,
             smtp_host: String::new(),

@@ -114,4 +114,41 @@ backend_tests! {
         assert_eq!(refused.status, 403);
         assert_eq!(app.get_as("/api/v1/me/email-preferences", &access).await.json::<Value>().await.unwrap()["reminders"], false);
     }
+
+    async fn the_weekly_digest_brings_new_openings_that_fit_once_a_week_to_those_who_want_it(backend: Backend) {
+        use common::api::job_opening;
+        use social_jobs::openings::digest;
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
+        let (_, quiet) = app.eligible_seeker(&m.admin, 2, 4, "auezov").await;
+        // An unverified seeker is never written to; one who turned the digest off is not either.
+        let res = app.client.put(app.url("/api/v1/me/email-preferences")).bearer_auth(&quiet)
+            .json(&json!({ "reminders": true, "attendance_warnings": true, "digest": false })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let settings = Settings::default();
+        // Nothing new: nobody is written to.
+        assert_eq!(digest::send(&app.store, &settings).await.unwrap().sent, 0);
+        let job = app.published(&m.employer, &job_opening(&m.jobs_programme)).await;
+        let id = job["id"].as_str().unwrap().to_owned();
+        let run = digest::send(&app.store, &settings).await.unwrap();
+        assert_eq!((run.openings, run.sent), (1, 1), "{run:?}");
+        let mails: Vec<Value> = app.emails_to("mother1@example.kz").await.into_iter().filter(|(t, _, _)| t == "openings_digest").map(|(_, _, d)| d).collect();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0]["openings"][0]["title"], "Швея");
+        let link = mails[0]["openings"][0]["link"].as_str().unwrap().to_owned();
+        assert!(link.ends_with(&format!("/openings/{id}")), "{link}");
+        assert!(app.emails_to("mother2@example.kz").await.iter().all(|(t, _, _)| t != "openings_digest"));
+        // Again the same week (another instance, a retry): no second digest.
+        assert_eq!(digest::send(&app.store, &settings).await.unwrap().sent, 0);
+        // The link lands on the opening's page for her.
+        let mut visitor = common::cabinet::Visitor::new(&app);
+        visitor.sign_in("mother1@example.kz", common::api::PASSWORD).await;
+        let page = visitor.page(&format!("/openings/{id}")).await;
+        assert!(page.body.contains("Швея") && page.body.contains("Apply in the app"), "{}", page.body);
+        // A week on, nothing newer: nothing is sent.
+        common::clock().advance(chrono::Duration::days(8));
+        let later = digest::send(&app.store, &settings).await.unwrap();
+        assert_eq!((later.openings, later.sent), (0, 0));
+    }
 }

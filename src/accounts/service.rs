@@ -812,6 +812,26 @@ pub fn member_contacts(
         .collect())
 }
 
+/// Where to email those of many accounts whose address is confirmed and that are not disabled.
+pub fn verified_contacts(
+    conn: &mut DbConnection,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, (EmailAddress, Locale)>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(account_ids.len());
+    for chunk in account_ids.chunks(1000) {
+        for a in queries::by_ids(conn, chunk)? {
+            if a.email_verified_at.is_none() || a.disabled_at.is_some() {
+                continue;
+            }
+            if let Ok(e) = EmailAddress::parse(&a.email) {
+                let locale = a.locale();
+                out.insert(a.id, (e, locale));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Where to email many accounts, in their languages (loaded in chunks).
 pub fn contacts(
     conn: &mut DbConnection,

@@ -2,6 +2,7 @@
 //! browse with full-text and geo search; recommendations for a seeker.
 
 pub mod calendar;
+pub mod digest;
 pub mod fit;
 pub mod handlers;
 pub mod model;

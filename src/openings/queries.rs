@@ -170,6 +170,22 @@ pub fn open_in_programmes(
         .load(conn)
 }
 
+/// Openings published since `since` that still take applications and have places.
+pub fn published_since(
+    conn: &mut DbConnection,
+    since: chrono::NaiveDateTime,
+    today: NaiveDate,
+) -> QueryResult<Vec<OpeningRow>> {
+    openings::table
+        .filter(openings::status.eq("published"))
+        .filter(openings::published_at.ge(since))
+        .filter(openings::application_deadline.ge(today))
+        .filter(openings::places_given.lt(openings::capacity))
+        .order(openings::id)
+        .select(OpeningRow::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &OpeningRow) -> QueryResult<()> {
     diesel::insert_into(openings::table)
         .values(row)

@@ -1200,6 +1200,11 @@ impl OpeningFacts {
     }
 }
 
+/// An opening row's facts, for this capability's own walks (the digest).
+pub(super) fn facts_of_row(row: OpeningRow) -> Result<OpeningFacts, AppError> {
+    facts(row)
+}
+
 fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
     let (title, _) = texts(&row)?;
     Ok(OpeningFacts {

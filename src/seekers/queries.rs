@@ -253,6 +253,23 @@ pub fn households_of(
         .load(conn)
 }
 
+/// Profiles by account id after `after`, `limit` at most (for walks over every seeker).
+pub fn profiles_page(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ProfileRow>> {
+    let mut q = seeker_profiles::table
+        .select(ProfileRow::as_select())
+        .order(seeker_profiles::account_id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(seeker_profiles::account_id.gt(a.to_owned()));
+    }
+    q.load(conn)
+}
+
 pub fn profiles_of(
     conn: &mut DbConnection,
     account_ids: &[String],

@@ -857,6 +857,18 @@ pub fn applicant_cards(
     Ok(out)
 }
 
+/// Seekers with a profile and their work preferences, by account id after `after`.
+pub fn with_preferences(
+    c: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(String, WorkPreferences)>, AppError> {
+    Ok(queries::profiles_page(c, after, limit)?
+        .into_iter()
+        .map(|p| (p.account_id.clone(), preferences_of(p)))
+        .collect())
+}
+
 pub fn work_preferences(
     c: &mut DbConnection,
     account_id: &str,

@@ -210,6 +210,15 @@ async fn opening(w: W, who: Who, id: web::Path<String>) -> Reply {
         who,
         openings::get(w.db(), Some(who), id.clone(), w.locale()).await,
     )?;
+    // A seeker (from her weekly digest) reads the opening; applying is in the app.
+    if !who.has(crate::access::Permission::PostOpenings) {
+        return w.page(
+            Some(who),
+            "seeker/opening.html",
+            "opening_title",
+            context! { opening => Value::from_serialize(&o) },
+        );
+    }
     let applicants = w.ok(who, applications::applicants(w.db(), who, id.clone()).await)?;
     let placed = w.ok(who, placements::of_opening(w.db(), who, id).await)?;
     w.page(
