@@ -477,7 +477,40 @@ pub async fn list_households(
             Ok::<_, AppError>(items)
         })
         .await?;
+    let seen = items.iter().map(|i| i.seeker_account_id.clone()).collect();
+    record_reads(db, user, seen, "household_queue").await?;
     Ok(HouseholdPage { items, next_cursor })
+}
+
+/// A case worker's read of people's records is an audit event per person (who looked at whom,
+/// and in which view): the person sees it in what the service holds about her.
+async fn record_reads(
+    db: &Db,
+    user: &Caller,
+    seen: Vec<String>,
+    view: &'static str,
+) -> Result<(), AppError> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let actor = user.actor.clone();
+    db.transaction(move |c| {
+        for id in &seen {
+            crate::audit::record(
+                c,
+                &actor,
+                crate::audit::AuditEvent {
+                    action: "person.viewed",
+                    entity: "account",
+                    entity_id: id,
+                    before: None,
+                    after: Some(serde_json::json!({ "view": view })),
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// A person a case worker found: who she is and where her household stands.
@@ -550,7 +583,9 @@ pub async fn find_people(
             household_status: household.as_ref().map(|h| h.1.clone()),
             household_id: household.map(|h| h.0),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let seen = items.iter().map(|p| p.account_id.clone()).collect();
+    record_reads(db, user, seen, "people_search").await?;
     Ok(PeoplePage { items, next_cursor })
 }
 
