@@ -24,6 +24,7 @@ pub mod openings;
 pub mod organisations;
 pub mod paging;
 pub mod payouts;
+pub mod privacy;
 pub mod programmes;
 pub mod seekers;
 pub mod startup;

@@ -436,6 +436,13 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/me/data-export",
+            path: "/api/v1/me/data-export",
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/me/email-preferences",
             path: "/api/v1/me/email-preferences",
             body: None,

@@ -72,6 +72,21 @@ pub struct AuditRow {
     pub client_ip: Option<String>,
 }
 
+/// Events about an account or done by it (her data export: who saw or changed what), oldest
+/// first; at most `limit`.
+pub fn about(conn: &mut DbConnection, account_id: &str, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    audit_events::table
+        .filter(
+            audit_events::entity_id
+                .eq(account_id)
+                .or(audit_events::actor_id.eq(account_id)),
+        )
+        .order(audit_events::id.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
 pub fn for_entity(
     conn: &mut DbConnection,
     entity: &str,

@@ -178,6 +178,25 @@ pub fn list(
     q.order(jobs::id.desc()).limit(limit).load(conn)
 }
 
+/// Jobs of one kind whose payload names `address` as its recipient (`"to":"…"`, as emails are
+/// written), oldest first. A text search: the caller checks each payload.
+pub fn emails_to(conn: &mut DbConnection, kind: &str, address: &str) -> QueryResult<Vec<Job>> {
+    let escaped: String = address
+        .chars()
+        .flat_map(|ch| match ch {
+            '%' | '_' | '\\' => vec!['\\', ch],
+            _ => vec![ch],
+        })
+        .collect();
+    let pattern = format!("%\"to\":\"{escaped}\"%");
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::payload.like(pattern).escape('\\'))
+        .order(jobs::id.asc())
+        .select(Job::as_select())
+        .load(conn)
+}
+
 /// Puts a dead job back in the queue with fresh attempts (and a fresh retry window).
 pub fn requeue_dead(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(

@@ -92,6 +92,45 @@ impl From<Job> for OutboxMessage {
     }
 }
 
+/// An email the service wrote to someone, as her data export shows it: what, when, and what it
+/// said (secrets are already gone from a sent email's data).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EmailRecord {
+    pub template: String,
+    pub locale: String,
+    pub status: OutboxStatus,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// Every email to `address`, oldest first (her data export).
+pub async fn sent_to(db: &Db, address: String) -> Result<Vec<EmailRecord>, AppError> {
+    db.run(move |c| {
+        let jobs = queries::emails_to(c, SEND_EMAIL, &address)?;
+        Ok(jobs
+            .into_iter()
+            .filter_map(|job| {
+                let payload: EmailPayload = serde_json::from_str(&job.payload).ok()?;
+                if payload.to.as_str() != address {
+                    return None; // the text search's near miss
+                }
+                let m = OutboxMessage::from(job);
+                Some(EmailRecord {
+                    template: m.template,
+                    locale: m.locale,
+                    status: m.status,
+                    created_at: m.created_at,
+                    sent_at: m.sent_at,
+                    data: payload.data,
+                })
+            })
+            .collect())
+    })
+    .await
+}
+
 pub async fn list(
     db: &Db,
     user: &Caller,
