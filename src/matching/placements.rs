@@ -122,6 +122,24 @@ pub fn names_of(
         .collect())
 }
 
+/// Her placements (her data export).
+pub async fn mine(db: &Db, user: &Caller) -> Result<Vec<PlacementView>, AppError> {
+    user.require(Permission::Apply)?;
+    let id = user.account_id.clone();
+    db.run(move |c| {
+        let rows = queries::placements_of_seeker(c, &id)?;
+        let names = placement_names(c, &rows)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.seeker_id).cloned().unwrap_or_default();
+                view(r, name)
+            })
+            .collect())
+    })
+    .await
+}
+
 pub async fn of_opening(
     db: &Db,
     user: &Caller,

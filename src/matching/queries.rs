@@ -545,6 +545,14 @@ pub fn started_placements(
     q.load(c)
 }
 
+pub fn placements_of_seeker(c: &mut DbConnection, seeker: &str) -> QueryResult<Vec<PlacementRow>> {
+    placements::table
+        .filter(placements::seeker_id.eq(seeker))
+        .order(placements::id)
+        .select(PlacementRow::as_select())
+        .load(c)
+}
+
 pub fn placements_of_opening(
     c: &mut DbConnection,
     opening: &str,

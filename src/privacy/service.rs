@@ -46,6 +46,9 @@ pub struct DataExport {
     pub applications: Vec<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
     pub offers: Vec<serde_json::Value>,
+    /// Jobs taken: when the work began and ended.
+    #[schema(value_type = Vec<Object>)]
+    pub placements: Vec<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
     pub enrollments: Vec<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
@@ -83,8 +86,9 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
     let me = crate::accounts::service::me(db, user).await?;
     let seeker = user.has(crate::access::Permission::Apply);
     let (mut profile, mut household, mut eligibility) = (None, None, vec![]);
-    let (mut applications, mut offers, mut enrollments, mut attendance, mut payouts) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut applications, mut offers, mut placements, mut enrollments) =
+        (vec![], vec![], vec![], vec![]);
+    let (mut attendance, mut payouts) = (vec![], vec![]);
     if seeker {
         profile = optional(crate::seekers::service::get(db, user).await)?
             .map(json)
@@ -95,6 +99,7 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
         eligibility = list(crate::seekers::service::eligibility(db, user).await?)?;
         applications = list(crate::matching::applications::mine(db, user, locale).await?)?;
         offers = list(crate::matching::offers::mine(db, user, locale).await?)?;
+        placements = list(crate::matching::placements::mine(db, user).await?)?;
         enrollments = list(crate::attendance::service::my_enrollments(db, user, locale).await?)?;
         for e in &enrollments {
             let Some(id) = e["id"].as_str() else { continue };
@@ -133,6 +138,7 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
         eligibility,
         applications,
         offers,
+        placements,
         enrollments,
         attendance,
         payouts,
