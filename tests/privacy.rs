@@ -67,6 +67,8 @@ backend_tests! {
         // Who looked at her: the case worker's search.
         let events = export["audit_events"].as_array().unwrap();
         assert!(events.iter().any(|e| e["action"] == "person.viewed" && e["entity_id"] == mother_id.as_str()), "{events:?}");
+        // As the contract says: what changed is an object (or absent), whatever was stored.
+        assert!(events.iter().all(|e| ["before", "after"].iter().all(|k| e[k].is_null() || e[k].is_object())), "{events:?}");
         // Nothing of the neighbour's.
         let text = export.to_string();
         assert!(!text.contains(&common::api::iin(2).0) && !text.contains("mother2@example.kz"));

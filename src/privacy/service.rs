@@ -17,6 +17,7 @@ pub struct AuditRecord {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
+    /// What changed, before and after (a list or a plain value is given as `value`).
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
@@ -78,6 +79,15 @@ fn optional<T>(r: Result<T, AppError>) -> Result<Option<T>, AppError> {
     }
 }
 
+/// A stored audit value as an object: most are; a list or a plain value is wrapped as `value`.
+fn as_object(text: &str) -> Option<serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        v @ serde_json::Value::Object(_) => Some(v),
+        serde_json::Value::Null => None,
+        other => Some(serde_json::json!({ "value": other })),
+    }
+}
+
 /// Events in an export at most (years of a person's history are far fewer).
 const AUDIT_LIMIT: i64 = 20_000;
 
@@ -121,8 +131,8 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
                         action: e.action,
                         entity: e.entity,
                         entity_id: e.entity_id,
-                        before: e.before_json.and_then(|b| serde_json::from_str(&b).ok()),
-                        after: e.after_json.and_then(|a| serde_json::from_str(&a).ok()),
+                        before: e.before_json.as_deref().and_then(as_object),
+                        after: e.after_json.as_deref().and_then(as_object),
                     })
                     .collect(),
             )
