@@ -95,6 +95,19 @@ impl Caller {
         permission.roles().contains(&self.role)
     }
 
+    /// What a list of an organisation's money shows the caller: everything (`None`) to staff with
+    /// `staff`, her own organisation's to a member of one, 403 to anyone else.
+    pub fn staff_or_own_organisation(&self, staff: Permission) -> Result<Option<String>, AppError> {
+        if self.has(staff) {
+            return Ok(None);
+        }
+        self.require(Permission::PostOpenings)?;
+        self.organisation_id
+            .clone()
+            .map(Some)
+            .ok_or(AppError::Forbidden)
+    }
+
     /// For actions that need a confirmed email (a seeker applying, an organisation publishing).
     pub fn require_verified_email(&self) -> Result<&Caller, AppError> {
         if self.email_verified {

@@ -577,29 +577,7 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
     let (enrolled, period) = enrolled;
     let run = crate::payouts::cycle::run(db, &settings, None).await?;
     // The older month's batch goes to the bank and comes back paid.
-    db.transaction(move |c| {
-        let actor = crate::audit::Actor::default();
-        let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &period) else {
-            return Ok::<_, AppError>(());
-        };
-        let file = crate::payouts::batches::export_in(c, &actor, &batch.id)?;
-        let mut confirmation = String::from("payout_id,status,amount_kzt,reference,reason\n");
-        for (n, line) in file.lines().skip(1).enumerate() {
-            let cols: Vec<&str> = line.split(',').collect();
-            if let (Some(id), Some(amount)) = (cols.get(1), cols.get(6)) {
-                confirmation.push_str(&format!("{id},paid,{amount},DEMO-{n:04},\n"));
-            }
-        }
-        crate::payouts::batches::confirm_text_in(
-            c,
-            &actor,
-            &batch.id,
-            &confirmation,
-            &settings.public_url,
-        )?;
-        Ok(())
-    })
-    .await?;
+    settle(db, period, "DEMO-").await?;
     Ok((enrolled, run.created))
 }
 
@@ -740,9 +718,17 @@ async fn seed_subsidies(db: &Db, jobs_programme: &str) -> Result<(usize, usize, 
     let settings = crate::config::Settings::default();
     let run = crate::subsidies::cycle::run(db, &settings, None).await?;
     // The oldest month's subsidies go to the bank and come back paid.
+    settle(db, oldest, "DEMO-S").await?;
+    Ok((placements, made, run.created))
+}
+
+/// A month's batch goes to the bank and comes back paid, line by line (`reference` numbers the
+/// bank's references).
+async fn settle(db: &Db, period: String, reference: &'static str) -> Result<(), AppError> {
+    let public_url = crate::config::Settings::default().public_url;
     db.transaction(move |c| {
         let actor = crate::audit::Actor::default();
-        let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &oldest) else {
+        let Ok(batch) = crate::payouts::batches::create_in(c, &actor, "seed-demo", &period) else {
             return Ok::<_, AppError>(());
         };
         let file = crate::payouts::batches::export_in(c, &actor, &batch.id)?;
@@ -750,20 +736,13 @@ async fn seed_subsidies(db: &Db, jobs_programme: &str) -> Result<(usize, usize, 
         for (n, line) in file.lines().skip(1).enumerate() {
             let cols: Vec<&str> = line.split(',').collect();
             if let (Some(id), Some(amount)) = (cols.get(1), cols.get(6)) {
-                confirmation.push_str(&format!("{id},paid,{amount},DEMO-S{n:04},\n"));
+                confirmation.push_str(&format!("{id},paid,{amount},{reference}{n:04},\n"));
             }
         }
-        crate::payouts::batches::confirm_text_in(
-            c,
-            &actor,
-            &batch.id,
-            &confirmation,
-            &settings.public_url,
-        )?;
+        crate::payouts::batches::confirm_text_in(c, &actor, &batch.id, &confirmation, &public_url)?;
         Ok(())
     })
-    .await?;
-    Ok((placements, made, run.created))
+    .await
 }
 
 /// Moves a demo course's dates so that it has run since `first` (deadline a week before) and is

@@ -110,12 +110,14 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     let mut unsubscribe = None;
     if let Some(category) = payload.template.category() {
         let address = payload.to.as_str().to_owned();
-        let template = payload.template;
         let found = ctx
             .db
             .run(move |c| {
                 let account = crate::accounts::service::account_of_address(c, &address)?;
-                let wants = preferences::wants(c, &address, template)?;
+                let wants = match &account {
+                    Some(a) => preferences::of(c, a)?.allows(category),
+                    None => true,
+                };
                 Ok::<_, crate::error::AppError>((account, wants))
             })
             .await

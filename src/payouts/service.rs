@@ -293,12 +293,7 @@ pub async fn list(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<PayoutPage, AppError> {
-    let organisation = if user.has(Permission::ViewPayouts) {
-        None
-    } else {
-        user.require(Permission::PostOpenings)?;
-        Some(user.organisation_id.clone().ok_or(AppError::Forbidden)?)
-    };
+    let organisation = user.staff_or_own_organisation(Permission::ViewPayouts)?;
     if let Some(p) = &period
         && crate::attendance::service::parse_period(p).is_none()
     {

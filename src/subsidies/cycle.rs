@@ -111,12 +111,12 @@ pub async fn run(
 }
 
 /// What the subsidy payments there are, by (placement, period).
-type Existing = HashMap<(String, String), ledger::Existing>;
+type Made = HashMap<(String, String), ledger::Existing>;
 
 /// Whether a report still needs its subsidy made: none yet, or one withdrawn for a correction.
 /// Read from the run's start: a payment made meanwhile by another worker is found by the insert
 /// that does nothing on conflict (or the conditional reissue), not by this.
-fn due(existing: &Existing, w: &Work) -> bool {
+fn due(existing: &Made, w: &Work) -> bool {
     match existing.get(&(w.report.placement_id.clone(), w.report.period.clone())) {
         None => true,
         Some(e) => withdrawn(e),
@@ -126,7 +126,7 @@ fn due(existing: &Existing, w: &Work) -> bool {
 /// Confirmed reports with their placements and jobs (placements and openings in one query per
 /// thousand, each opening's programme once), and the subsidy payments there are — one scan each,
 /// so neither a run nor a re-run depends on the planner's picture of a table it is filling.
-fn load(c: &mut DbConnection) -> Result<(Vec<Work>, Existing), AppError> {
+fn load(c: &mut DbConnection) -> Result<(Vec<Work>, Made), AppError> {
     let existing = ledger::all_subsidies(c)?;
     let reports = queries::confirmed(c)?;
     let mut ids: Vec<String> = reports.iter().map(|r| r.placement_id.clone()).collect();
@@ -177,7 +177,7 @@ fn load(c: &mut DbConnection) -> Result<(Vec<Work>, Existing), AppError> {
 fn subsidies_for(
     c: &mut DbConnection,
     due: &[Work],
-    existing: &Existing,
+    existing: &Made,
     link: &str,
 ) -> Result<(usize, usize), AppError> {
     // A report returned since the run began is not paid from.

@@ -269,12 +269,7 @@ pub async fn overdue(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<OverduePage, AppError> {
-    let organisation = if user.has(Permission::ViewPayouts) {
-        None
-    } else {
-        user.require(Permission::PostOpenings)?;
-        Some(user.organisation_id.clone().ok_or(AppError::Forbidden)?)
-    };
+    let organisation = user.staff_or_own_organisation(Permission::ViewPayouts)?;
     let after = match cursor {
         Some(c) => Some(read_cursor(&c).ok_or_else(crate::paging::invalid)?),
         None => None,

@@ -372,12 +372,7 @@ pub async fn list(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<WageReportPage, AppError> {
-    let organisation = if user.has(Permission::ViewPayouts) {
-        None
-    } else {
-        user.require(Permission::PostOpenings)?;
-        Some(user.organisation_id.clone().ok_or(AppError::Forbidden)?)
-    };
+    let organisation = user.staff_or_own_organisation(Permission::ViewPayouts)?;
     let after = crate::paging::instant_and_id(cursor)?;
     db.run(move |c| {
         let mut rows = queries::page(

@@ -28,81 +28,47 @@ async fn list(w: W, who: Who, q: web::Query<ReportsQuery>) -> Reply {
     let who = &who.0;
     let q = q.into_inner();
     let staff = who.has(Permission::ViewPayouts);
-    if q.status.as_deref() == Some("subsidies") && !staff {
-        let page = crate::payouts::service::list(
-            w.db(),
-            who,
-            None,
-            None,
-            q.cursor.filter(|c| !c.is_empty()),
-            PAGE_QUERY_LIMIT,
-        )
-        .await;
-        let page = w.ok(who, page)?;
-        return w.page(
-            Some(who),
-            "wage_reports.html",
-            "nav_wage_reports",
-            context! {
-                subsidies => Value::from_serialize(&page),
-                overdue => Value::from(()),
-                reports => Value::from(()),
-                staff,
-                status => "subsidies",
-            },
-        );
-    }
-    if q.status.as_deref() == Some("overdue") {
-        let page = crate::subsidies::reminders::overdue(
-            w.db(),
-            &w.state().settings,
-            who,
-            q.cursor.filter(|c| !c.is_empty()),
-            PAGE_QUERY_LIMIT,
-        )
-        .await;
-        let page = w.ok(who, page)?;
-        return w.page(
-            Some(who),
-            "wage_reports.html",
-            "nav_wage_reports",
-            context! {
-                overdue => Value::from_serialize(&page),
-                subsidies => Value::from(()),
-                reports => Value::from(()),
-                staff,
-                status => "overdue",
-            },
-        );
-    }
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            ReportStatus::parse(s)
-                .ok_or_else(|| w.refuse(Some(who), AppError::field("status", FieldMsg::Invalid)))?,
-        ),
-        None if staff => Some(ReportStatus::Submitted),
-        None => None,
+    let cursor = q.cursor.filter(|c| !c.is_empty());
+    // One tab at a time: the others are empty on the page.
+    let (mut reports, mut overdue, mut subsidies) =
+        (Value::from(()), Value::from(()), Value::from(()));
+    let tab = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some("subsidies") if !staff => {
+            let page =
+                crate::payouts::service::list(w.db(), who, None, None, cursor, PAGE_QUERY_LIMIT);
+            subsidies = Value::from_serialize(w.ok(who, page.await)?);
+            "subsidies"
+        }
+        Some("overdue") => {
+            let settings = &w.state().settings;
+            let page = crate::subsidies::reminders::overdue(
+                w.db(),
+                settings,
+                who,
+                cursor,
+                PAGE_QUERY_LIMIT,
+            );
+            overdue = Value::from_serialize(w.ok(who, page.await)?);
+            "overdue"
+        }
+        given => {
+            let status = match given {
+                Some(s) => Some(ReportStatus::parse(s).ok_or_else(|| {
+                    w.refuse(Some(who), AppError::field("status", FieldMsg::Invalid))
+                })?),
+                None if staff => Some(ReportStatus::Submitted),
+                None => None,
+            };
+            let page = reports::list(w.db(), who, status, cursor, PAGE_QUERY_LIMIT);
+            reports = Value::from_serialize(w.ok(who, page.await)?);
+            status.map(ReportStatus::as_str).unwrap_or_default()
+        }
     };
-    let page = reports::list(
-        w.db(),
-        who,
-        status,
-        q.cursor.filter(|c| !c.is_empty()),
-        PAGE_QUERY_LIMIT,
-    )
-    .await;
-    let page = w.ok(who, page)?;
     w.page(
         Some(who),
         "wage_reports.html",
         "nav_wage_reports",
-        context! {
-            reports => Value::from_serialize(&page),
-            overdue => Value::from(()),
-            subsidies => Value::from(()),
-            staff,
-            status => status.map(ReportStatus::as_str).unwrap_or_default(),
-        },
+        context! { reports, overdue, subsidies, staff, status => tab },
     )
 }
 
