@@ -37,7 +37,7 @@ backend_tests! {
         let app = spawn_app(backend).await;
         let (id, access, _) = app.verified_account("mother@example.kz", "seeker").await;
         let (other_id, other, _) = app.verified_account("neighbour@example.kz", "seeker").await;
-        let path = "/api/v1/me/email-preferences";
+        let path = "/api/v1/me/notification-preferences";
         let prefs: Value = app.get_as(path, &access).await.json().await.unwrap();
         assert_eq!(prefs, json!({ "reminders": true, "attendance_warnings": true, "digest": true }));
         assert_eq!(app.client.get(app.url(path)).send().await.unwrap().status(), 401);
@@ -107,12 +107,12 @@ backend_tests! {
         // Reminders unticked (an unticked box is not sent), the rest kept.
         let page = visitor.submit("/settings/emails", &[("attendance_warnings", "on"), ("digest", "on")]).await;
         assert!(page.body.contains("Saved."), "{}", page.body);
-        let prefs: Value = app.get_as("/api/v1/me/email-preferences", &access).await.json().await.unwrap();
+        let prefs: Value = app.get_as("/api/v1/me/notification-preferences", &access).await.json().await.unwrap();
         assert_eq!(prefs, json!({ "reminders": false, "attendance_warnings": true, "digest": true }));
         // Without the form's CSRF token nothing changes.
         let refused = visitor.post_raw("/settings/emails", &[("csrf", "forged"), ("reminders", "on")]).await;
         assert_eq!(refused.status, 403);
-        assert_eq!(app.get_as("/api/v1/me/email-preferences", &access).await.json::<Value>().await.unwrap()["reminders"], false);
+        assert_eq!(app.get_as("/api/v1/me/notification-preferences", &access).await.json::<Value>().await.unwrap()["reminders"], false);
     }
 
     async fn the_weekly_digest_brings_new_openings_that_fit_once_a_week_to_those_who_want_it(backend: Backend) {
@@ -123,7 +123,7 @@ backend_tests! {
         app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
         let (_, quiet) = app.eligible_seeker(&m.admin, 2, 4, "auezov").await;
         // An unverified seeker is never written to; one who turned the digest off is not either.
-        let res = app.client.put(app.url("/api/v1/me/email-preferences")).bearer_auth(&quiet)
+        let res = app.client.put(app.url("/api/v1/me/notification-preferences")).bearer_auth(&quiet)
             .json(&json!({ "reminders": true, "attendance_warnings": true, "digest": false })).send().await.unwrap();
         assert_eq!(res.status(), 200);
         let settings = Settings::default();

@@ -105,7 +105,7 @@ pub async fn retry_dead_outbox(
     (status = 200, description = "Her choices (all on until she changes them)", body = EmailPreferences),
     (status = 401, description = "Not signed in", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/me/email-preferences")]
+#[get("/api/v1/me/notification-preferences")]
 pub async fn get_email_preferences(
     state: web::Data<AppState>,
     user: Caller,
@@ -119,7 +119,7 @@ pub async fn get_email_preferences(
     (status = 401, description = "Not signed in", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
     (status = 422, description = "A field missing or not known", body = crate::http::problem::ProblemBody, content_type = "application/problem+json"),
 ))]
-#[put("/api/v1/me/email-preferences")]
+#[put("/api/v1/me/notification-preferences")]
 pub async fn put_email_preferences(
     state: web::Data<AppState>,
     user: Caller,
