@@ -41,6 +41,8 @@ pub enum Permission {
     RunJobs,
     /// See and retry the email outbox.
     ManageOutbox,
+    /// Read the city's reports (every figure, unsuppressed).
+    ViewReports,
 }
 
 impl Permission {
@@ -62,6 +64,7 @@ impl Permission {
             Permission::ReadAnyOpening => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
+            Permission::ViewReports => &[Caseworker, Admin],
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod paging;
 pub mod payouts;
 pub mod privacy;
 pub mod programmes;
+pub mod reports;
 pub mod seekers;
 pub mod startup;
 pub mod subsidies;

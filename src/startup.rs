@@ -27,6 +27,8 @@ pub struct AppState {
     pub auth: Arc<crate::accounts::AuthKeys>,
     /// The browser pages' templates.
     pub pages: Arc<crate::web::Pages>,
+    /// Open data's recent answers.
+    pub open_data: crate::reports::service::OpenDataCache,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             jobs: Arc::new(JobRegistry::standard()),
             auth: Arc::new(auth),
             pages: Arc::new(crate::web::Pages::load().context("loading the page templates")?),
+            open_data: crate::reports::service::open_data_cache(),
         };
         Ok((web::Data::new(state), applied))
     }

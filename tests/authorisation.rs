@@ -436,6 +436,21 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/reports/summary",
+            path: "/api/v1/reports/summary",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/open-data/summary",
+            // Anyone: small cells are hidden.
+            path: "/api/v1/open-data/summary",
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/me/data-export",
             path: "/api/v1/me/data-export",
             body: None,
@@ -443,15 +458,15 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
-            template: "/api/v1/me/email-preferences",
-            path: "/api/v1/me/email-preferences",
+            template: "/api/v1/me/notification-preferences",
+            path: "/api/v1/me/notification-preferences",
             body: None,
             expect: [401, 200, 200, 200, 200, 200, 200],
         },
         Row {
             method: "PUT",
-            template: "/api/v1/me/email-preferences",
-            path: "/api/v1/me/email-preferences",
+            template: "/api/v1/me/notification-preferences",
+            path: "/api/v1/me/notification-preferences",
             body: Some(json!({ "reminders": true, "attendance_warnings": false, "digest": true })),
             expect: [401, 200, 200, 200, 200, 200, 200],
         },

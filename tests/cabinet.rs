@@ -56,6 +56,7 @@ async fn crawl(v: &mut Visitor<'_>, start: &str, max: usize) -> BTreeSet<String>
                 || link.starts_with("/static/")
                 || link.starts_with("/docs")
                 || link.starts_with("/api/")
+                || link.contains(".csv")
                 || link.contains("lang=")
                 || link.contains('#');
             if !skip && !seen.contains(&link) {
@@ -443,6 +444,35 @@ backend_tests! {
         let admin = app.sign_in(&demo("admin"), DEMO_PASSWORD).await.0;
         let b: Value = app.get_as(&format!("/api/v1/payout-batches/{batch}"), &admin).await.json().await.unwrap();
         assert_eq!(b["status"], "settled", "{b}");
+    }
+
+    async fn a_case_worker_reads_the_citys_figures_as_tables_and_charts_and_downloads_them(backend: Backend) {
+        let app = demo_app(backend).await;
+        let mut v = Visitor::new(&app);
+        v.sign_in(&demo("caseworker"), DEMO_PASSWORD).await;
+        let page = v.page("/reports").await;
+        assert!(page.body.contains("<svg") && page.body.contains("<rect"), "a chart");
+        assert!(page.body.contains("Подали заявки") || page.body.contains("Өтініш бергендер") || page.body.contains("Applied"), "{}", page.body);
+        // The demo's paid stipends are in the money chart's bars.
+        assert!(page.body.contains("stipends_paid: "), "{}", page.body);
+        // One district: the table names only it.
+        let one = v.page("/reports?district=medeu&from=&to=").await;
+        let rows = |body: &str, name: &str| body.matches(&format!("<th scope=\"row\">{name}")).count();
+        assert!(rows(&page.body, "Alatau") == 1 && rows(&page.body, "Medeu") == 1, "{}", page.body);
+        assert!(rows(&one.body, "Alatau") == 0 && rows(&one.body, "Medeu") == 1, "{}", one.body);
+        // A bad month is a clear page, not an error.
+        let bad = v.open("/reports?from=2026-13").await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("<main"));
+        // The CSV, as the API gives it.
+        let file = v.open("/reports.csv?district=medeu").await;
+        assert_eq!(file.status, 200);
+        assert!(file.body.starts_with("period,programme_id,programme,district,"), "{}", file.body);
+        assert!(file.body.lines().skip(1).all(|l| l.split(',').nth(3) == Some("medeu")), "{}", file.body);
+        // Not an employer's page.
+        let mut e = Visitor::new(&app);
+        e.sign_in(&demo("employer.tazalyq"), DEMO_PASSWORD).await;
+        assert_eq!(e.open("/reports").await.status, 403);
     }
 
     async fn an_admin_approves_an_organisation_and_keeps_the_staff(backend: Backend) {

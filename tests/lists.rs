@@ -187,6 +187,8 @@ backend_tests! {
             (Some(&admin), "/api/v1/matching-rounds", "/api/v1/matching-rounds".into(), false),
             (Some(&admin), "/api/v1/wage-reports", "/api/v1/wage-reports".into(), false),
             (Some(&admin), "/api/v1/wage-reports/overdue", "/api/v1/wage-reports/overdue".into(), false),
+            (Some(&admin), "/api/v1/reports/summary", "/api/v1/reports/summary".into(), false),
+            (None, "/api/v1/open-data/summary", "/api/v1/open-data/summary".into(), false),
             (Some(&admin), "/api/v1/people", "/api/v1/people?q=%D2%9B%D1%8B%D0%B7%D1%8B".into(), true),
         ];
         // Every operation of the contract with a `limit` is here.

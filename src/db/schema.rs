@@ -460,6 +460,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The city's figures per month, programme, district and metric (see `crate::reports`).
+    report_counts (period, programme_id, district, metric) {
+        period -> Text,
+        programme_id -> Text,
+        district -> Text,
+        metric -> Text,
+        count -> BigInt,
+        amount_tiyn -> BigInt,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));

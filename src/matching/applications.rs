@@ -13,6 +13,7 @@ use crate::access::{Caller, Permission};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::locale::Locale;
+use crate::reports::tally::{self as reports, Metric};
 use crate::{
     audit::{self, AuditEvent},
     db::DbConnection,
@@ -202,6 +203,14 @@ pub async fn apply(
 }
 
 /// The checks and writes of an application, in the caller's transaction (also `seed-demo`'s).
+/// Midnight (UTC) at the start of the Almaty month holding `day`, as stored instants compare.
+fn month_start(day: chrono::NaiveDate) -> chrono::NaiveDateTime {
+    use chrono::Datelike;
+    let first = day.with_day(1).unwrap_or(day);
+    crate::openings::calendar::almaty_to_utc(first, chrono::NaiveTime::MIN)
+        .unwrap_or_else(|| first.and_time(chrono::NaiveTime::MIN))
+}
+
 pub fn submit(
     c: &mut DbConnection,
     seeker_id: &str,
@@ -216,12 +225,12 @@ pub fn submit(
     if !opening.open_on(today) {
         return Err(AppError::Conflict(Msg::DeadlinePassed));
     }
-    let eligible = seekers::decisions(c, seeker_id, today)?
+    let Some(decision) = seekers::decisions(c, seeker_id, today)?
         .into_iter()
-        .any(|d| d.programme_id == opening.programme_id && d.eligible);
-    if !eligible {
+        .find(|d| d.programme_id == opening.programme_id && d.eligible)
+    else {
         return Err(AppError::ForbiddenBecause(Msg::NotEligible));
-    }
+    };
     let live = queries::live_in_programme(c, seeker_id, &opening.programme_id)?;
     if live.iter().any(|a| a.opening_id == opening.id) {
         return Err(AppError::Conflict(Msg::AlreadyApplied));
@@ -254,6 +263,21 @@ pub fn submit(
         }
     })?;
     close_ranks(c, seeker_id, &opening.programme_id)?;
+    // The city counts people: her first application to the programme this month, with her tier.
+    let month = reports::this_month();
+    if !queries::applied_since(
+        c,
+        seeker_id,
+        &opening.programme_id,
+        &row.id,
+        month_start(today),
+    )? {
+        let tier = decision.tier.and_then(|t| u8::try_from(t).ok());
+        let mut t = reports::Tally::new();
+        t.add(c, &opening.id, &month, Metric::Applicants, 1, 0)?;
+        t.add(c, &opening.id, &month, Metric::Eligible(tier), 1, 0)?;
+        t.save(c)?;
+    }
     queries::application(c, &row.id)?.ok_or(AppError::NotFound)
 }
 

@@ -1,6 +1,7 @@
 //! Offers: a seeker accepts or declines; unanswered ones lapse (with a reminder a day before).
 //! Accepting takes a place for good: a placement for a job, an enrollment for a course.
 
+use crate::reports::tally::{self as reports, Metric};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -225,6 +226,8 @@ pub async fn accept(
         if !openings::take_place(c, &offer.opening_id)? {
             return Err(AppError::Conflict(Msg::NoPlacesLeft));
         }
+        let month = reports::this_month();
+        reports::count(c, &offer.opening_id, &month, Metric::OffersAccepted, 0)?;
         queries::set_status(c, &offer.application_id, &["offered"], "accepted", now)?;
         let f = openings::facts_of(c, &offer.opening_id)?
             .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
@@ -256,6 +259,7 @@ pub async fn accept(
                     updated_at: now,
                 };
                 queries::insert_enrollment(c, &e)?;
+                reports::count(c, &offer.opening_id, &month, Metric::Enrollments, 0)?;
                 (None, Some(e.id))
             }
         };
@@ -301,6 +305,8 @@ pub async fn decline(
             return Err(AppError::Conflict(Msg::OfferNotPending));
         }
         queries::set_status(c, &offer.application_id, &["offered"], "declined", now)?;
+        let month = reports::this_month();
+        reports::count(c, &offer.opening_id, &month, Metric::OffersDeclined, 0)?;
         let f = openings::facts_of(c, &offer.opening_id)?
             .ok_or_else(|| internal(anyhow::anyhow!("opening vanished")))?;
         audit::record(
@@ -350,6 +356,8 @@ pub async fn expire_and_remind(
                     return Ok(false);
                 }
                 queries::set_status(c, &offer.application_id, &["offered"], "expired", now)?;
+                let month = reports::this_month();
+                reports::count(c, &offer.opening_id, &month, Metric::OffersLapsed, 0)?;
                 audit::record(
                     c,
                     &Actor::default(),

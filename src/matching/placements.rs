@@ -192,6 +192,7 @@ async fn change(
         openings::owned_by_caller(c, &user, &before.opening_id)?;
         let after = apply(&before)?;
         queries::update_placement(c, &after)?;
+        count_change(c, &before, &after)?;
         audit::record(
             c,
             &user.actor,
@@ -214,6 +215,35 @@ async fn change(
         Ok(view(after, name))
     })
     .await
+}
+
+/// Work that began or ended is counted in the month it did (the employer's dates).
+fn count_change(
+    c: &mut crate::db::DbConnection,
+    before: &PlacementRow,
+    after: &PlacementRow,
+) -> Result<(), AppError> {
+    use crate::reports::tally::{self as reports, END_REASONS, Metric};
+    if let (None, Some(d)) = (before.started_on, after.started_on) {
+        let month = reports::period_of_date(d);
+        reports::count(c, &after.opening_id, &month, Metric::PlacementsStarted, 0)?;
+    }
+    if let (None, Some(d), Some(reason)) = (before.ended_on, after.ended_on, &after.end_reason) {
+        let reason = END_REASONS
+            .iter()
+            .find(|r| **r == reason.as_str())
+            .copied()
+            .unwrap_or("other");
+        let month = reports::period_of_date(d);
+        reports::count(
+            c,
+            &after.opening_id,
+            &month,
+            Metric::PlacementsEnded(reason),
+            0,
+        )?;
+    }
+    Ok(())
 }
 
 pub async fn start(

@@ -63,6 +63,25 @@ pub fn live_in_programme(
         .load(c)
 }
 
+/// Whether she applied to the programme at or after `since` (any application but `except`, in
+/// any state: a withdrawn one was still an application that month).
+pub fn applied_since(
+    c: &mut DbConnection,
+    seeker: &str,
+    programme: &str,
+    except: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        applications::table
+            .filter(applications::seeker_id.eq(seeker))
+            .filter(applications::programme_id.eq(programme))
+            .filter(applications::id.ne(except))
+            .filter(applications::created_at.ge(since)),
+    ))
+    .get_result(c)
+}
+
 pub fn of_seeker(c: &mut DbConnection, seeker: &str) -> QueryResult<Vec<ApplicationRow>> {
     applications::table
         .filter(applications::seeker_id.eq(seeker))

@@ -3,6 +3,7 @@
 //! and email in one transaction — so a round that fails leaves no partial offers, and re-running
 //! from the stored snapshot and seed gives the same result.
 
+use crate::reports::tally::{self as reports, Metric};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -374,6 +375,11 @@ pub fn persist(
     }
     queries::insert_results(c, &results)?;
     queries::insert_offers(c, &offers)?;
+    let (month, mut tally) = (reports::this_month(), reports::Tally::new());
+    for o in &offers {
+        tally.add(c, &o.opening_id, &month, Metric::Offers, 1, 0)?;
+    }
+    tally.save(c)?;
     queries::mark_considered(c, &offered_ids, "offered", &round.id, now)?;
     queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
 

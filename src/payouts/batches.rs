@@ -6,6 +6,7 @@
 //! pending. A batch's figures come from its own lines, which keep what was sent and what the bank
 //! said, so a failed payout re-issued into a later batch does not change the earlier one.
 
+use crate::reports::tally::Metric;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -332,6 +333,17 @@ pub(super) fn set_status(
     .execute(c)?;
     if moved != 1 {
         return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+    }
+    // The bank's answer is counted for the month the money is for.
+    let settled = match (p.kind(), to) {
+        (PayeeKind::Person, "paid") => Some(Metric::StipendsPaid),
+        (PayeeKind::Person, "failed") => Some(Metric::StipendsFailed),
+        (PayeeKind::Organisation, "paid") => Some(Metric::SubsidiesPaid),
+        (PayeeKind::Organisation, "failed") => Some(Metric::SubsidiesFailed),
+        _ => None,
+    };
+    if let Some(metric) = settled {
+        crate::reports::tally::count(c, &p.opening_id, &p.period, metric, p.amount_tiyn)?;
     }
     audit::record(
         c,

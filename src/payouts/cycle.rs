@@ -4,6 +4,7 @@
 //! cycle runs twice, on two workers at once, or again after a worker died halfway: each
 //! enrollment is its own transaction, so a restart picks up where the last run stopped.
 
+use crate::reports::tally::{StipendMonth, Tally};
 use std::{
     collections::{HashMap, HashSet},
     sync::Arc,
@@ -354,6 +355,7 @@ fn payouts_for(
     let contacts = crate::accounts::service::contacts(c, &seekers)?;
     let none = HashMap::new();
     let (mut created, mut reissued) = (0, 0);
+    let mut tally = Tally::new();
     for (e, ctx) in pending {
         let marks = marks.get(&e.id).unwrap_or(&none);
         for owed in owed(&made, withdrawn, e, ctx, today, grace_days) {
@@ -394,6 +396,12 @@ fn payouts_for(
                 )?;
             }
             let inputs = serde_json::to_string(&s.inputs).map_err(crate::error::internal)?;
+            let counted = StipendMonth {
+                amount_tiyn: s.amount_tiyn,
+                held,
+                attended,
+                met_minimum: held > 0 && attended * 100 >= ctx.rules.min_attendance_percent * held,
+            };
             let dedup_key = match owed {
                 Owed::New(_) => {
                     let now = crate::db::now();
@@ -419,6 +427,7 @@ fn payouts_for(
                         continue; // another worker made it a moment ago
                     }
                     created += 1;
+                    tally.stipend_month(c, &ctx.facts.id, &m.period, &counted, 1)?;
                     audit_scheduled(
                         c,
                         "payout.scheduled",
@@ -444,6 +453,7 @@ fn payouts_for(
                         continue; // another worker did it a moment ago
                     }
                     reissued += 1;
+                    tally.stipend_month(c, &ctx.facts.id, &m.period, &counted, 1)?;
                     audit_scheduled(
                         c,
                         "payout.recomputed",
@@ -476,6 +486,7 @@ fn payouts_for(
             }
         }
     }
+    tally.save(c)?;
     Ok((created, reissued))
 }
 

@@ -195,6 +195,39 @@ pub fn of_placement_month(
         .load(c)
 }
 
+/// Counts (or with `sign` -1 takes back) what a computed payout adds to the city's figures, from
+/// what it stored: a stipend month with its sessions, or a subsidy.
+pub fn count_computed(
+    c: &mut DbConnection,
+    tally: &mut crate::reports::tally::Tally,
+    p: &PayoutRow,
+    sign: i64,
+) -> Result<(), crate::error::AppError> {
+    use crate::reports::tally::{Metric, StipendMonth};
+    match p.kind() {
+        PayeeKind::Person => {
+            let i: super::stipend::StipendInputs =
+                serde_json::from_str(&p.inputs).map_err(crate::error::internal)?;
+            let month = StipendMonth {
+                amount_tiyn: p.amount_tiyn,
+                held: i.sessions_scheduled,
+                attended: i.sessions_attended,
+                met_minimum: i.sessions_scheduled > 0
+                    && i.sessions_attended * 100 >= i.min_attendance_percent * i.sessions_scheduled,
+            };
+            tally.stipend_month(c, &p.opening_id, &p.period, &month, sign)
+        }
+        PayeeKind::Organisation => tally.add(
+            c,
+            &p.opening_id,
+            &p.period,
+            Metric::SubsidiesScheduled,
+            sign * i64::from(p.amount_tiyn > 0),
+            sign * p.amount_tiyn,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,10 +186,13 @@ fn withdraw(
     because: &str,
 ) -> Result<ReopenedPayouts, AppError> {
     let mut out = ReopenedPayouts::default();
+    let mut tally = crate::reports::tally::Tally::new();
     for p in rows {
         // No money has moved for these; a month recorded at nothing (`cancelled` here, as the
         // queries select only those) is computed again after the corrections too.
         if ["scheduled", "held", "approved", "cancelled"].contains(&p.status.as_str()) {
+            // The month's figures are taken back until it is computed again.
+            super::ledger::count_computed(c, &mut tally, p, -1)?;
             if let (Some(batch), "approved") = (&p.batch_id, p.status.as_str()) {
                 super::batches::withdraw_line(c, batch, &p.id)?;
             }
@@ -199,6 +202,7 @@ fn withdraw(
             out.unchanged += 1;
         }
     }
+    tally.save(c)?;
     Ok(out)
 }
 

@@ -5,6 +5,7 @@
 //! Reports are handled a chunk per transaction in (placement, period) order, so a restart picks
 //! up where the last run stopped and two workers take locks in the same order.
 
+use crate::reports::tally::{Metric, Tally};
 use std::{collections::HashMap, sync::Arc};
 
 use super::{
@@ -187,6 +188,7 @@ fn subsidies_for(
     let names = placements::names_of(c, &rows)?;
     let mut members = HashMap::new();
     let (mut created, mut reissued) = (0, 0);
+    let mut tally = Tally::new();
     for w in due {
         let Some(&wage) = wages.get(&w.report.id) else {
             continue;
@@ -250,6 +252,14 @@ fn subsidies_for(
                 (e.id.clone(), Some(e.amount_tiyn))
             }
         };
+        tally.add(
+            c,
+            &w.placement.opening_id,
+            &w.report.period,
+            Metric::SubsidiesScheduled,
+            i64::from(s.amount_tiyn > 0),
+            s.amount_tiyn,
+        )?;
         audit(c, &payout_id, before, &w.report, s.amount_tiyn, reason)?;
         if s.amount_tiyn == 0 || before == Some(s.amount_tiyn) {
             continue; // nothing to pay, or the employer was told this amount already
@@ -285,6 +295,7 @@ fn subsidies_for(
             )?;
         }
     }
+    tally.save(c)?;
     Ok((created, reissued))
 }
 

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{PAGE_QUERY_LIMIT, Reply, Shown, W, Who, provider::PageQuery};
+use super::{PAGE_QUERY_LIMIT, Reply, Shown, W, Who, charts, provider::PageQuery};
 use crate::{
     access::Caller,
     error::AppError,
@@ -17,6 +17,7 @@ use crate::{
     openings::model::OpeningKind,
     payouts::{batches, service as payouts},
     programmes::service as programmes,
+    reports::service::{self as reports, ReportQuery},
     seekers::service::{self as seekers, Decision, HouseholdStatus},
 };
 
@@ -335,8 +336,144 @@ async fn confirm(
     w.done(&format!("/batches/{id}"), "confirmation_read")
 }
 
+#[derive(Deserialize)]
+struct ReportForm {
+    from: Option<String>,
+    to: Option<String>,
+    programme_id: Option<String>,
+    district: Option<String>,
+}
+
+impl ReportForm {
+    /// An empty field of the form is no filter.
+    fn query(self) -> ReportQuery {
+        let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        ReportQuery {
+            from: given(self.from),
+            to: given(self.to),
+            programme_id: given(self.programme_id),
+            district: given(self.district),
+        }
+    }
+}
+
+/// The metrics the page charts and tabulates (the CSV holds every one).
+const REPORT_LINES: [&str; 14] = [
+    "applicants",
+    "offers",
+    "offers_accepted",
+    "offers_declined",
+    "offers_lapsed",
+    "placements_started",
+    "enrollments",
+    "courses_completed",
+    "stipends_scheduled",
+    "stipends_paid",
+    "stipends_failed",
+    "subsidies_scheduled",
+    "subsidies_paid",
+    "subsidies_failed",
+];
+
+/// The city's figures: a filter, charts by month, tables by month and district, the CSV.
+#[get("/reports")]
+async fn reports_page(w: W, who: Who, q: web::Query<ReportForm>) -> Reply {
+    let who = &who.0;
+    let form = q.into_inner();
+    let query = form.query();
+    let overview = w.ok(who, reports::overview(w.db(), who, query.clone()).await)?;
+    let months: Vec<String> = overview.by_month.iter().map(|(p, _)| p.clone()).collect();
+    let series = |metrics: &[&str]| -> Vec<(String, Vec<i64>)> {
+        metrics
+            .iter()
+            .map(|m| {
+                let values = overview
+                    .by_month
+                    .iter()
+                    .map(|(_, f)| f.counts.get(*m).copied().unwrap_or(0))
+                    .collect();
+                ((*m).to_owned(), values)
+            })
+            .collect()
+    };
+    let people_chart = charts::grouped_bars(
+        &months,
+        &series(&[
+            "applicants",
+            "offers_accepted",
+            "placements_started",
+            "enrollments",
+        ]),
+        |v| v.to_string(),
+    );
+    let paid: Vec<(String, Vec<i64>)> = ["stipends_paid", "subsidies_paid"]
+        .iter()
+        .map(|m| {
+            let values = overview
+                .by_month
+                .iter()
+                .map(|(_, f)| f.amounts_tiyn.get(*m).copied().unwrap_or(0))
+                .collect();
+            ((*m).to_owned(), values)
+        })
+        .collect();
+    let money = charts::grouped_bars(&months, &paid, |v| {
+        format!(
+            "{} ₸",
+            crate::payouts::tenge(v)
+                .split('.')
+                .next()
+                .unwrap_or_default()
+        )
+    });
+    let programmes = w.ok(who, programmes::list(w.db()).await)?;
+    let csv_query = serde_urlencoded::to_string([
+        ("from", overview.from.as_str()),
+        ("to", overview.to.as_str()),
+        (
+            "programme_id",
+            overview.programme_id.as_deref().unwrap_or(""),
+        ),
+        ("district", overview.district.as_deref().unwrap_or("")),
+    ])
+    .unwrap_or_default();
+    w.page(
+        Some(who),
+        "caseworker/reports.html",
+        "nav_reports",
+        context! {
+            report => Value::from_serialize(&overview),
+            people => Value::from_serialize(&people_chart),
+            money => Value::from_serialize(&money),
+            lines => REPORT_LINES,
+            programmes => Value::from_serialize(&programmes),
+            districts => super::employer::DISTRICTS,
+            csv_query,
+        },
+    )
+}
+
+/// The report as a CSV file (every metric, every row of the filter).
+#[get("/reports.csv")]
+async fn reports_csv(w: W, who: Who, q: web::Query<ReportForm>) -> Reply {
+    let who = &who.0;
+    let file = w.ok(
+        who,
+        reports::summary_csv(w.db(), who, q.into_inner().query()).await,
+    )?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"report.csv\"",
+        ))
+        .body(file))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(household_queue)
+    cfg.service(reports_page)
+        .service(reports_csv)
+        .service(household_queue)
         .service(decide)
         .service(people)
         .service(programme_list)

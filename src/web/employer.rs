@@ -17,7 +17,7 @@ use crate::{
     },
 };
 
-const DISTRICTS: [&str; 8] = [
+pub(super) const DISTRICTS: [&str; 8] = [
     "alatau",
     "almaly",
     "auezov",

@@ -36,6 +36,7 @@ use crate::{
 
 mod admin;
 mod caseworker;
+mod charts;
 mod employer;
 mod filters;
 mod links;
@@ -445,6 +446,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/programmes", "nav_programmes"),
             ("/payouts", "nav_payouts"),
             ("/wage-reports", "nav_wage_reports"),
+            ("/reports", "nav_reports"),
         ],
         Admin => vec![
             ("/organisations", "nav_organisations"),
@@ -454,6 +456,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/households", "nav_households"),
             ("/people", "nav_people"),
             ("/payouts", "nav_payouts"),
+            ("/reports", "nav_reports"),
         ],
     }
 }

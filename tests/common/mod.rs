@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cabinet;
 pub mod net;
 pub mod smtp;
+pub mod stipends;
 
 use std::{path::Path, sync::OnceLock, time::Duration};
 
