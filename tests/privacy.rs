@@ -128,6 +128,10 @@ fn every_table_is_either_exported_or_holds_nothing_personal() {
         ("one_time_tokens", "secrets (hashes), never exported"),
         ("rate_limit_events", "abuse counters, kept for minutes"),
         ("idempotency_keys", "replay protection, kept for hours"),
+        (
+            "erasure_requests",
+            "her erasure requests (status, dates, her reason): shown at GET /me/erasure-request; texts cleared on erasure",
+        ),
     ];
     let schema =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs")).unwrap();
