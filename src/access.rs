@@ -41,6 +41,8 @@ pub enum Permission {
     RunJobs,
     /// See and retry the email outbox.
     ManageOutbox,
+    /// See people's erasure requests and approve or reject them.
+    DecideErasure,
 }
 
 impl Permission {
@@ -62,6 +64,7 @@ impl Permission {
             Permission::ReadAnyOpening => &[Caseworker, Admin],
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
+            Permission::DecideErasure => &[Caseworker, Admin],
         }
     }
 }
