@@ -119,14 +119,14 @@ fn cases() -> Vec<Case> {
         case(
             "erasure_done.payments_kept",
             EmailTemplate::ErasureDone,
-            json!({ "payments_kept": true }),
-            &[],
+            json!({ "payments_kept": true, "link": format!("{PUBLIC}/") }),
+            &["https://jumys.almaty.kz/"],
         ),
         case(
             "erasure_done.nothing_kept",
             EmailTemplate::ErasureDone,
-            json!({ "payments_kept": false }),
-            &[],
+            json!({ "payments_kept": false, "link": format!("{PUBLIC}/") }),
+            &["https://jumys.almaty.kz/"],
         ),
     ];
     for step in ["paid", "failed"] {

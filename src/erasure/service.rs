@@ -299,6 +299,8 @@ pub async fn approve(
 ) -> Result<ErasureRequestView, AppError> {
     user.require(Permission::DecideErasure)?;
     let secret = secrecy::ExposeSecret::expose_secret(&settings.jwt_secret).to_owned();
+    // Where to start again (registration is in the app, reached from the service's address).
+    let link = format!("{}/", settings.public_url.trim_end_matches('/'));
     let user = user.clone();
     db.transaction(move |c| {
         let row = open_for_decision(c, &user, &id)?;
@@ -382,7 +384,7 @@ pub async fn approve(
                 &a.email,
                 EmailTemplate::ErasureDone,
                 a.locale,
-                serde_json::json!({ "payments_kept": kept > 0 }),
+                serde_json::json!({ "payments_kept": kept > 0, "link": link }),
                 &format!("erasure_done:{}", row.id),
             )?;
         }

@@ -49,7 +49,7 @@ pub enum EmailTemplate {
     /// `organisation_name`, `district`, `kind` (job or course), `link`; `count`; `link`).
     OpeningsDigest,
     /// To a person whose data were erased: the last email (`payments_kept`: whether payment
-    /// records stay for the retention period). Holds nothing personal; once sent, its job does
+    /// records stay for the retention period; `link`: the service, to register anew). Holds nothing personal; once sent, its job does
     /// not keep her address either.
     ErasureDone,
 }
