@@ -43,6 +43,8 @@ pub enum Permission {
     ManageOutbox,
     /// Read the city's reports (every figure, unsuppressed).
     ViewReports,
+    /// See people's erasure requests and approve or reject them.
+    DecideErasure,
 }
 
 impl Permission {
@@ -65,6 +67,7 @@ impl Permission {
             Permission::RunJobs => &[Admin],
             Permission::ManageOutbox => &[Admin],
             Permission::ViewReports => &[Caseworker, Admin],
+            Permission::DecideErasure => &[Caseworker, Admin],
         }
     }
 }

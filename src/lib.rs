@@ -11,6 +11,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod districts;
+pub mod erasure;
 pub mod error;
 pub mod http;
 pub mod jobs;

@@ -87,6 +87,14 @@ pub enum Msg {
     BatchNotExported,
     /// Another worker or case worker moved the payout on a moment ago.
     PayoutChangedMeanwhile,
+    /// She has an erasure request waiting for a decision already.
+    ErasureAlreadyRequested,
+    /// The erasure request was decided already.
+    ErasureNotOpen,
+    /// The erasure must wait: `codes` names what blocks it (machine-readable codes).
+    ErasureBlocked {
+        codes: String,
+    },
     /// A validation message of the caller's own.
     Field(FieldMsg),
 }
@@ -476,6 +484,21 @@ impl Msg {
                 Kk => "Төлем осы сәтте басқа әрекетпен өзгерді; бетті жаңартып, қайталаңыз.".into(),
                 Ru => "Выплата только что изменена другим действием; обновите и повторите.".into(),
                 En => "The payout was changed by another action a moment ago; reload and retry.".into(),
+            },
+            Msg::ErasureAlreadyRequested => match l {
+                Kk => "Деректерді жою туралы өтінішіңіз қаралуда.".into(),
+                Ru => "Ваш запрос на удаление данных уже рассматривается.".into(),
+                En => "Your erasure request is already waiting for a decision.".into(),
+            },
+            Msg::ErasureNotOpen => match l {
+                Kk => "Бұл өтініш бойынша шешім қабылданған.".into(),
+                Ru => "По этому запросу решение уже принято.".into(),
+                En => "This request has been decided already.".into(),
+            },
+            Msg::ErasureBlocked { codes } => match l {
+                Kk => format!("Деректерді әзірге жоюға болмайды: {codes}."),
+                Ru => format!("Данные пока нельзя удалить: {codes}."),
+                En => format!("The data cannot be erased yet: {codes}."),
             },
             Msg::Field(f) => f.text(l),
         }

@@ -458,6 +458,44 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            template: "/api/v1/erasure-requests",
+            path: "/api/v1/erasure-requests?status=requested",
+            body: None,
+            expect: [401, 403, 403, 403, 200, 200, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/me/erasure-request",
+            path: "/api/v1/me/erasure-request",
+            body: Some(json!({ "reason": "{actor} leaves the city" })),
+            // Anyone signed in may ask; nothing is erased until a case worker approves.
+            expect: signed_in(201),
+        },
+        Row {
+            method: "GET",
+            template: "/api/v1/me/erasure-request",
+            path: "/api/v1/me/erasure-request",
+            body: None,
+            expect: signed_in(200),
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/erasure-requests/{id}/approve",
+            // Approving a real request would erase an actor of this test: an unknown one is
+            // enough to tell who may approve.
+            path: "/api/v1/erasure-requests/no-such-request/approve",
+            body: None,
+            expect: [401, 403, 403, 403, 404, 404, 403],
+        },
+        Row {
+            method: "POST",
+            template: "/api/v1/erasure-requests/{id}/reject",
+            path: "/api/v1/erasure-requests/no-such-request/reject",
+            body: Some(json!({ "note": "Please come to the centre first" })),
+            expect: [401, 403, 403, 403, 404, 404, 403],
+        },
+        Row {
+            method: "GET",
             template: "/api/v1/me/notification-preferences",
             path: "/api/v1/me/notification-preferences",
             body: None,

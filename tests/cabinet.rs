@@ -475,6 +475,32 @@ backend_tests! {
         assert_eq!(e.open("/reports").await.status, 403);
     }
 
+    async fn a_case_worker_sees_an_erasure_request_with_what_blocks_it_and_rejects_it(backend: Backend) {
+        let app = demo_app(backend).await;
+        let (seeker, _) = app.sign_in(&demo("seeker1"), DEMO_PASSWORD).await;
+        let res = app.post_json("/api/v1/me/erasure-request", &serde_json::json!({ "reason": "moving abroad" }), Some(&seeker)).await;
+        assert_eq!(res.status(), 201);
+        let mut v = Visitor::new(&app);
+        v.sign_in(&demo("caseworker"), DEMO_PASSWORD).await;
+        let page = v.page("/erasure-requests").await;
+        assert!(page.body.contains("moving abroad"), "{}", page.body);
+        let id = page.attrs("action", "/erasure-requests/").first().cloned().unwrap();
+        // Rejecting needs a note she is shown.
+        let csrf = page.field("csrf");
+        let refused = v.post(&id, &[("csrf", &csrf), ("decision", "reject"), ("note", "")]).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let done = v.post(&id, &[("csrf", &csrf), ("decision", "reject"), ("note", "Please come to the centre first")]).await;
+        assert_eq!(done.status, 303);
+        assert!(done.location.as_deref().unwrap().contains("done=erasure_rejected"));
+        let mine: Value = app.get_as("/api/v1/me/erasure-request", &seeker).await.json().await.unwrap();
+        assert_eq!(mine["status"], "rejected");
+        assert_eq!(mine["decision_note"], "Please come to the centre first");
+        // Not a provider's page.
+        let mut p = Visitor::new(&app);
+        p.sign_in(&demo("provider.college"), DEMO_PASSWORD).await;
+        assert_eq!(p.open("/erasure-requests").await.status, 403);
+    }
+
     async fn an_admin_approves_an_organisation_and_keeps_the_staff(backend: Backend) {
         let app = demo_app(backend).await;
         let mut v = Visitor::new(&app);

@@ -115,6 +115,19 @@ fn cases() -> Vec<Case> {
                 "https://jumys.almaty.kz/payouts",
             ],
         ),
+        // The last email to an erased person: nothing of hers in it.
+        case(
+            "erasure_done.payments_kept",
+            EmailTemplate::ErasureDone,
+            json!({ "payments_kept": true, "link": format!("{PUBLIC}/") }),
+            &["https://jumys.almaty.kz/"],
+        ),
+        case(
+            "erasure_done.nothing_kept",
+            EmailTemplate::ErasureDone,
+            json!({ "payments_kept": false, "link": format!("{PUBLIC}/") }),
+            &["https://jumys.almaty.kz/"],
+        ),
     ];
     for step in ["paid", "failed"] {
         all.push(case(

@@ -156,6 +156,11 @@ backend_tests! {
         for n in 1..=2 {
             assert_eq!(app.register(&format!("lists{n}@example.kz"), "seeker", "kk").await.status(), 202);
         }
+        // Two erasure requests waiting.
+        for who in ["seeker1", "seeker2"] {
+            let t = sign_in(who).await;
+            assert_eq!(app.post_json("/api/v1/me/erasure-request", &serde_json::json!({}), Some(&t)).await.status(), 201);
+        }
         let mine: Value = app.get_as("/api/v1/me/applications", &seeker).await.json().await.unwrap();
         let round = mine.as_array().unwrap().iter().find_map(|a| a["last_round"]["round_id"].as_str()).unwrap().to_owned();
 
@@ -190,6 +195,7 @@ backend_tests! {
             (Some(&admin), "/api/v1/reports/summary", "/api/v1/reports/summary".into(), false),
             (None, "/api/v1/open-data/summary", "/api/v1/open-data/summary".into(), false),
             (Some(&admin), "/api/v1/people", "/api/v1/people?q=%D2%9B%D1%8B%D0%B7%D1%8B".into(), true),
+            (Some(&admin), "/api/v1/erasure-requests", "/api/v1/erasure-requests".into(), true),
         ];
         // Every operation of the contract with a `limit` is here.
         let api = serde_json::to_value(social_jobs::http::openapi()).unwrap();

@@ -132,6 +132,10 @@ fn every_table_is_either_exported_or_holds_nothing_personal() {
             "report_counts",
             "counts per month, programme and district: no person",
         ),
+        (
+            "erasure_requests",
+            "her erasure requests (status, dates, her reason): shown at GET /me/erasure-request; texts cleared on erasure",
+        ),
     ];
     let schema =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs")).unwrap();

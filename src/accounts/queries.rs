@@ -381,3 +381,36 @@ pub fn staff(
     }
     q.load(conn)
 }
+
+// --- erasure ---
+
+/// Makes the account unusable for good: its address replaced by `placeholder` (not an email
+/// address, so nothing is ever sent to it and no one can sign in with it), its password hash by
+/// one no password matches, disabled, every session ended.
+pub fn erase(
+    conn: &mut DbConnection,
+    id: &str,
+    placeholder: &str,
+    unusable_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.filter(accounts::id.eq(id)))
+        .set((
+            accounts::email.eq(placeholder),
+            accounts::password_hash.eq(unusable_hash),
+            accounts::disabled_at.eq(Some(now)),
+            accounts::tokens_valid_after.eq(now),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes every refresh and one-time token of the account.
+pub fn delete_tokens(conn: &mut DbConnection, account_id: &str) -> QueryResult<()> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::account_id.eq(account_id)))
+        .execute(conn)?;
+    diesel::delete(one_time_tokens::table.filter(one_time_tokens::account_id.eq(account_id)))
+        .execute(conn)?;
+    Ok(())
+}

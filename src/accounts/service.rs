@@ -925,3 +925,63 @@ pub fn session_account(
 ) -> Result<Option<(Account, Option<String>)>, AppError> {
     Ok(queries::with_organisation_status(conn, account_id)?)
 }
+
+// --- erasure ---
+
+/// What an erased account's address becomes: not an email address (it has no `@`), so no email
+/// can be queued to it and no one can sign in with it, and unique as the column requires.
+pub fn erased_placeholder(account_id: &str) -> String {
+    format!("erased:{account_id}")
+}
+
+/// Whether an account was erased (its address is the placeholder).
+pub fn is_erased(email: &str) -> bool {
+    email.starts_with("erased:")
+}
+
+/// Her account after erasure, for the erasure's last email: where it went and in which language.
+#[derive(Debug, Clone)]
+pub struct ErasedAccount {
+    pub email: EmailAddress,
+    pub locale: Locale,
+}
+
+/// Erases the account's personal data inside the caller's transaction: the address becomes a
+/// placeholder, the password unusable, the account disabled (every session ends at once), and
+/// its refresh and one-time tokens and rate-limit counters go. The row stays, holding only ids
+/// and dates, so that what other records say about "account X" keeps its counts. Returns the
+/// address and language it had (for the last email), or `None` for an unknown or already
+/// erased account.
+pub fn erase_account(
+    c: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<ErasedAccount>, AppError> {
+    let Some(account) = queries::by_id(c, account_id)? else {
+        return Ok(None);
+    };
+    if is_erased(&account.email) {
+        return Ok(None);
+    }
+    let at = now();
+    // Not a PHC string: `password::verify` finds no match for any password.
+    queries::erase(
+        c,
+        account_id,
+        &erased_placeholder(account_id),
+        "!erased",
+        at,
+    )?;
+    queries::delete_tokens(c, account_id)?;
+    let digest = tokens::digest(&account.email);
+    for bucket in [
+        format!("login:email:{digest}"),
+        format!("reset:email:{digest}"),
+        format!("password_change:{account_id}"),
+    ] {
+        queries::clear_rate_events(c, &bucket)?;
+    }
+    let locale = account.locale();
+    Ok(EmailAddress::parse(&account.email)
+        .ok()
+        .map(|email| ErasedAccount { email, locale }))
+}

@@ -173,3 +173,73 @@ pub fn store_response(
         .execute(c)
         .map(|_| ())
 }
+
+// --- erasure ---
+
+/// Clears the notes of these enrollments' marks and of their corrections' history.
+pub fn clear_notes(c: &mut DbConnection, enrollment_ids: &[String]) -> QueryResult<()> {
+    for chunk in enrollment_ids.chunks(1000) {
+        diesel::update(attendance::table.filter(attendance::enrollment_id.eq_any(chunk)))
+            .set(attendance::note.eq(None::<String>))
+            .execute(c)?;
+        diesel::update(
+            attendance_corrections::table
+                .filter(attendance_corrections::enrollment_id.eq_any(chunk)),
+        )
+        .set((
+            attendance_corrections::before_note.eq(None::<String>),
+            attendance_corrections::after_note.eq(None::<String>),
+        ))
+        .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Clears any note (of anyone's mark or correction) that contains `value`.
+pub fn clear_notes_containing(c: &mut DbConnection, value: &str) -> QueryResult<()> {
+    let pattern = crate::db::like_containing(value);
+    diesel::update(attendance::table.filter(attendance::note.like(&pattern).escape('\\')))
+        .set(attendance::note.eq(None::<String>))
+        .execute(c)?;
+    diesel::update(
+        attendance_corrections::table.filter(
+            attendance_corrections::before_note
+                .like(&pattern)
+                .escape('\\'),
+        ),
+    )
+    .set(attendance_corrections::before_note.eq(None::<String>))
+    .execute(c)?;
+    diesel::update(
+        attendance_corrections::table.filter(
+            attendance_corrections::after_note
+                .like(&pattern)
+                .escape('\\'),
+        ),
+    )
+    .set(attendance_corrections::after_note.eq(None::<String>))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Deletes the account's stored responses, and anyone's that contain `value` (a register lists
+/// the names of the people in it).
+pub fn delete_responses(
+    c: &mut DbConnection,
+    account_id: &str,
+    values: &[String],
+) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::account_id.eq(account_id)))
+        .execute(c)?;
+    for v in values {
+        diesel::delete(
+            idempotency_keys::table.filter(
+                idempotency_keys::response
+                    .like(crate::db::like_containing(v))
+                    .escape('\\'),
+            ),
+        )
+        .execute(c)?;
+    }
+    Ok(())
+}

@@ -942,6 +942,25 @@ pub async fn my_attendance(
     .await
 }
 
+// --- erasure ---
+
+/// Erases what attendance holds about her, inside the erasure's transaction: the notes on her
+/// marks and in their corrections' history (the marks stay: they are what her stipends were
+/// computed from), any note naming her, and stored responses that are hers or name her.
+pub fn erase_person(
+    c: &mut DbConnection,
+    account_id: &str,
+    enrollment_ids: &[String],
+    values: &[String],
+) -> Result<(), AppError> {
+    queries::clear_notes(c, enrollment_ids)?;
+    for v in values {
+        queries::clear_notes_containing(c, v)?;
+    }
+    queries::delete_responses(c, account_id, values)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

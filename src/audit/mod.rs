@@ -99,3 +99,48 @@ pub fn for_entity(
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+// --- erasure ---
+
+/// What an erased event's before/after becomes.
+pub const ERASED_CHANGE: &str = r#"{"erased":true}"#;
+
+/// Erases a person from the audit log, inside the erasure's transaction. Events about her
+/// (`entity_ids`: her account, her household) or whose before/after holds one of her `values`
+/// keep who did what to which record and when — the log stays complete and counts stay — but what
+/// changed is replaced by a marker. Events she did lose the client address she did them from.
+/// The log is otherwise append-only: this is the one change the law requires of it.
+pub fn erase_person(
+    conn: &mut DbConnection,
+    account_id: &str,
+    entity_ids: &[String],
+    values: &[String],
+) -> QueryResult<usize> {
+    let marker = (
+        audit_events::before_json.eq(Some(ERASED_CHANGE)),
+        audit_events::after_json.eq(Some(ERASED_CHANGE)),
+    );
+    let mut n = 0;
+    for chunk in entity_ids.chunks(1000) {
+        n += diesel::update(audit_events::table.filter(audit_events::entity_id.eq_any(chunk)))
+            .set(marker)
+            .execute(conn)?;
+    }
+    for v in values {
+        let pattern = crate::db::like_containing(v);
+        n += diesel::update(
+            audit_events::table.filter(
+                audit_events::before_json
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(audit_events::after_json.like(pattern).escape('\\')),
+            ),
+        )
+        .set(marker)
+        .execute(conn)?;
+    }
+    diesel::update(audit_events::table.filter(audit_events::actor_id.eq(account_id)))
+        .set(audit_events::client_ip.eq(None::<String>))
+        .execute(conn)?;
+    Ok(n)
+}

@@ -519,6 +519,96 @@ impl Db {
     }
 }
 
+/// A LIKE pattern matching any text that contains `value`, with LIKE's own wildcards (`%`, `_`)
+/// and the escape character (a backslash) escaped: use with `.escape('\\')`.
+pub fn like_containing(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('%');
+    for ch in value.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The tables of the database, as the database itself lists them (`pg_tables` in the current
+/// schema, `sqlite_master`), in name order.
+pub fn table_names(conn: &mut DbConnection) -> diesel::QueryResult<Vec<String>> {
+    let names = match conn {
+        DbConnection::Pg(c) => diesel::sql_query(
+            "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = current_schema() \
+             ORDER BY tablename",
+        )
+        .load::<TableName>(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' \
+             ESCAPE '\\' ORDER BY name",
+        )
+        .load::<TableName>(c)?,
+    };
+    Ok(names.into_iter().map(|t| t.name).collect())
+}
+
+/// Every row of every table of [`table_names`], as text: (table, the row's columns joined), so a
+/// table added later is included without anyone remembering it. For checks that nothing personal
+/// survives (erasure tests); it reads whole tables. PostgreSQL gives each row as its composite
+/// text (`t::text`); SQLite has none, so the row is the concatenation of every column cast to
+/// text (columns from `pragma_table_info`).
+pub fn all_rows_as_text(conn: &mut DbConnection) -> diesel::QueryResult<Vec<(String, String)>> {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        line: Option<String>,
+    }
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut out = Vec::new();
+    for table in table_names(conn)? {
+        let lines = match &mut *conn {
+            DbConnection::Pg(c) => {
+                let q = format!("SELECT t::text AS line FROM {} t", quote(&table));
+                diesel::sql_query(q).load::<Line>(c)?
+            }
+            DbConnection::Sqlite(c) => {
+                let columns = diesel::sql_query("SELECT name FROM pragma_table_info(?)")
+                    .bind::<diesel::sql_types::Text, _>(&table)
+                    .load::<TableName>(c)?;
+                if columns.is_empty() {
+                    continue;
+                }
+                let joined = columns
+                    .iter()
+                    .map(|col| {
+                        // A blob (a stored hash, say) as hex: it is not text.
+                        let c = quote(&col.name);
+                        format!(
+                            "COALESCE(CASE WHEN typeof({c}) = 'blob' THEN hex({c}) \
+                             ELSE CAST({c} AS TEXT) END, '')"
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                let q = format!("SELECT {joined} AS line FROM {}", quote(&table));
+                diesel::sql_query(q).load::<Line>(c)?
+            }
+        };
+        out.extend(
+            lines
+                .into_iter()
+                .map(|l| (table.clone(), l.line.unwrap_or_default())),
+        );
+    }
+    Ok(out)
+}
+
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// Runs `f` in a transaction meant for writing. On SQLite it begins `IMMEDIATE`: it takes the write

@@ -472,6 +472,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A person's request to erase her personal data, and its decision.
+    erasure_requests (id) {
+        id -> Text,
+        account_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        iin_hash -> Nullable<Text>,
+        requested_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(programme_versions -> programmes (programme_id));
 diesel::joinable!(households -> accounts (account_id));
@@ -520,4 +535,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payout_batches,
     payout_batch_lines,
     email_preferences,
+    erasure_requests,
 );

@@ -4,6 +4,7 @@
 
 pub mod openings;
 
+use crate::reports::tally::Metric;
 use chrono::Datelike;
 use diesel::{QueryDsl, RunQueryDsl};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -529,6 +530,12 @@ async fn seed_stipends(db: &Db, courses_programme: &str) -> Result<(usize, usize
                     updated_at: enrolled_at,
                 };
                 m::insert_enrollment(c, &e)?;
+                // The history counts in the city's figures in the month it tells of.
+                let then = period(since);
+                let mut tally = crate::reports::tally::Tally::new();
+                tally.add(c, &o.opening_id, &then, Metric::OffersAccepted, 1, 0)?;
+                tally.add(c, &o.opening_id, &then, Metric::Enrollments, 1, 0)?;
+                tally.save(c)?;
                 if sessions.is_empty() {
                     for first in months {
                         for day in [2u64, 9, 16] {
@@ -648,6 +655,15 @@ async fn seed_subsidies(db: &Db, jobs_programme: &str) -> Result<(usize, usize, 
                     updated_at: now,
                 };
                 m::insert_placement(c, &row)?;
+                let mut tally = crate::reports::tally::Tally::new();
+                let (then, p) = (crate::reports::tally::period_of_date(started), &o.opening_id);
+                tally.add(c, p, &then, Metric::OffersAccepted, 1, 0)?;
+                tally.add(c, p, &then, Metric::PlacementsStarted, 1, 0)?;
+                if let Some(d) = ended {
+                    let ended_in = crate::reports::tally::period_of_date(d);
+                    tally.add(c, p, &ended_in, Metric::PlacementsEnded("hired"), 1, 0)?;
+                }
+                tally.save(c)?;
                 crate::organisations::queries::set_bank_account(
                     c,
                     &facts.organisation_id,

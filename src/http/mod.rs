@@ -107,6 +107,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(crate::payouts::handlers::routes)
         .configure(crate::privacy::handlers::routes)
         .configure(crate::reports::handlers::routes)
+        .configure(crate::erasure::handlers::routes)
         .configure(crate::jobs::handlers::routes)
         .configure(crate::notifications::handlers::routes)
         .configure(crate::subsidies::handlers::routes);

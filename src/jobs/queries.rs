@@ -275,3 +275,37 @@ pub fn purge_done(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult
     )
     .execute(conn)
 }
+
+// --- erasure ---
+
+/// Jobs whose payload or last error contains `value` (a text search; the caller checks each).
+pub fn containing(conn: &mut DbConnection, value: &str) -> QueryResult<Vec<Job>> {
+    let pattern = crate::db::like_containing(value);
+    jobs::table
+        .filter(
+            jobs::payload
+                .like(pattern.clone())
+                .escape('\\')
+                .or(jobs::last_error.like(pattern).escape('\\')),
+        )
+        .order(jobs::id.asc())
+        .select(Job::as_select())
+        .load(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(jobs::table.filter(jobs::id.eq(id))).execute(conn)
+}
+
+/// Replaces a job's payload and last error (a person's values taken out).
+pub fn replace_payload_and_error(
+    conn: &mut DbConnection,
+    id: &str,
+    payload: &str,
+    last_error: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(jobs::table.filter(jobs::id.eq(id)))
+        .set((jobs::payload.eq(payload), jobs::last_error.eq(last_error)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -312,3 +312,11 @@ pub async fn end(
     )
     .await
 }
+
+/// Her placements, inside another capability's transaction (erasure).
+pub fn of_seeker(
+    c: &mut crate::db::DbConnection,
+    seeker_id: &str,
+) -> Result<Vec<PlacementRow>, AppError> {
+    Ok(queries::placements_of_seeker(c, seeker_id)?)
+}

@@ -166,12 +166,24 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     }
 }
 
-/// Once sent, a job no longer holds the email's secrets (see [`EmailTemplate::secret_fields`]).
+/// What a sent email's recipient becomes in its job when the template forgets it
+/// ([`EmailTemplate::forgets_recipient`]): a reserved domain that never receives mail.
+pub const FORGOTTEN_RECIPIENT: &str = "erased@erased.invalid";
+
+/// Once sent, a job no longer holds the email's secrets (see [`EmailTemplate::secret_fields`]),
+/// nor, for an erased person's last email, its recipient.
 /// A failure here is logged, not retried: the email went, and sending it again would be worse.
 async fn forget_secrets(ctx: &JobContext, job: &Job, mut payload: EmailPayload) {
     let fields = payload.template.secret_fields();
-    if fields.is_empty() {
+    let forget_recipient = payload.template.forgets_recipient();
+    if fields.is_empty() && !forget_recipient {
         return;
+    }
+    if forget_recipient {
+        // The last email to an erased person: the job keeps no address of hers.
+        if let Ok(nobody) = EmailAddress::parse(FORGOTTEN_RECIPIENT) {
+            payload.to = nobody;
+        }
     }
     if let Some(data) = payload.data.as_object_mut() {
         for f in fields {
@@ -193,6 +205,50 @@ async fn forget_secrets(ctx: &JobContext, job: &Job, mut payload: EmailPayload) 
     if let Err(e) = done {
         tracing::warn!(job = %job.id, error = %e, "could not remove a sent email's link from its job");
     }
+}
+
+// --- erasure ---
+
+/// Erases a person from the outbox inside the erasure's transaction: every email job (queued,
+/// sent or dead) to her `address` is deleted, and every other job whose payload or last error
+/// holds one of her `values` (an employer told her name, say) has them replaced. Returns the
+/// number of jobs changed. `values` include her address. Her email preferences go too.
+pub fn erase_person(
+    conn: &mut DbConnection,
+    account_id: &str,
+    address: Option<&str>,
+    values: &[String],
+) -> Result<usize, crate::error::AppError> {
+    use crate::erasure::rules::{scrub_stored, scrub_text};
+    preferences::erase(conn, account_id)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut changed = 0;
+    for value in values {
+        for job in crate::jobs::queries::containing(conn, value)? {
+            if !seen.insert(job.id.clone()) {
+                continue;
+            }
+            let to_her = address.is_some_and(|a| {
+                job.kind == SEND_EMAIL
+                    && serde_json::from_str::<EmailPayload>(&job.payload)
+                        .is_ok_and(|p| p.to.as_str() == a)
+            });
+            if to_her {
+                crate::jobs::queries::delete(conn, &job.id)?;
+            } else {
+                let payload = scrub_stored(&job.payload, values);
+                let error = job.last_error.as_deref().map(|e| scrub_text(e, values));
+                crate::jobs::queries::replace_payload_and_error(
+                    conn,
+                    &job.id,
+                    &payload,
+                    error.as_deref(),
+                )?;
+            }
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 #[cfg(test)]

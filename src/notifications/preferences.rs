@@ -116,6 +116,12 @@ pub fn of(c: &mut DbConnection, account_id: &str) -> QueryResult<EmailPreference
         .unwrap_or_default())
 }
 
+/// Deletes the account's preferences (its erasure).
+pub fn erase(c: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    diesel::delete(email_preferences::table.filter(email_preferences::account_id.eq(account_id)))
+        .execute(c)
+}
+
 /// Whether the account at `address` (if any) receives emails of `template`.
 pub fn wants(c: &mut DbConnection, address: &str, template: EmailTemplate) -> QueryResult<bool> {
     let Some(category) = template.category() else {

@@ -48,6 +48,10 @@ pub enum EmailTemplate {
     /// To a seeker, weekly: new openings that fit her (`openings`: a list of `title`,
     /// `organisation_name`, `district`, `kind` (job or course), `link`; `count`; `link`).
     OpeningsDigest,
+    /// To a person whose data were erased: the last email (`payments_kept`: whether payment
+    /// records stay for the retention period; `link`: the service, to register anew). Holds nothing personal; once sent, its job does
+    /// not keep her address either.
+    ErasureDone,
 }
 
 impl EmailTemplate {
@@ -60,7 +64,13 @@ impl EmailTemplate {
         }
     }
 
-    pub const ALL: [EmailTemplate; 14] = [
+    /// Whether the stored job forgets its recipient once sent: an email to a person who has just
+    /// been erased must not keep her address in the outbox.
+    pub fn forgets_recipient(self) -> bool {
+        matches!(self, EmailTemplate::ErasureDone)
+    }
+
+    pub const ALL: [EmailTemplate; 15] = [
         EmailTemplate::VerifyEmail,
         EmailTemplate::PasswordReset,
         EmailTemplate::AccountExists,
@@ -75,6 +85,7 @@ impl EmailTemplate {
         EmailTemplate::SubsidyUpdate,
         EmailTemplate::WageReportReminder,
         EmailTemplate::OpeningsDigest,
+        EmailTemplate::ErasureDone,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +104,7 @@ impl EmailTemplate {
             EmailTemplate::SubsidyUpdate => "subsidy_update",
             EmailTemplate::WageReportReminder => "wage_report_reminder",
             EmailTemplate::OpeningsDigest => "openings_digest",
+            EmailTemplate::ErasureDone => "erasure_done",
         }
     }
 }

@@ -561,10 +561,17 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
         let p = rows
             .get(&l.payout_id)
             .ok_or_else(|| internal(anyhow::anyhow!("batch line without its payout")))?;
-        let payee = bank
-            .get(&payee_of(p))
-            .cloned()
-            .ok_or_else(|| internal(anyhow::anyhow!("payout without its payee")))?;
+        let payee = match bank.get(&payee_of(p)) {
+            Some(b) => b.clone(),
+            // A person erased after the batch went (her payment records stay, pseudonymised):
+            // the file is given again without her IIN and name.
+            None if p.kind() == PayeeKind::Person => PayeeBank {
+                tax_id: String::new(),
+                name: crate::erasure::rules::ERASED.to_owned(),
+                iban: None,
+            },
+            None => return Err(internal(anyhow::anyhow!("payout without its payee"))),
+        };
         let purpose = match p.kind() {
             PayeeKind::Person => format!("Стипендия за {} / Stipend {}", p.period, p.period),
             PayeeKind::Organisation => format!(
@@ -911,6 +918,44 @@ fn tell_payee(
                     &format!("subsidy_{step}:{}:{batch}:{member}", p.id),
                 )?;
             }
+        }
+    }
+    Ok(())
+}
+
+// --- erasure ---
+
+/// Her bank lines keep only the last four characters of the IBAN they were sent to, and a bank's
+/// reason that names her loses her values (inside the erasure's transaction). The lines stay:
+/// what the bank was told and what it answered are payment records.
+pub fn erase_person(
+    c: &mut DbConnection,
+    payout_ids: &[String],
+    values: &[String],
+) -> Result<(), AppError> {
+    use crate::erasure::rules;
+    for chunk in payout_ids.chunks(1000) {
+        let lines: Vec<(String, String, String, Option<String>)> = payout_batch_lines::table
+            .filter(payout_batch_lines::payout_id.eq_any(chunk))
+            .select((
+                payout_batch_lines::batch_id,
+                payout_batch_lines::payout_id,
+                payout_batch_lines::iban,
+                payout_batch_lines::failure_reason,
+            ))
+            .load(c)?;
+        for (batch, payout, iban, reason) in lines {
+            diesel::update(
+                payout_batch_lines::table
+                    .filter(payout_batch_lines::batch_id.eq(&batch))
+                    .filter(payout_batch_lines::payout_id.eq(&payout)),
+            )
+            .set((
+                payout_batch_lines::iban.eq(rules::iban_last_four(&iban)),
+                payout_batch_lines::failure_reason
+                    .eq(reason.map(|r| rules::scrub_text(&r, values))),
+            ))
+            .execute(c)?;
         }
     }
     Ok(())

@@ -530,6 +530,48 @@ pub async fn cycle_job(ctx: JobContext, _job: Job) -> Result<(), JobError> {
     Ok(())
 }
 
+// --- erasure ---
+
+/// The months of an enrollment's course still owed a payout: months the course runs (a session
+/// not cancelled, within its dates) that end on or after the day she enrolled, and for which the
+/// enrollment has no payout yet (a month computed to nothing has one, cancelled). Empty once the
+/// cycle has nothing more to do for her: then she may be erased.
+pub fn months_to_come(c: &mut DbConnection, e: &Enrollment) -> Result<Vec<String>, AppError> {
+    let Some(facts) = openings::facts_of(c, &e.opening_id)? else {
+        return Ok(vec![]);
+    };
+    if facts.kind != OpeningKind::Course {
+        return Ok(vec![]);
+    }
+    let enrolled_on = crate::openings::calendar::almaty_date(e.created_at);
+    let mut owed: Vec<String> = Vec::new();
+    for s in openings::sessions_of(c, &facts.id)? {
+        if s.cancelled {
+            continue;
+        }
+        let day = crate::openings::calendar::almaty_date(s.starts_at);
+        if day < facts.start_date || facts.end_date.is_some_and(|end| day > end) {
+            continue;
+        }
+        let Some((_, last_day)) = months(day, day).first().map(|m| (m.1, m.2)) else {
+            continue;
+        };
+        if last_day < enrolled_on {
+            continue;
+        }
+        owed.push(crate::attendance::service::period_of(s.starts_at));
+    }
+    owed.sort();
+    owed.dedup();
+    let paid: HashSet<String> = payouts::table
+        .filter(payouts::enrollment_id.eq(&e.id))
+        .select(payouts::period)
+        .load::<String>(c)?
+        .into_iter()
+        .collect();
+    Ok(owed.into_iter().filter(|m| !paid.contains(m)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

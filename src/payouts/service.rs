@@ -339,6 +339,68 @@ pub async fn list(
     Ok(PayoutPage { items, next_cursor })
 }
 
+// --- erasure ---
+
+/// Her stipends (person payee), for deciding whether she may be erased now.
+pub fn of_person(
+    c: &mut DbConnection,
+    seeker_id: &str,
+) -> Result<Vec<crate::erasure::rules::PayoutFact>, AppError> {
+    Ok(payouts::table
+        .filter(payouts::seeker_id.eq(seeker_id))
+        .filter(payouts::payee_kind.eq(PayeeKind::Person.as_str()))
+        .order((payouts::period, payouts::id))
+        .select((
+            payouts::id,
+            payouts::period,
+            payouts::status,
+            payouts::amount_tiyn,
+        ))
+        .load::<(String, String, String, i64)>(c)?
+        .into_iter()
+        .map(
+            |(id, period, status, amount_tiyn)| crate::erasure::rules::PayoutFact {
+                id,
+                period,
+                status,
+                amount_tiyn,
+            },
+        )
+        .collect())
+}
+
+/// Pseudonymises her payment records inside the erasure's transaction: the payouts stay as they
+/// are (amounts, months, the inputs they were computed from, her account as an opaque id); a
+/// bank's reason naming her loses her values, and the bank lines keep only the IBAN's last four
+/// characters. Returns the number of payouts kept.
+pub fn erase_person(
+    c: &mut DbConnection,
+    seeker_id: &str,
+    values: &[String],
+) -> Result<usize, AppError> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = payouts::table
+        .filter(payouts::seeker_id.eq(seeker_id))
+        .filter(payouts::payee_kind.eq(PayeeKind::Person.as_str()))
+        .select((
+            payouts::id,
+            payouts::failure_reason,
+            payouts::bank_reference,
+        ))
+        .load(c)?;
+    let scrub = |t: Option<String>| t.map(|t| crate::erasure::rules::scrub_text(&t, values));
+    for (id, reason, reference) in &rows {
+        diesel::update(payouts::table.filter(payouts::id.eq(id)))
+            .set((
+                payouts::failure_reason.eq(scrub(reason.clone())),
+                payouts::bank_reference.eq(scrub(reference.clone())),
+            ))
+            .execute(c)?;
+    }
+    let ids: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+    super::batches::erase_person(c, &ids, values)?;
+    Ok(ids.len())
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

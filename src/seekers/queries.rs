@@ -279,3 +279,16 @@ pub fn profiles_of(
         .select(ProfileRow::as_select())
         .load(conn)
 }
+
+// --- erasure ---
+
+/// Deletes her profile (the number deleted, 0 or 1).
+pub fn delete_profile(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    diesel::delete(seeker_profiles::table.filter(seeker_profiles::account_id.eq(account_id)))
+        .execute(conn)
+}
+
+/// Deletes her household (the number deleted, 0 or 1).
+pub fn delete_household(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    diesel::delete(households::table.filter(households::account_id.eq(account_id))).execute(conn)
+}

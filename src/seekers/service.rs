@@ -937,3 +937,50 @@ pub fn bank_details(
     }
     Ok(out)
 }
+
+// --- erasure ---
+
+/// The values of her profile that name her, as stored: what an erasure looks for elsewhere (in
+/// emails, audit events, notes) before the profile goes.
+#[derive(Debug, Clone)]
+pub struct PersonalValues {
+    pub iin: String,
+    pub full_name: String,
+    pub phone: String,
+    pub iban: Option<String>,
+}
+
+/// Her personal values, if she has a profile (inside the caller's transaction).
+pub fn personal_values(
+    c: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<PersonalValues>, AppError> {
+    Ok(queries::find(c, account_id)?.map(|p| PersonalValues {
+        iin: p.iin,
+        full_name: p.full_name,
+        phone: p.phone,
+        iban: p.iban,
+    }))
+}
+
+/// What erasing her seeker data removed.
+#[derive(Debug, Clone, Default)]
+pub struct ErasedSeeker {
+    /// Her household's id (its audit events are about her).
+    pub household_id: Option<String>,
+    pub profile: bool,
+}
+
+/// Erases her seeker data for good, inside the caller's transaction: the profile (IIN, name,
+/// phone, IBAN, birth date, skills…), the household with its members and incomes, and her hold on
+/// her IIN. Nothing is kept: payment records keep their own copy of what the law requires.
+pub fn erase_person(c: &mut DbConnection, account_id: &str) -> Result<ErasedSeeker, AppError> {
+    let household_id = queries::household_of(c, account_id)?.map(|h| h.id);
+    queries::release_iin(c, account_id)?;
+    queries::delete_household(c, account_id)?;
+    let profile = queries::delete_profile(c, account_id)? > 0;
+    Ok(ErasedSeeker {
+        household_id,
+        profile,
+    })
+}

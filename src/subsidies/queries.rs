@@ -143,3 +143,34 @@ pub fn reported(
     }
     Ok(out)
 }
+
+// --- erasure ---
+
+/// The wage reports of these placements: (id, payroll reference, decision note).
+pub fn texts_of_placements(
+    c: &mut DbConnection,
+    placement_ids: &[String],
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    wage_reports::table
+        .filter(wage_reports::placement_id.eq_any(placement_ids))
+        .select((
+            wage_reports::id,
+            wage_reports::payroll_reference,
+            wage_reports::decision_note,
+        ))
+        .load(c)
+}
+
+pub fn set_texts(
+    c: &mut DbConnection,
+    id: &str,
+    payroll_reference: &str,
+    decision_note: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(wage_reports::table.filter(wage_reports::id.eq(id)))
+        .set((
+            wage_reports::payroll_reference.eq(payroll_reference),
+            wage_reports::decision_note.eq(decision_note),
+        ))
+        .execute(c)
+}

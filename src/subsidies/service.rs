@@ -395,3 +395,26 @@ pub async fn list(
     })
     .await
 }
+
+// --- erasure ---
+
+/// The wage reports of her placements keep their figures (the subsidy's payment records); an
+/// employer's payroll reference or a case worker's note that names her loses her values.
+pub fn erase_person(
+    c: &mut DbConnection,
+    placement_ids: &[String],
+    values: &[String],
+) -> Result<(), AppError> {
+    use crate::erasure::rules::{contains_any, scrub_text};
+    for chunk in placement_ids.chunks(1000) {
+        for (id, reference, note) in queries::texts_of_placements(c, chunk)? {
+            let named = contains_any(&reference, values)
+                || note.as_deref().is_some_and(|n| contains_any(n, values));
+            if named {
+                let note = note.map(|n| scrub_text(&n, values));
+                queries::set_texts(c, &id, &scrub_text(&reference, values), note.as_deref())?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{PAGE_QUERY_LIMIT, Reply, Shown, W, Who, charts, provider::PageQuery};
 use crate::{
     access::Caller,
+    erasure::service as erasure,
     error::AppError,
     matching::rounds,
     messages::FieldMsg,
@@ -470,8 +471,57 @@ async fn reports_csv(w: W, who: Who, q: web::Query<ReportForm>) -> Reply {
         .body(file))
 }
 
+/// People's erasure requests, oldest first, each with what blocks it now and what will be kept.
+#[get("/erasure-requests")]
+async fn erasure_queue(w: W, who: Who, q: web::Query<PageQuery>) -> Reply {
+    let who = &who.0;
+    let page = erasure::list(
+        w.db(),
+        who,
+        erasure::RequestStatus::Requested,
+        q.into_inner().cursor,
+        PAGE_QUERY_LIMIT,
+    )
+    .await;
+    let page = w.ok(who, page)?;
+    w.page(
+        Some(who),
+        "caseworker/erasure_requests.html",
+        "nav_erasure",
+        Value::from_serialize(&page),
+    )
+}
+
+#[post("/erasure-requests/{id}/decision")]
+async fn decide_erasure(
+    w: W,
+    who: Who,
+    id: web::Path<String>,
+    form: web::Form<DecisionForm>,
+) -> Reply {
+    let who = &who.0;
+    let form = form.into_inner();
+    w.check_csrf(Some(who), &form.csrf)?;
+    let id = id.into_inner();
+    match form.decision.as_str() {
+        "approve" => {
+            let settings = w.settings();
+            w.ok(who, erasure::approve(w.db(), &settings, who, id).await)?;
+            w.done("/erasure-requests", "erasure_approved")
+        }
+        "reject" => {
+            let note = form.note.unwrap_or_default();
+            w.ok(who, erasure::reject(w.db(), who, id, note).await)?;
+            w.done("/erasure-requests", "erasure_rejected")
+        }
+        _ => Err(w.refuse(Some(who), AppError::field("decision", FieldMsg::Invalid))),
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(reports_page)
+    cfg.service(erasure_queue)
+        .service(decide_erasure)
+        .service(reports_page)
         .service(reports_csv)
         .service(household_queue)
         .service(decide)

@@ -424,6 +424,10 @@ impl W {
     pub fn db(&self) -> &crate::db::Db {
         &self.state.db
     }
+
+    pub fn settings(&self) -> std::sync::Arc<crate::config::Settings> {
+        self.state.settings.clone()
+    }
 }
 
 /// The links of the cabinet's menu for a role: (path, text key).
@@ -446,6 +450,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/programmes", "nav_programmes"),
             ("/payouts", "nav_payouts"),
             ("/wage-reports", "nav_wage_reports"),
+            ("/erasure-requests", "nav_erasure"),
             ("/reports", "nav_reports"),
         ],
         Admin => vec![
@@ -456,6 +461,7 @@ fn nav(role: crate::accounts::model::Role) -> Vec<(&'static str, &'static str)> 
             ("/households", "nav_households"),
             ("/people", "nav_people"),
             ("/payouts", "nav_payouts"),
+            ("/erasure-requests", "nav_erasure"),
             ("/reports", "nav_reports"),
         ],
     }
