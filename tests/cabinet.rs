@@ -577,7 +577,9 @@ backend_tests! {
         let form = v.page("/openings/new").await;
         assert!(form.body.contains(&m.courses_programme) && !form.body.contains(&m.jobs_programme), "only courses programmes: {}", form.body);
         assert!(!form.body.contains("wage_tenge") && form.body.contains("start_time"), "a course has session times, not a wage");
-        let (deadline, start, end) = (common::api::day(20), common::api::day(40), common::api::day(68));
+        // Days 40 to 67: exactly four weeks, so each weekday occurs four times whatever day it is
+        // (to day 68 it would be nine sessions when day 40 is a Tuesday or a Thursday).
+        let (deadline, start, end) = (common::api::day(20), common::api::day(40), common::api::day(67));
         let page = v.submit("/openings", &[
             ("programme_id", m.courses_programme.as_str()),
             ("title_kk", "Тігін курсы"), ("title_ru", "Курсы шитья"),

@@ -176,9 +176,13 @@ backend_tests! {
     }
 
     async fn a_failing_job_backs_off_and_ends_dead_after_the_maximum_attempts(backend: Backend) {
+        // The backoff is lived through on the test clock, not slept through: with delays of a
+        // minute or two, how long the database takes to answer on a busy machine cannot decide
+        // the test (with 200 ms delays and real sleeps, the second wait left 50 ms for two round
+        // trips to PostgreSQL when the jitter drew low).
         let (state, _db) = state_for(backend, |s| {
             s.job_max_attempts = 3;
-            s.job_backoff_base_ms = 200;
+            s.job_backoff_base_ms = 60_000;
         }).await;
         state.db.run(|c| enqueue(c, &request("fail", "doomed")).map_err(DbError::from)).await.unwrap();
         let w = worker(&state, test_registry(Runs::default()));
@@ -188,15 +192,19 @@ backend_tests! {
         let job = all_jobs(&state).await.remove(0);
         assert_eq!(job.state, "queued");
         assert_eq!(job.last_error.as_deref(), Some("upstream said no"));
+        // 60 s ± 25 %.
         let wait = job.run_at - before;
-        assert!(wait >= ChronoDuration::milliseconds(150), "no backoff: {wait}");
+        assert!(wait >= ChronoDuration::seconds(45), "no backoff: {wait}");
         // Not due yet: nothing to claim until the backoff has passed.
         assert!(w.run_once().await.unwrap().is_none());
-        tokio::time::sleep(Duration::from_millis(260)).await;
+        common::clock().advance(ChronoDuration::seconds(76));
+        let before = common::clock().now().naive_utc();
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Retrying { attempt: 2 });
-        let second_wait = all_jobs(&state).await[0].run_at - common::clock().now().naive_utc();
-        assert!(second_wait >= ChronoDuration::milliseconds(250), "backoff did not grow: {second_wait}");
-        tokio::time::sleep(Duration::from_millis(520)).await;
+        // 120 s ± 25 %: at least 90 s, more than the first wait could be.
+        let second_wait = all_jobs(&state).await[0].run_at - before;
+        assert!(second_wait >= ChronoDuration::seconds(90), "backoff did not grow: {second_wait}");
+        assert!(w.run_once().await.unwrap().is_none(), "claimed before its second backoff passed");
+        common::clock().advance(ChronoDuration::seconds(151));
         assert_eq!(w.run_once().await.unwrap().unwrap().1, Outcome::Dead);
         let job = all_jobs(&state).await.remove(0);
         assert_eq!((job.state.as_str(), job.attempts), ("dead", 3));

@@ -84,8 +84,12 @@ backend_tests! {
         let path = format!("/api/v1/placements/{placement}/wage-reports");
         let refused = answer(app.post_json(&path, &report(&first_month, 1, 1_000_000), Some(&m.employer)).await, 422).await;
         assert!(refused["errors"]["period"].is_string(), "{refused}");
-        // Two months on: the first two months are reportable, the third is not over.
-        common::clock().advance(chrono::Duration::days(40));
+        // Two months on: the first two months are reportable, the third is not over. The clock
+        // moves to the 10th of her third month (a fixed number of days from a start late in a
+        // month would land in her third month, from one early in a month only in her second).
+        use chrono::Datelike;
+        let third_month = started.with_day(1).unwrap() + chrono::Months::new(2);
+        common::clock().advance(third_month.with_day(10).unwrap() - started);
         let (second, third) = (month(-1), month(0));
         let before_start = answer(app.post_json(&path, &report(&month(-3), 1, 1), Some(&m.employer)).await, 422).await;
         let why = before_start["errors"]["period"].as_str().unwrap();
@@ -94,7 +98,6 @@ backend_tests! {
         assert!(future["errors"]["period"].is_string(), "{future}");
         answer(app.post_json(&path, &report(&third, 1, 1), Some(&m.employer)).await, 422).await;
         // Days beyond the part of the month she was placed are refused.
-        use chrono::Datelike;
         let (_, last) = social_jobs::subsidies::rule::month_bounds(started.year(), started.month()).unwrap();
         let covered = (last - started).num_days() + 1;
         let too_many = answer(app.post_json(&path, &report(&first_month, covered + 1, 1_000_000), Some(&m.employer)).await, 422).await;
