@@ -109,7 +109,11 @@ async fn run(backend: Backend) {
                     for d in 0..n {
                         for (i, metric) in Metric::all().into_iter().enumerate() {
                             let count = per_cell / (1 + i as i64 % 7);
-                            let amount = if metric.has_amount() { count * 3_000_000 } else { 0 };
+                            let amount = if metric.has_amount() {
+                                count * 3_000_000
+                            } else {
+                                0
+                            };
                             batch.push((
                                 report_counts::period.eq(period.clone()),
                                 report_counts::programme_id.eq(programme.clone()),
@@ -158,16 +162,23 @@ async fn run(backend: Backend) {
     let who = admin();
     let (db, cache) = (state.db.clone(), state.open_data.clone());
     let page = median(|| async {
-        service::summary(&db, &who, year.clone(), None, 100).await.unwrap();
+        service::summary(&db, &who, year.clone(), None, 100)
+            .await
+            .unwrap();
     })
     .await;
     let filtered = median(|| async {
-        service::summary(&db, &who, one.clone(), None, 100).await.unwrap();
+        service::summary(&db, &who, one.clone(), None, 100)
+            .await
+            .unwrap();
     })
     .await;
     let mut csv_len = 0;
     let csv = median(|| async {
-        csv_len = service::summary_csv(&db, &who, year.clone()).await.unwrap().len();
+        csv_len = service::summary_csv(&db, &who, year.clone())
+            .await
+            .unwrap()
+            .len();
     })
     .await;
     let overview = median(|| async {
@@ -176,15 +187,22 @@ async fn run(backend: Backend) {
     .await;
     let uncached = median(|| async {
         cache.invalidate_all();
-        service::open_data(&db, &cache, year.clone(), None, 100).await.unwrap();
+        service::open_data(&db, &cache, year.clone(), None, 100)
+            .await
+            .unwrap();
     })
     .await;
     let cached = median(|| async {
-        service::open_data(&db, &cache, year.clone(), None, 100).await.unwrap();
+        service::open_data(&db, &cache, year.clone(), None, 100)
+            .await
+            .unwrap();
     })
     .await;
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
-    println!("| backend | page + year totals | one programme and district | year as CSV ({:.1} MB) | cabinet overview | open data | open data cached |", csv_len as f64 / 1e6);
+    println!(
+        "| backend | page + year totals | one programme and district | year as CSV ({:.1} MB) | cabinet overview | open data | open data cached |",
+        csv_len as f64 / 1e6
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     println!(
         "| {} | {} | {} | {} | {} | {} | {} |",

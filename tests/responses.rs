@@ -246,6 +246,12 @@ backend_tests! {
         let batches = ids_of(&page["items"], "id");
         assert!(!batches.is_empty(), "the demo's batch is not listed: {page}");
         found.entry("batch_id").or_default().extend(batches);
+        // A request to be erased (the demo has none), as she sees it.
+        let asking = roles.iter().find(|(who, _)| who == "seeker2").and_then(|(_, t)| t.clone()).unwrap();
+        let res = app.post_json("/api/v1/me/erasure-request", &serde_json::json!({ "reason": "leaving" }), Some(&asking)).await;
+        assert_eq!(res.status(), 201);
+        c.get(&app, Some(&asking), "/api/v1/me/erasure-request", "/api/v1/me/erasure-request").await.unwrap();
+        c.get(&app, Some(&admin_token), "/api/v1/erasure-requests", "/api/v1/erasure-requests").await.unwrap();
         let templates: Vec<(&str, &str)> = vec![
             ("/api/v1/openings/{id}", "opening_id"),
             ("/api/v1/openings/{id}/applications", "opening_id"),

@@ -656,7 +656,10 @@ async fn seed_subsidies(db: &Db, jobs_programme: &str) -> Result<(usize, usize, 
                 };
                 m::insert_placement(c, &row)?;
                 let mut tally = crate::reports::tally::Tally::new();
-                let (then, p) = (crate::reports::tally::period_of_date(started), &o.opening_id);
+                let (then, p) = (
+                    crate::reports::tally::period_of_date(started),
+                    &o.opening_id,
+                );
                 tally.add(c, p, &then, Metric::OffersAccepted, 1, 0)?;
                 tally.add(c, p, &then, Metric::PlacementsStarted, 1, 0)?;
                 if let Some(d) = ended {
