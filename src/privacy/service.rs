@@ -58,6 +58,9 @@ pub struct DataExport {
     pub payouts: Vec<serde_json::Value>,
     /// Every email written to her.
     pub emails: Vec<EmailRecord>,
+    /// Her latest request to be erased, if she made one.
+    #[schema(value_type = Option<Object>)]
+    pub erasure_request: Option<serde_json::Value>,
     /// Who saw or changed her records, and what she did.
     pub audit_events: Vec<AuditRecord>,
 }
@@ -119,6 +122,9 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
         payouts = list(crate::payouts::service::mine(db, user).await?)?;
     }
     let emails = crate::notifications::outbox::sent_to(db, me.email.clone()).await?;
+    let erasure_request = optional(crate::erasure::service::mine(db, user).await)?
+        .map(json)
+        .transpose()?;
     let id = user.account_id.clone();
     let audit_events = db
         .run(move |c| {
@@ -153,6 +159,7 @@ pub async fn export(db: &Db, user: &Caller, locale: Locale) -> Result<DataExport
         attendance,
         payouts,
         emails,
+        erasure_request,
         audit_events,
     })
 }
