@@ -453,8 +453,12 @@ backend_tests! {
         let page = v.page("/reports").await;
         assert!(page.body.contains("<svg") && page.body.contains("<rect"), "a chart");
         assert!(page.body.contains("Подали заявки") || page.body.contains("Өтініш бергендер") || page.body.contains("Applied"), "{}", page.body);
-        // The demo's paid stipends are in the money chart's bars.
-        assert!(page.body.contains("stipends_paid: "), "{}", page.body);
+        // The demo's settled batch is in the figures: paid stipends and subsidies, and a bar for them.
+        let (cw, _) = app.sign_in(&demo("caseworker"), DEMO_PASSWORD).await;
+        let report: Value = app.get_as("/api/v1/reports/summary", &cw).await.json().await.unwrap();
+        let paid = report["totals"]["amounts_tiyn"]["stipends_paid"].as_i64().unwrap();
+        assert!(paid > 0 && report["totals"]["counts"]["subsidies_paid"].as_i64().unwrap() > 0, "{}", report["totals"]);
+        assert!(page.body.contains(&format!("stipends_paid: {} ₸", social_jobs::payouts::tenge(paid).split('.').next().unwrap())), "{}", page.body);
         // One district: the table names only it.
         let one = v.page("/reports?district=medeu&from=&to=").await;
         let rows = |body: &str, name: &str| body.matches(&format!("<th scope=\"row\">{name}")).count();

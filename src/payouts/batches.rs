@@ -334,17 +334,6 @@ pub(super) fn set_status(
     if moved != 1 {
         return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
     }
-    // The bank's answer is counted for the month the money is for.
-    let settled = match (p.kind(), to) {
-        (PayeeKind::Person, "paid") => Some(Metric::StipendsPaid),
-        (PayeeKind::Person, "failed") => Some(Metric::StipendsFailed),
-        (PayeeKind::Organisation, "paid") => Some(Metric::SubsidiesPaid),
-        (PayeeKind::Organisation, "failed") => Some(Metric::SubsidiesFailed),
-        _ => None,
-    };
-    if let Some(metric) = settled {
-        crate::reports::tally::count(c, &p.opening_id, &p.period, metric, p.amount_tiyn)?;
-    }
     audit::record(
         c,
         actor,
@@ -786,6 +775,8 @@ fn confirm_in(
         people: crate::matching::placements::names_of(c, &placements)?,
         ..Told::default()
     };
+    // The bank's answers are counted for the month the money is for, once per file.
+    let mut tally = crate::reports::tally::Tally::new();
     for l in lines {
         let (Some(line), Some(p)) = (held.get(&l.payout_id), payouts.get(&l.payout_id)) else {
             continue;
@@ -800,6 +791,13 @@ fn confirm_in(
         };
         set_line(c, line, to, Some(&l.reference), reason)?;
         set_status(c, actor, p, to, Some(&b.id), Some(&l.reference), reason)?;
+        let metric = match (p.kind(), l.paid) {
+            (PayeeKind::Person, true) => Metric::StipendsPaid,
+            (PayeeKind::Person, false) => Metric::StipendsFailed,
+            (PayeeKind::Organisation, true) => Metric::SubsidiesPaid,
+            (PayeeKind::Organisation, false) => Metric::SubsidiesFailed,
+        };
+        tally.add(c, &p.opening_id, &p.period, metric, 1, p.amount_tiyn)?;
         tell_payee(
             c,
             &mut told,
@@ -811,6 +809,7 @@ fn confirm_in(
             public_url,
         )?;
     }
+    tally.save(c)?;
     let still_sent = lines_of(c, &b.id)?.iter().any(|l| l.status == "sent");
     if !still_sent && b.status != "settled" {
         diesel::update(payout_batches::table.filter(payout_batches::id.eq(&b.id)))
