@@ -35,7 +35,7 @@ pub fn invalid() -> AppError {
 }
 
 /// A 422 for one query parameter.
-fn query_error(name: &str, msg: FieldMsg) -> AppError {
+pub fn query_error(name: &str, msg: FieldMsg) -> AppError {
     AppError::Validation {
         detail: Msg::QueryInvalid,
         errors: BTreeMap::from([(name.to_owned(), Msg::Field(msg))]),

@@ -67,7 +67,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
     (status = 422, description = "A month that is not YYYY-MM, a range backwards or over 36 months, or a cursor this list did not give", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/reports/summary")]
-pub async fn summary(
+pub async fn report_summary(
     state: web::Data<AppState>,
     user: Caller,
     req: HttpRequest,
@@ -109,5 +109,5 @@ pub async fn open_data(
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(summary).service(open_data);
+    cfg.service(report_summary).service(open_data);
 }

@@ -46,7 +46,8 @@ fn period_of_index(i: i32) -> String {
 /// Checks a query: months as `YYYY-MM`, `from` not after `to`, at most [`MAX_MONTHS`]; without
 /// them, the twelve months to this one.
 pub fn filter_of(q: ReportQuery, this_month: &str) -> Result<Filter, AppError> {
-    let bad = |name: &str, msg: FieldMsg| AppError::field(name, msg);
+    // Query parameters: the problem says so, and names the parameter.
+    let bad = |name: &str, msg: FieldMsg| crate::paging::query_error(name, msg);
     let parse = |name: &'static str, v: &Option<String>| match v {
         Some(p) => month_index(p)
             .map(Some)
