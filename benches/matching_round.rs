@@ -111,12 +111,13 @@ fn fixtures(c: &mut DbConnection, programme: &str, job_ids: &[String]) -> Result
         let mut apps = Vec::new();
         for (k, id) in chunk.iter().enumerate() {
             let i = (chunk_no * 1000 + k) as u32;
-            // Born 1960–1979: no IIN can collide with the demo seekers' (1984–1993).
+            // Born 1960–1979: no IIN can collide with the demo seekers' (1984–1993). A day's
+            // serials 0000–9999 in blocks of 60 give each of 1.3 million seekers her own.
             let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
-                + chrono::Days::new(u64::from(i % 7000));
-            let iin = (0..100u32)
+                + chrono::Days::new(u64::from(i % 7300));
+            let iin = (0..60u32)
                 .find_map(|x| {
-                    let body = format!("{}4{:04}", birth.format("%y%m%d"), (i / 7000) * 100 + x);
+                    let body = format!("{}4{:04}", birth.format("%y%m%d"), (i / 7300) * 60 + x);
                     let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
                     let first: [u8; 11] = digits.try_into().ok()?;
                     kz::check_digit(&first).map(|d| format!("{body}{d}"))
@@ -293,10 +294,11 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
     // Planner statistics, as after any bulk load.
     state.db.analyze(true).await.unwrap();
     println!(
-        "{backend:?}: seeded {} accounts, {} job openings, {made} seekers × 5 applications in {:.0} s",
+        "{backend:?}: seeded {} accounts, {} job openings, {made} seekers × 5 applications in {:.0} s (peak memory {} MiB)",
         report.accounts,
         jobs.len(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        common::peak_memory_mib()
     );
     let programme_row = state
         .db
@@ -331,11 +333,13 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
         .transaction(move |c| rounds::start_in(c, &r).map_err(DbError::from))
         .await
         .unwrap();
+    common::reset_peak_memory();
     let t = Instant::now();
-    let status = rounds::run(&state.db, &state.settings, &round.id)
+    let (status, times) = rounds::run_timed(&state.db, &state.settings, &round.id)
         .await
         .unwrap();
     let whole = t.elapsed();
+    let peak = common::peak_memory_mib();
     let id = round.id.clone();
     let (view, snapshot) = state
         .db
@@ -352,13 +356,16 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
     let _ = algorithm::deferred_acceptance(&snapshot.market);
     let compute = t.elapsed();
     println!(
-        "{:<8} round {:>7} seekers × 5 over {} openings: whole round {:>7.1} s ({status:?}; {} offers, {} applications), algorithm alone {:>7.1} ms",
+        "{:<8} round {:>7} seekers × 5 over {} openings: whole round {:>7.1} s ({status:?}; {} offers, {} applications; snapshot {:.1} s, algorithm {:.1} s, persist {:.1} s; peak memory {peak} MiB), algorithm alone again {:>7.1} ms",
         format!("{backend:?}"),
         view.seekers,
         jobs.len(),
         whole.as_secs_f64(),
         view.offers,
         view.applications,
+        times.snapshot.as_secs_f64(),
+        times.compute.as_secs_f64(),
+        times.persist.as_secs_f64(),
         compute.as_secs_f64() * 1000.0
     );
     drop(db);

@@ -238,14 +238,16 @@ async fn time_cycle(backend: Backend, n: u32) {
         "{backend:?}: seeded {made} enrollments × 20 sessions (+ attendance) in {:.0} s",
         t.elapsed().as_secs_f64()
     );
+    common::reset_peak_memory();
     let t = Instant::now();
     let first_run = cycle::run(&state.db, &state.settings, None).await.unwrap();
     let cycle_time = t.elapsed();
+    let peak = common::peak_memory_mib();
     let t = Instant::now();
     let rerun = cycle::run(&state.db, &state.settings, None).await.unwrap();
     let rerun_time = t.elapsed();
     println!(
-        "{:<8} cycle {n:>7} enrollments: {:>7.1} s, {} payouts created ({:.0}/s); re-run {:>6.1} s, {} created",
+        "{:<8} cycle {n:>7} enrollments: {:>7.1} s, {} payouts created ({:.0}/s, peak memory {peak} MiB); re-run {:>6.1} s, {} created",
         format!("{backend:?}"),
         cycle_time.as_secs_f64(),
         first_run.created,

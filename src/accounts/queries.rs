@@ -31,6 +31,17 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Acco
         .optional()
 }
 
+/// (id, email) of the accounts at these addresses.
+pub fn ids_by_emails(
+    conn: &mut DbConnection,
+    emails: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    accounts::table
+        .filter(accounts::email.eq_any(emails))
+        .select((accounts::id, accounts::email))
+        .load(conn)
+}
+
 pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Account>> {
     accounts::table
         .filter(accounts::id.eq(id))

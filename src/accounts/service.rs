@@ -796,6 +796,20 @@ pub fn account_of_address(
     Ok(queries::by_email(conn, address)?.map(|a| a.id))
 }
 
+/// The accounts at these addresses (as stored: trimmed, case-folded), by address.
+pub fn accounts_of_addresses(
+    conn: &mut DbConnection,
+    addresses: &[String],
+) -> diesel::QueryResult<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::with_capacity(addresses.len());
+    for chunk in addresses.chunks(1000) {
+        for (id, email) in queries::ids_by_emails(conn, chunk)? {
+            out.insert(email, id);
+        }
+    }
+    Ok(out)
+}
+
 /// Where and in which language to write to each (enabled) member of an organisation.
 pub fn member_contacts(
     conn: &mut DbConnection,

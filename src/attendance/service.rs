@@ -698,20 +698,32 @@ pub fn send_low_attendance_warning(
     count: &MonthCount<'_>,
     link: &str,
 ) -> Result<(), AppError> {
-    let data = serde_json::json!({
-        "course_title": openings::title_in(course, locale), "period": count.period,
-        "attended": count.attended, "held": count.held, "min_percent": count.min_percent,
-        "link": link,
-    });
-    notify(
-        c,
-        to,
-        EmailTemplate::AttendanceWarning,
-        locale,
-        data,
-        &format!("attendance_warning:{enrollment_id}:{}", count.period),
-    )?;
+    let n = low_attendance_warning(to, locale, course, enrollment_id, count, link);
+    notify(c, &n.to, n.template, n.locale, n.data, &n.dedup_key)?;
     Ok(())
+}
+
+/// The warning [`send_low_attendance_warning`] queues, for a caller that queues many at once.
+pub fn low_attendance_warning(
+    to: &crate::notifications::EmailAddress,
+    locale: Locale,
+    course: &OpeningFacts,
+    enrollment_id: &str,
+    count: &MonthCount<'_>,
+    link: &str,
+) -> crate::notifications::Notice {
+    crate::notifications::Notice {
+        to: to.clone(),
+        template: EmailTemplate::AttendanceWarning,
+        locale,
+        data: serde_json::json!({
+            "course_title": openings::title_in(course, locale), "period": count.period,
+            "attended": count.attended, "held": count.held, "min_percent": count.min_percent,
+            "link": link,
+        }),
+        // The same event as the marking's and closing's warning: she is warned once a month.
+        dedup_key: format!("attendance_warning:{enrollment_id}:{}", count.period),
+    }
 }
 
 // --- periods ---

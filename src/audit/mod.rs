@@ -25,6 +25,8 @@ pub struct AuditEvent<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
+// `None` is NULL, so SQLite writes many events in one statement.
+#[diesel(treat_none_as_default_value = false)]
 struct NewAuditRow<'a> {
     id: String,
     occurred_at: chrono::NaiveDateTime,
@@ -53,6 +55,50 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> 
             client_ip: actor.client_ip.as_deref(),
         })
         .execute(conn)?;
+    Ok(())
+}
+
+/// Records many events by one actor at once (a bulk job's: a payout cycle schedules thousands of
+/// payouts), in a few multi-row statements inside the caller's transaction.
+pub fn record_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    events: Vec<AuditEvent<'_>>,
+) -> QueryResult<()> {
+    let now = crate::db::now();
+    let rows: Vec<NewAuditRow<'_>> = events
+        .into_iter()
+        .map(|event| NewAuditRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: now,
+            actor_id: actor.account_id.as_deref(),
+            action: event.action,
+            entity: event.entity,
+            entity_id: event.entity_id,
+            before_json: event.before.map(|v| v.to_string()),
+            after_json: event.after.map(|v| v.to_string()),
+            request_id: actor.request_id.as_deref(),
+            client_ip: actor.client_ip.as_deref(),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Pg(c) => {
+            diesel::copy_from(audit_events::table)
+                .from_insertable(&rows)
+                .execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            // 10 columns: 1,000 rows stay under SQLite's bound-parameter limit.
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(())
 }
 

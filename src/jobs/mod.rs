@@ -39,8 +39,22 @@ pub struct JobRequest {
 /// Enqueues a job on the caller's connection, inside the caller's transaction: the job exists if and
 /// only if that transaction commits. Returns false when the dedup key was taken.
 pub fn enqueue(conn: &mut DbConnection, request: &JobRequest) -> diesel::QueryResult<bool> {
+    queries::insert(conn, &new_row(request, crate::db::now()))
+}
+
+/// Enqueues many jobs at once, as [`enqueue`] does one (each dedup key at most once); returns how
+/// many were new.
+pub fn enqueue_many(
+    conn: &mut DbConnection,
+    requests: &[JobRequest],
+) -> diesel::QueryResult<usize> {
     let now = crate::db::now();
-    let row = model::NewJobRow {
+    let rows: Vec<model::NewJobRow> = requests.iter().map(|r| new_row(r, now)).collect();
+    queries::insert_many(conn, &rows)
+}
+
+fn new_row(request: &JobRequest, now: NaiveDateTime) -> model::NewJobRow {
+    model::NewJobRow {
         id: uuid::Uuid::now_v7().to_string(),
         kind: request.kind.clone(),
         payload: request.payload.to_string(),
@@ -52,8 +66,7 @@ pub fn enqueue(conn: &mut DbConnection, request: &JobRequest) -> diesel::QueryRe
         created_at: now,
         updated_at: now,
         queued_at: Some(now),
-    };
-    queries::insert(conn, &row)
+    }
 }
 
 /// Why a job failed.

@@ -75,6 +75,9 @@ impl Job {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = jobs)]
+// `None` is NULL (no column here has another default), so SQLite inserts many rows in one
+// statement instead of one statement per row.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewJobRow {
     pub id: String,
     pub kind: String,

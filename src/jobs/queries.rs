@@ -20,6 +20,22 @@ pub fn insert(conn: &mut DbConnection, row: &NewJobRow) -> QueryResult<bool> {
     Ok(inserted == 1)
 }
 
+/// Inserts many jobs, skipping those whose dedup key exists; returns how many were inserted. A
+/// few multi-row statements instead of one per job: a payout cycle or a matching round queues
+/// one email per person.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewJobRow]) -> QueryResult<usize> {
+    let mut inserted = 0;
+    // 11 columns: 1,000 rows stay under both backends' bound-parameter limits.
+    for chunk in rows.chunks(1000) {
+        inserted += crate::dispatch!(conn, |c| diesel::insert_into(jobs::table)
+            .values(chunk)
+            .on_conflict(jobs::dedup_key)
+            .do_nothing()
+            .execute(c))?;
+    }
+    Ok(inserted)
+}
+
 /// Claims the next due job for `worker`: a queued job whose time has come, or a running one whose
 /// lease has expired (its worker died). The claim is one statement, so two workers never get the
 /// same job: PostgreSQL skips rows another transaction has locked, SQLite serialises writers.

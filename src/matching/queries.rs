@@ -6,12 +6,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::{
-    db::{
-        DbConnection,
-        schema::{applications, enrollments, matching_rounds, offers, placements, round_results},
-    },
-    dispatch,
+use crate::db::{
+    DbConnection,
+    schema::{applications, enrollments, matching_rounds, offers, placements, round_results},
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -134,13 +131,25 @@ pub fn set_status(
     .map(|n| n == 1)
 }
 
-/// Every application a round of this programme and kind considers: waiting ones of seekers who
-/// hold no pending offer and no accepted place in the programme.
+/// What a round needs of a waiting application; its seeker is the key it is grouped under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    pub id: String,
+    /// The opening's place in the round's list of openings.
+    pub opening: usize,
+    pub rank: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// Every application a round of this programme and kind considers, by seeker: waiting ones of
+/// seekers who hold no pending offer and no accepted place in the programme. Only the columns a
+/// round uses are read, a thousand openings at a time, and each seeker id is kept once: a
+/// national round reads five million applications.
 pub fn waiting_for_round(
     c: &mut DbConnection,
     programme: &str,
     opening_ids: &[String],
-) -> QueryResult<Vec<ApplicationRow>> {
+) -> QueryResult<std::collections::BTreeMap<String, Vec<Waiting>>> {
     let held: std::collections::HashSet<String> = applications::table
         .filter(applications::programme_id.eq(programme))
         .filter(applications::status.eq_any(["offered", "accepted"]))
@@ -148,18 +157,46 @@ pub fn waiting_for_round(
         .load::<String>(c)?
         .into_iter()
         .collect();
-    let mut out = Vec::new();
+    let index: HashMap<&str, usize> = opening_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut out: std::collections::BTreeMap<String, Vec<Waiting>> =
+        std::collections::BTreeMap::new();
     for chunk in opening_ids.chunks(1000) {
-        out.extend(
-            applications::table
-                .filter(applications::programme_id.eq(programme))
-                .filter(applications::opening_id.eq_any(chunk))
-                .filter(applications::status.eq_any(WAITING))
-                .select(ApplicationRow::as_select())
-                .load::<ApplicationRow>(c)?
-                .into_iter()
-                .filter(|a| !held.contains(&a.seeker_id)),
-        );
+        let rows = applications::table
+            .filter(applications::programme_id.eq(programme))
+            .filter(applications::opening_id.eq_any(chunk))
+            .filter(applications::status.eq_any(WAITING))
+            .select((
+                applications::id,
+                applications::seeker_id,
+                applications::opening_id,
+                applications::rank,
+                applications::created_at,
+            ))
+            .load::<(String, String, String, i32, NaiveDateTime)>(c)?;
+        for (id, seeker, opening, rank, created_at) in rows {
+            let Some(&opening) = index.get(opening.as_str()) else {
+                continue;
+            };
+            if held.contains(&seeker) {
+                continue;
+            }
+            let w = Waiting {
+                id,
+                opening,
+                rank,
+                created_at,
+            };
+            match out.get_mut(&seeker) {
+                Some(apps) => apps.push(w),
+                None => {
+                    out.insert(seeker, vec![w]);
+                }
+            }
+        }
     }
     Ok(out)
 }
@@ -172,7 +209,8 @@ pub fn mark_considered(
     round: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    for chunk in ids.chunks(1000) {
+    // 5,000 ids a statement: one array on PostgreSQL, under SQLite's parameter limit.
+    for chunk in ids.chunks(5000) {
         diesel::update(applications::table.filter(applications::id.eq_any(chunk)))
             .set((
                 applications::status.eq(status),
@@ -338,6 +376,8 @@ pub fn finish_round(
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = round_results)]
+// Plain values (no column defaults), as PostgreSQL's binary COPY needs.
+#[diesel(treat_none_as_default_value = false)]
 pub struct ResultRow {
     pub round_id: String,
     pub application_id: String,
@@ -347,11 +387,26 @@ pub struct ResultRow {
     pub explanation: String,
 }
 
+/// A round's results. PostgreSQL takes them by binary COPY (a national round writes five
+/// million); SQLite in multi-row inserts.
 pub fn insert_results(c: &mut DbConnection, rows: &[ResultRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(1000) {
-        dispatch!(c, |c| diesel::insert_into(round_results::table)
-            .values(chunk)
-            .execute(c))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match c {
+        DbConnection::Pg(c) => {
+            diesel::copy_from(round_results::table)
+                .from_insertable(rows)
+                .execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            // 6 columns: 1,000 rows stay under SQLite's bound-parameter limit.
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(round_results::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }
@@ -390,6 +445,8 @@ pub fn results_for(
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offers)]
+// `None` is NULL, so SQLite inserts a round's offers in multi-row statements.
+#[diesel(treat_none_as_default_value = false)]
 pub struct OfferRow {
     pub id: String,
     pub round_id: String,
@@ -403,11 +460,25 @@ pub struct OfferRow {
     pub created_at: NaiveDateTime,
 }
 
+/// A round's offers: by binary COPY on PostgreSQL, multi-row inserts on SQLite.
 pub fn insert_offers(c: &mut DbConnection, rows: &[OfferRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(1000) {
-        dispatch!(c, |c| diesel::insert_into(offers::table)
-            .values(chunk)
-            .execute(c))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match c {
+        DbConnection::Pg(c) => {
+            diesel::copy_from(offers::table)
+                .from_insertable(rows)
+                .execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            // 10 columns: 1,000 rows stay under SQLite's bound-parameter limit.
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(offers::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     algorithm::{self, Application, Market, Seeker},
     explain::Outcome,
-    queries::{self, ApplicationRow, OfferRow, ResultRow, RoundRow},
+    queries::{self, OfferRow, ResultRow, RoundRow},
 };
 use crate::access::{Caller, Permission};
 use crate::locale::Locale;
@@ -23,7 +23,7 @@ use crate::{
     error::{AppError, internal},
     jobs::{Job, JobContext, JobError, JobRequest},
     messages::{FieldMsg, Msg},
-    notifications::{EmailTemplate, notify},
+    notifications::{EmailTemplate, Notice, notify_many},
     openings::{model::OpeningKind, service as openings},
     seekers::service::almaty_today,
 };
@@ -236,60 +236,56 @@ pub fn build_snapshot(c: &mut DbConnection, round: &RoundRow) -> Result<Snapshot
             (i64::from(o.capacity) - held).max(0) as u32
         })
         .collect();
-    let index: HashMap<&str, usize> = opening_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let mut by_seeker: BTreeMap<String, Vec<ApplicationRow>> = BTreeMap::new();
-    for a in queries::waiting_for_round(c, &round.programme_id, &opening_ids)? {
-        by_seeker.entry(a.seeker_id.clone()).or_default().push(a);
-    }
-    let seeker_ids: Vec<String> = by_seeker.keys().cloned().collect();
-    let facts = crate::seekers::service::matching_facts(c, &programme, &seeker_ids, today)?;
+    let by_seeker = queries::waiting_for_round(c, &round.programme_id, &opening_ids)?;
     let mut snapshot = Snapshot {
         market: Market {
             capacities: capacities.clone(),
-            seekers: Vec::new(),
+            seekers: Vec::with_capacity(by_seeker.len()),
         },
         today,
-        seeker_ids: Vec::new(),
+        seeker_ids: Vec::with_capacity(by_seeker.len()),
         opening_ids: opening_ids.clone(),
-        application_ids: Vec::new(),
+        application_ids: Vec::with_capacity(by_seeker.len()),
         ineligible: Vec::new(),
     };
-    for (seeker, mut apps) in by_seeker {
-        apps.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.created_at.cmp(&b.created_at)));
-        let f = facts.get(&seeker);
-        let Some(tier) = f.and_then(|f| f.tier) else {
-            snapshot
-                .ineligible
-                .extend(apps.into_iter().map(|a| (a.id, a.seeker_id, a.opening_id)));
-            continue;
-        };
-        let mut ids = Vec::new();
-        let mut applications = Vec::new();
-        for a in apps {
-            let Some(&o) = index.get(a.opening_id.as_str()) else {
+    // A thousand seekers' facts at a time: a million seekers' preferences never sit in memory.
+    let mut seekers = by_seeker.into_iter().peekable();
+    while seekers.peek().is_some() {
+        let block: Vec<(String, Vec<queries::Waiting>)> = seekers.by_ref().take(1000).collect();
+        let ids: Vec<String> = block.iter().map(|(s, _)| s.clone()).collect();
+        let facts = crate::seekers::service::matching_facts(c, &programme, &ids, today)?;
+        for (seeker, mut apps) in block {
+            apps.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.created_at.cmp(&b.created_at)));
+            let f = facts.get(&seeker);
+            let Some(tier) = f.and_then(|f| f.tier) else {
+                snapshot.ineligible.extend(
+                    apps.into_iter()
+                        .map(|a| (a.id, seeker.clone(), opening_ids[a.opening].clone())),
+                );
                 continue;
             };
-            let fit = match f.and_then(|f| f.preferences.as_ref()) {
-                Some(p) => openings[o].fit(p, capacities[o] as i32).score,
-                None => 0,
-            };
-            applications.push(Application {
-                opening: o,
-                tier,
-                fit,
+            let mut ids = Vec::with_capacity(apps.len());
+            let mut applications = Vec::with_capacity(apps.len());
+            for a in apps {
+                let o = a.opening;
+                let fit = match f.and_then(|f| f.preferences.as_ref()) {
+                    Some(p) => openings[o].fit(p, capacities[o] as i32).score,
+                    None => 0,
+                };
+                applications.push(Application {
+                    opening: o,
+                    tier,
+                    fit,
+                });
+                ids.push(a.id);
+            }
+            snapshot.market.seekers.push(Seeker {
+                lottery: 0,
+                applications,
             });
-            ids.push(a.id);
+            snapshot.application_ids.push(ids);
+            snapshot.seeker_ids.push(seeker);
         }
-        snapshot.market.seekers.push(Seeker {
-            lottery: 0,
-            applications,
-        });
-        snapshot.application_ids.push(ids);
-        snapshot.seeker_ids.push(seeker);
     }
     // Single tie-breaking: one lottery position per seeker, drawn from the round's seed.
     let positions = algorithm::lottery(round.seed as u64, snapshot.market.seekers.len());
@@ -305,6 +301,10 @@ pub struct Persisted {
     pub offers: usize,
 }
 
+/// Seekers persisted at a time: a national round's five million results never sit in memory at
+/// once, and each block's rows go in a few multi-row statements.
+const PERSIST_BLOCK: usize = 10_000;
+
 /// Writes the results, offers, application statuses and emails, and completes the round — all in
 /// the caller's transaction.
 pub fn persist(
@@ -316,52 +316,114 @@ pub fn persist(
 ) -> Result<Persisted, AppError> {
     let now = crate::db::now();
     let expires_at = now + Duration::days(i64::from(settings.offer_ttl_days));
-    let mut results = Vec::new();
-    let mut offers = Vec::new();
-    let mut offered_ids = Vec::new();
-    let mut not_matched_ids = Vec::new();
-    // Per seeker without an offer: the outcome of her first choice, for her email.
-    let mut first_reason: Vec<(String, Outcome, usize)> = Vec::new();
-    for (i, seeker) in snapshot.seeker_ids.iter().enumerate() {
-        let explanations = outcome.explanations.get(i).cloned().unwrap_or_default();
-        for (j, app_id) in snapshot.application_ids[i].iter().enumerate() {
-            let o: Outcome = explanations
-                .get(j)
-                .copied()
-                .map(Outcome::from)
-                .unwrap_or(Outcome::NoPlaces);
-            let opening = snapshot.market.seekers[i].applications[j].opening;
-            let opening_id = snapshot.opening_ids[opening].clone();
-            if o.offered() {
-                offered_ids.push(app_id.clone());
-                offers.push(OfferRow {
-                    id: uuid::Uuid::now_v7().to_string(),
+    let facts = openings::facts_of_many(c, &snapshot.opening_ids)?;
+    let orgs: HashMap<String, String> = crate::organisations::service::names(
+        c,
+        &facts
+            .values()
+            .map(|f| f.organisation_id.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let told = Told {
+        orgs: &orgs,
+        link: format!("{}/offers", settings.public_url.trim_end_matches('/')),
+        expires_local: expires_at
+            .and_utc()
+            .with_timezone(&chrono_tz::Asia::Almaty)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    };
+    let (month, mut tally) = (reports::this_month(), reports::Tally::new());
+    for f in facts.values() {
+        tally.know(f);
+    }
+    let mut made = 0;
+    let seekers = snapshot.seeker_ids.len();
+    for from in (0..seekers).step_by(PERSIST_BLOCK) {
+        let to = (from + PERSIST_BLOCK).min(seekers);
+        let mut results = Vec::new();
+        let mut offers = Vec::new();
+        let mut offered_ids = Vec::new();
+        let mut not_matched_ids = Vec::new();
+        // Per seeker without an offer: the outcome of her first choice, for her email.
+        let mut first_reason: Vec<(&str, Outcome, usize)> = Vec::new();
+        for i in from..to {
+            let seeker = &snapshot.seeker_ids[i];
+            let explanations = outcome.explanations.get(i).cloned().unwrap_or_default();
+            for (j, app_id) in snapshot.application_ids[i].iter().enumerate() {
+                let o: Outcome = explanations
+                    .get(j)
+                    .copied()
+                    .map(Outcome::from)
+                    .unwrap_or(Outcome::NoPlaces);
+                let opening = snapshot.market.seekers[i].applications[j].opening;
+                let opening_id = snapshot.opening_ids[opening].clone();
+                if o.offered() {
+                    offered_ids.push(app_id.clone());
+                    offers.push(OfferRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        round_id: round.id.clone(),
+                        application_id: app_id.clone(),
+                        seeker_id: seeker.clone(),
+                        opening_id: opening_id.clone(),
+                        status: "pending".into(),
+                        expires_at,
+                        reminded_at: None,
+                        decided_at: None,
+                        created_at: now,
+                    });
+                } else {
+                    not_matched_ids.push(app_id.clone());
+                }
+                if j == 0 && outcome.assignment.get(i).copied().flatten().is_none() {
+                    first_reason.push((seeker, o, opening));
+                }
+                results.push(ResultRow {
                     round_id: round.id.clone(),
                     application_id: app_id.clone(),
                     seeker_id: seeker.clone(),
-                    opening_id: opening_id.clone(),
-                    status: "pending".into(),
-                    expires_at,
-                    reminded_at: None,
-                    decided_at: None,
-                    created_at: now,
+                    opening_id,
+                    offered: o.offered(),
+                    explanation: serde_json::to_string(&o).map_err(internal)?,
                 });
-            } else {
-                not_matched_ids.push(app_id.clone());
             }
-            if j == 0 && outcome.assignment.get(i).copied().flatten().is_none() {
-                first_reason.push((seeker.clone(), o, opening));
-            }
-            results.push(ResultRow {
-                round_id: round.id.clone(),
-                application_id: app_id.clone(),
-                seeker_id: seeker.clone(),
-                opening_id,
-                offered: o.offered(),
-                explanation: serde_json::to_string(&o).map_err(internal)?,
-            });
         }
+        // Statuses first: the results' and offers' foreign keys then find applications this
+        // transaction has already updated, and PostgreSQL writes no row lock onto them.
+        queries::mark_considered(c, &offered_ids, "offered", &round.id, now)?;
+        queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
+        queries::insert_results(c, &results)?;
+        queries::insert_offers(c, &offers)?;
+        for o in &offers {
+            tally.add(c, &o.opening_id, &month, Metric::Offers, 1, 0)?;
+        }
+        // Emails: each offer, and one note to each seeker left without one.
+        let mut to_notify: Vec<String> = offers.iter().map(|o| o.seeker_id.clone()).collect();
+        to_notify.extend(first_reason.iter().map(|(s, _, _)| (*s).to_owned()));
+        let contacts = crate::accounts::service::contacts(c, &to_notify)?;
+        let mut notices = Vec::with_capacity(to_notify.len());
+        for o in &offers {
+            let (Some((to, locale)), Some(f)) =
+                (contacts.get(&o.seeker_id), facts.get(&o.opening_id))
+            else {
+                continue;
+            };
+            notices.push(told.offer_made(to, *locale, f, &o.id));
+        }
+        for (seeker, reason, opening) in &first_reason {
+            let (Some((to, locale)), Some(f)) = (
+                contacts.get(*seeker),
+                facts.get(&snapshot.opening_ids[*opening]),
+            ) else {
+                continue;
+            };
+            notices.push(told.not_matched(to, *locale, f, *reason, &round.id, seeker));
+        }
+        notify_many(c, notices)?;
+        made += offers.len();
     }
+    let mut results = Vec::new();
+    let mut not_matched_ids = Vec::new();
     for (app, seeker, opening) in &snapshot.ineligible {
         not_matched_ids.push(app.clone());
         results.push(ResultRow {
@@ -373,86 +435,92 @@ pub fn persist(
             explanation: serde_json::to_string(&Outcome::NotEligible).map_err(internal)?,
         });
     }
-    queries::insert_results(c, &results)?;
-    queries::insert_offers(c, &offers)?;
-    let (month, mut tally) = (reports::this_month(), reports::Tally::new());
-    for o in &offers {
-        tally.add(c, &o.opening_id, &month, Metric::Offers, 1, 0)?;
-    }
-    tally.save(c)?;
-    queries::mark_considered(c, &offered_ids, "offered", &round.id, now)?;
     queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
-
-    // Emails: each offer, and one note to each seeker left without one.
-    let facts = openings::facts_of_many(c, &snapshot.opening_ids)?;
-    let mut to_notify: Vec<String> = offers.iter().map(|o| o.seeker_id.clone()).collect();
-    to_notify.extend(first_reason.iter().map(|(s, _, _)| s.clone()));
-    let contacts = crate::accounts::service::contacts(c, &to_notify)?;
-    let orgs: HashMap<String, String> = crate::organisations::service::names(
-        c,
-        &facts
-            .values()
-            .map(|f| f.organisation_id.clone())
-            .collect::<Vec<_>>(),
-    )?;
-    let link = format!("{}/offers", settings.public_url.trim_end_matches('/'));
-    let expires_local = expires_at
-        .and_utc()
-        .with_timezone(&chrono_tz::Asia::Almaty)
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
-    for o in &offers {
-        let (Some((to, locale)), Some(f)) = (contacts.get(&o.seeker_id), facts.get(&o.opening_id))
-        else {
-            continue;
-        };
-        let data = serde_json::json!({
-            "step": "made", "kind": f.kind, "opening_title": openings::title_in(f, *locale),
-            "organisation_name": orgs.get(&f.organisation_id), "expires_at": expires_local,
-            "start_date": f.start_date, "link": link,
-        });
-        notify(
-            c,
-            to,
-            EmailTemplate::OfferUpdate,
-            *locale,
-            data,
-            &format!("offer_made:{}", o.id),
-        )?;
-    }
-    for (seeker, reason, opening) in &first_reason {
-        let (Some((to, locale)), Some(f)) = (
-            contacts.get(seeker),
-            facts.get(&snapshot.opening_ids[*opening]),
-        ) else {
-            continue;
-        };
-        let data = serde_json::json!({
-            "step": "not_matched", "kind": f.kind, "opening_title": openings::title_in(f, *locale),
-            "organisation_name": orgs.get(&f.organisation_id), "reason": reason.text(*locale),
-            "link": link,
-        });
-        notify(
-            c,
-            to,
-            EmailTemplate::OfferUpdate,
-            *locale,
-            data,
-            &format!("not_matched:{}:{seeker}", round.id),
-        )?;
-    }
-    if !queries::finish_round(c, &round.id, "completed", offers.len() as i32, None, now)? {
+    queries::insert_results(c, &results)?;
+    tally.save(c)?;
+    if !queries::finish_round(c, &round.id, "completed", made as i32, None, now)? {
         // Someone else finished it meanwhile: keep nothing of this run.
         return Err(AppError::Conflict(Msg::RoundAlreadyRunning));
     }
-    Ok(Persisted {
-        offers: offers.len(),
-    })
+    Ok(Persisted { offers: made })
+}
+
+/// What a round's emails say besides the person and the opening.
+struct Told<'a> {
+    orgs: &'a HashMap<String, String>,
+    link: String,
+    expires_local: String,
+}
+
+impl Told<'_> {
+    fn offer_made(
+        &self,
+        to: &crate::notifications::EmailAddress,
+        locale: Locale,
+        f: &crate::openings::service::OpeningFacts,
+        offer_id: &str,
+    ) -> Notice {
+        Notice {
+            to: to.clone(),
+            template: EmailTemplate::OfferUpdate,
+            locale,
+            data: serde_json::json!({
+                "step": "made", "kind": f.kind, "opening_title": openings::title_in(f, locale),
+                "organisation_name": self.orgs.get(&f.organisation_id),
+                "expires_at": self.expires_local, "start_date": f.start_date, "link": self.link,
+            }),
+            dedup_key: format!("offer_made:{offer_id}"),
+        }
+    }
+
+    fn not_matched(
+        &self,
+        to: &crate::notifications::EmailAddress,
+        locale: Locale,
+        f: &crate::openings::service::OpeningFacts,
+        reason: Outcome,
+        round_id: &str,
+        seeker: &str,
+    ) -> Notice {
+        Notice {
+            to: to.clone(),
+            template: EmailTemplate::OfferUpdate,
+            locale,
+            data: serde_json::json!({
+                "step": "not_matched", "kind": f.kind, "opening_title": openings::title_in(f, locale),
+                "organisation_name": self.orgs.get(&f.organisation_id),
+                "reason": reason.text(locale), "link": self.link,
+            }),
+            dedup_key: format!("not_matched:{round_id}:{seeker}"),
+        }
+    }
 }
 
 /// Runs a round to its end: load (or reuse) the snapshot, compute, persist. Any failure marks
 /// the round `failed` and leaves nothing of it but the snapshot.
 pub async fn run(db: &Db, settings: &Settings, round_id: &str) -> Result<RoundStatus, AppError> {
+    Ok(run_timed(db, settings, round_id).await?.0)
+}
+
+/// How long each step of a round took (logged, and printed by the benchmark).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoundTimes {
+    /// Loading (or reading back) the snapshot.
+    pub snapshot: std::time::Duration,
+    /// The algorithm.
+    pub compute: std::time::Duration,
+    /// Writing results, offers, statuses and emails.
+    pub persist: std::time::Duration,
+}
+
+/// [`run`], with the time of each step.
+pub async fn run_timed(
+    db: &Db,
+    settings: &Settings,
+    round_id: &str,
+) -> Result<(RoundStatus, RoundTimes), AppError> {
+    let mut times = RoundTimes::default();
+    let started = std::time::Instant::now();
     let id = round_id.to_owned();
     let prepared = db
         .transaction(move |c| {
@@ -485,9 +553,11 @@ pub async fn run(db: &Db, settings: &Settings, round_id: &str) -> Result<RoundSt
         .await;
     let (round, snapshot) = match prepared {
         Ok(Some(p)) => p,
-        Ok(None) => return Ok(RoundStatus::Completed),
-        Err(e) => return fail(db, round_id, e).await,
+        Ok(None) => return Ok((RoundStatus::Completed, times)),
+        Err(e) => return Ok((fail(db, round_id, e).await?, times)),
     };
+    times.snapshot = started.elapsed();
+    let started = std::time::Instant::now();
     let (snapshot, outcome) = match tokio::task::spawn_blocking(move || {
         let outcome = algorithm::deferred_acceptance(&snapshot.market);
         (snapshot, outcome)
@@ -495,25 +565,33 @@ pub async fn run(db: &Db, settings: &Settings, round_id: &str) -> Result<RoundSt
     .await
     {
         Ok(done) => done,
-        Err(e) => return fail(db, round_id, internal(e)).await,
+        Err(e) => return Ok((fail(db, round_id, internal(e)).await?, times)),
     };
+    times.compute = started.elapsed();
+    let started = std::time::Instant::now();
     let settings = settings.clone();
     let persisted = db
         .transaction(move |c| {
-            queries::set_progress(c, &round.id, 70)?;
-            persist(c, &round, &snapshot, &outcome, &settings)
+            crate::db::with_bulk_cache(c, |c| {
+                queries::set_progress(c, &round.id, 70)?;
+                persist(c, &round, &snapshot, &outcome, &settings)
+            })
         })
         .await;
     match persisted {
         Ok(p) => {
+            times.persist = started.elapsed();
             tracing::info!(
                 round = round_id,
                 offers = p.offers,
+                snapshot_ms = times.snapshot.as_millis() as u64,
+                compute_ms = times.compute.as_millis() as u64,
+                persist_ms = times.persist.as_millis() as u64,
                 "matching round completed"
             );
-            Ok(RoundStatus::Completed)
+            Ok((RoundStatus::Completed, times))
         }
-        Err(e) => fail(db, round_id, e).await,
+        Err(e) => Ok((fail(db, round_id, e).await?, times)),
     }
 }
 

@@ -100,6 +100,46 @@ pub fn notify(
     )
 }
 
+/// One email to queue with [`notify_many`].
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub to: EmailAddress,
+    pub template: EmailTemplate,
+    pub locale: Locale,
+    pub data: serde_json::Value,
+    /// As [`notify`]'s: the event, so that notifying it twice sends one email.
+    pub dedup_key: String,
+}
+
+/// Queues many emails in the caller's transaction, as [`notify`] does one: each event once,
+/// none of a kind its recipient turned off. A few statements for all of them (a payout cycle or a
+/// matching round tells thousands of people at once). Returns how many were queued.
+pub fn notify_many(conn: &mut DbConnection, notices: Vec<Notice>) -> diesel::QueryResult<usize> {
+    let refusing = preferences::refusing(conn, &notices)?;
+    let mut requests = Vec::with_capacity(notices.len());
+    for n in notices {
+        if n.template.category().is_some() && refusing.contains(&(n.to.0.clone(), n.template)) {
+            continue;
+        }
+        let dedup_key = format!("email:{}", n.dedup_key);
+        let payload = serde_json::to_value(EmailPayload {
+            to: n.to,
+            template: n.template,
+            locale: n.locale,
+            data: n.data,
+        })
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        requests.push(JobRequest {
+            kind: SEND_EMAIL.to_owned(),
+            payload,
+            dedup_key,
+            run_at: None,
+            scheduled_for: None,
+        });
+    }
+    crate::jobs::enqueue_many(conn, &requests)
+}
+
 /// The `send_email` job: render, send, count.
 pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     let payload: EmailPayload = serde_json::from_str(&job.payload)

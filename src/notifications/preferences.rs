@@ -133,6 +133,63 @@ pub fn wants(c: &mut DbConnection, address: &str, template: EmailTemplate) -> Qu
     Ok(of(c, &account)?.allows(category))
 }
 
+/// Of the notices' (address, template) pairs whose template may be turned off, those whose
+/// recipient's account turned it off: one query per thousand addresses and one for their choices.
+pub fn refusing(
+    c: &mut DbConnection,
+    notices: &[super::Notice],
+) -> QueryResult<std::collections::HashSet<(String, EmailTemplate)>> {
+    let mut out = std::collections::HashSet::new();
+    let addresses: Vec<String> = notices
+        .iter()
+        .filter(|n| n.template.category().is_some())
+        .map(|n| n.to.as_str().to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if addresses.is_empty() {
+        return Ok(out);
+    }
+    let accounts = crate::accounts::service::accounts_of_addresses(c, &addresses)?;
+    let ids: Vec<String> = accounts.values().cloned().collect();
+    let mut chosen = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for (id, reminders, attendance_warnings, digest) in email_preferences::table
+            .filter(email_preferences::account_id.eq_any(chunk))
+            .select((
+                email_preferences::account_id,
+                email_preferences::reminders,
+                email_preferences::attendance_warnings,
+                email_preferences::digest,
+            ))
+            .load::<(String, bool, bool, bool)>(c)?
+        {
+            chosen.insert(
+                id,
+                EmailPreferences {
+                    reminders,
+                    attendance_warnings,
+                    digest,
+                },
+            );
+        }
+    }
+    for n in notices {
+        let Some(category) = n.template.category() else {
+            continue;
+        };
+        let prefs = accounts
+            .get(n.to.as_str())
+            .and_then(|id| chosen.get(id))
+            .copied()
+            .unwrap_or_default();
+        if !prefs.allows(category) {
+            out.insert((n.to.as_str().to_owned(), n.template));
+        }
+    }
+    Ok(out)
+}
+
 fn save(
     c: &mut DbConnection,
     actor: &Actor,

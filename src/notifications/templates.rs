@@ -11,7 +11,7 @@ use crate::locale::Locale;
 struct Files;
 
 /// The events that send an email. Each has a folder under `templates/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailTemplate {
     VerifyEmail,

@@ -44,6 +44,9 @@ impl PayeeKind {
 
 #[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = payouts)]
+// `None` is NULL (no nullable column has another default), so SQLite inserts many rows in one
+// statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct PayoutRow {
     pub id: String,
     /// The stipend's enrollment (person payees only).
@@ -88,6 +91,37 @@ pub fn insert_once(c: &mut DbConnection, row: &PayoutRow) -> QueryResult<bool> {
             .execute(c))?,
     };
     Ok(n == 1)
+}
+
+/// Inserts stipend payouts (person payees) unless their enrollment has one for the month, in a few
+/// multi-row statements; returns the ids of the rows this call made. The unique (enrollment,
+/// period) still decides: a row another worker made first is skipped, and only the rows found
+/// under this call's own ids afterwards count as made here.
+pub fn insert_stipends_once(
+    c: &mut DbConnection,
+    rows: &[PayoutRow],
+) -> QueryResult<std::collections::HashSet<String>> {
+    let mut made = std::collections::HashSet::with_capacity(rows.len());
+    // 16 columns: 500 rows stay under both backends' bound-parameter limits.
+    for chunk in rows.chunks(500) {
+        let n = dispatch!(c, |c| diesel::insert_into(payouts::table)
+            .values(chunk)
+            .on_conflict((payouts::enrollment_id, payouts::period))
+            .do_nothing()
+            .execute(c))?;
+        if n == chunk.len() {
+            made.extend(chunk.iter().map(|r| r.id.clone()));
+        } else {
+            let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+            made.extend(
+                payouts::table
+                    .filter(payouts::id.eq_any(ids))
+                    .select(payouts::id)
+                    .load::<String>(c)?,
+            );
+        }
+    }
+    Ok(made)
 }
 
 /// A month computed to nothing is recorded, closed, with its reason: never batched, never

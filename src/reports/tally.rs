@@ -165,6 +165,21 @@ impl Tally {
         Tally::default()
     }
 
+    /// Tells the tally an opening's facts the caller has loaded already, so counting for it asks
+    /// the database nothing (a bulk job touches hundreds of openings per transaction).
+    pub fn know(&mut self, f: &crate::openings::service::OpeningFacts) {
+        if !self.openings.contains_key(&f.id) {
+            self.openings.insert(
+                f.id.clone(),
+                Where {
+                    programme_id: f.programme_id.clone(),
+                    district: f.district.clone(),
+                    last_period: f.end_date.map(period_of_date),
+                },
+            );
+        }
+    }
+
     fn place(&mut self, c: &mut DbConnection, opening_id: &str) -> Result<Where, AppError> {
         if let Some(w) = self.openings.get(opening_id) {
             return Ok(w.clone());

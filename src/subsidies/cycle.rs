@@ -64,8 +64,7 @@ pub fn reason_for(none: Option<NoSubsidy>, amount_tiyn: i64) -> Option<&'static 
     }
 }
 
-/// Payments made by one run after which the tables they went into are analysed.
-const ANALYZE_AFTER: usize = 1000;
+use crate::db::ANALYZE_AFTER;
 
 /// Reports handled in one transaction; see the stipend cycle's `CHUNK`.
 const CHUNK: usize = 500;

@@ -375,3 +375,24 @@ pub async fn admin_token(state: &social_jobs::startup::AppState) -> (String, Str
         .unwrap();
     (admin.id, token)
 }
+
+/// Benchmarks: the process's peak resident memory since the last [`reset_peak_memory`], in MiB
+/// (Linux's VmHWM; 0 where there is no /proc).
+#[allow(dead_code)]
+pub fn peak_memory_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Benchmarks: starts measuring the peak afresh (writing 5 to clear_refs resets VmHWM).
+#[allow(dead_code)]
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
