@@ -77,6 +77,8 @@ impl Account {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = accounts)]
+// None is NULL (the column's default), so SQLite takes many rows a statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewAccount {
     pub id: String,
     pub email: String,

@@ -16,6 +16,17 @@ pub fn insert_account(conn: &mut DbConnection, row: &NewAccount) -> QueryResult<
     Ok(())
 }
 
+/// Inserts many accounts, many rows a statement (for bulk loads such as `seed-demo`).
+pub fn insert_accounts(conn: &mut DbConnection, rows: &[NewAccount]) -> QueryResult<()> {
+    const COLUMNS: usize = 9;
+    for chunk in rows.chunks(crate::db::rows_per_insert(COLUMNS)) {
+        crate::dispatch!(conn, |c| diesel::insert_into(accounts::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
 pub fn email_exists(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         accounts::table.filter(accounts::email.eq(email)),

@@ -609,6 +609,12 @@ pub fn all_rows_as_text(conn: &mut DbConnection) -> diesel::QueryResult<Vec<(Str
     Ok(out)
 }
 
+/// Rows a multi-row insert may carry with `columns` each: under SQLite's 32,766 bound parameters
+/// (PostgreSQL allows 65,535), and no more than 1,000 (bigger statements gain nothing).
+pub fn rows_per_insert(columns: usize) -> usize {
+    (32_000 / columns.max(1)).clamp(1, 1_000)
+}
+
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// Runs `f` in a transaction meant for writing. On SQLite it begins `IMMEDIATE`: it takes the write

@@ -264,14 +264,13 @@ pub async fn seed(db: &Db, scale: &DemoScale, show_progress: bool) -> Result<Dem
     bar.set_message("seekers");
     let mut made = 0u32;
     while made < scale.seekers {
-        let batch = (scale.seekers - made).min(1000);
+        // Many rows a statement, 10,000 a transaction: the rows of one batch are all in memory.
+        let batch = (scale.seekers - made).min(10_000);
         let rows: Vec<NewAccount> = (made..made + batch)
             .map(|i| account(format!("seeker{}@{DEMO_DOMAIN}", i + 1), "seeker", &hash))
             .collect();
         db.transaction(move |c| {
-            for row in &rows {
-                accounts::queries::insert_account(c, row)?;
-            }
+            accounts::queries::insert_accounts(c, &rows)?;
             Ok::<_, AppError>(())
         })
         .await?;

@@ -14,7 +14,7 @@ use crate::{
             Coordinates, LocalisedText, OpeningInput, OpeningKind, Schedule, WeeklyPattern,
             WorkTime,
         },
-        service::create_checked,
+        service::{checked_new, insert_many},
     },
 };
 
@@ -229,7 +229,7 @@ pub fn seed(
     today: NaiveDate,
 ) -> Result<usize, AppError> {
     let now = crate::db::now();
-    let mut made = 0;
+    let mut made = Vec::with_capacity((to - from) as usize);
     for i in from..to {
         let mut rng = StdRng::seed_from_u64(u64::from(i) * 7919 + 17);
         let course = i % 5 >= 3;
@@ -307,8 +307,15 @@ pub fn seed(
             }),
         };
         let published_at = now - Duration::seconds(rng.random_range(0..30 * 24 * 3600));
-        create_checked(c, input, minimum_wage_tiyn, org, by, Some(published_at))?;
-        made += 1;
+        made.push(checked_new(
+            c,
+            input,
+            minimum_wage_tiyn,
+            org,
+            by,
+            Some(published_at),
+        )?);
     }
-    Ok(made)
+    insert_many(c, &made)?;
+    Ok(made.len())
 }

@@ -20,6 +20,8 @@ use crate::{
 )]
 #[diesel(table_name = openings)]
 #[diesel(treat_none_as_null = true)]
+// None is NULL (no nullable column has another default), so SQLite takes many rows a statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct OpeningRow {
     pub id: String,
     pub organisation_id: String,
@@ -73,6 +75,7 @@ pub struct FacetRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = course_sessions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SessionRow {
     pub id: String,
     pub opening_id: String,
@@ -197,6 +200,49 @@ pub fn update(conn: &mut DbConnection, row: &OpeningRow) -> QueryResult<()> {
     diesel::update(openings::table.filter(openings::id.eq(&row.id)))
         .set(row)
         .execute(conn)?;
+    Ok(())
+}
+
+/// A new opening with its skills and calendar, for [`insert_many`].
+#[derive(Debug, Clone)]
+pub struct NewOpening {
+    pub row: OpeningRow,
+    pub skills: Vec<String>,
+    pub sessions: Vec<SessionRow>,
+}
+
+/// Inserts new openings, their skills and sessions, many rows a statement (for bulk loads).
+pub fn insert_many(conn: &mut DbConnection, new: &[NewOpening]) -> QueryResult<()> {
+    const OPENING_COLUMNS: usize = 31;
+    const SESSION_COLUMNS: usize = 8;
+    for chunk in new.chunks(crate::db::rows_per_insert(OPENING_COLUMNS)) {
+        let rows: Vec<&OpeningRow> = chunk.iter().map(|o| &o.row).collect();
+        dispatch!(conn, |c| diesel::insert_into(openings::table)
+            .values(rows)
+            .execute(c))?;
+    }
+    let skills: Vec<_> = new
+        .iter()
+        .flat_map(|o| {
+            o.skills.iter().map(|s| {
+                (
+                    opening_skills::opening_id.eq(&o.row.id),
+                    opening_skills::skill.eq(s),
+                )
+            })
+        })
+        .collect();
+    for chunk in skills.chunks(crate::db::rows_per_insert(2)) {
+        dispatch!(conn, |c| diesel::insert_into(opening_skills::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    let sessions: Vec<&SessionRow> = new.iter().flat_map(|o| &o.sessions).collect();
+    for chunk in sessions.chunks(crate::db::rows_per_insert(SESSION_COLUMNS)) {
+        dispatch!(conn, |c| diesel::insert_into(course_sessions::table)
+            .values(chunk.to_vec())
+            .execute(c))?;
+    }
     Ok(())
 }
 

@@ -490,24 +490,35 @@ pub fn insert_opening(
     Ok(())
 }
 
-/// Creates an opening checked exactly as `POST /openings` checks it, published at `published_at`
-/// when given (for `seed-demo`, which has no HTTP caller). Returns its id.
-pub fn create_checked(
+/// An opening checked exactly as `POST /openings` checks it, published at `published_at` when
+/// given, with its skills and calendar: ready for [`insert_many`] (for `seed-demo`, which has no
+/// HTTP caller and makes thousands at once).
+pub fn checked_new(
     c: &mut DbConnection,
     input: OpeningInput,
     minimum_wage_tiyn: i64,
     org_id: &str,
     by: &str,
     published_at: Option<chrono::NaiveDateTime>,
-) -> Result<String, AppError> {
+) -> Result<queries::NewOpening, AppError> {
     let limits = Limits { minimum_wage_tiyn };
     let (mut row, checked) = build_row(c, input, limits, None, org_id, by)?;
     if let Some(at) = published_at {
         row.status = OpeningStatus::Published.as_str().to_owned();
         row.published_at = Some(at);
     }
-    insert_opening(c, &row, &checked)?;
-    Ok(row.id)
+    let sessions = session_rows(&row.id, &checked);
+    Ok(queries::NewOpening {
+        row,
+        skills: checked.skills,
+        sessions,
+    })
+}
+
+/// Inserts new openings with their skills and calendars, many rows a statement.
+pub fn insert_many(c: &mut DbConnection, openings: &[queries::NewOpening]) -> Result<(), AppError> {
+    queries::insert_many(c, openings)?;
+    Ok(())
 }
 
 /// Rebuilds what the organisation submitted from the stored row (the calendar as dated slots in
