@@ -160,8 +160,8 @@ struct Parked {
 
 /// At most `smtp_pool_size` SMTP connections, open or in use; idle ones are reused. A connection
 /// that failed is dropped (never parked), and a parked one must answer NOOP before it is reused.
-/// Small on purpose: a semaphore and a list are all it takes, and a generic pool crate could not
-/// open the connection the way lettre needs it here.
+/// Small on purpose: a semaphore and a list are all it takes (lettre's own pool opens its sockets
+/// itself, without `TCP_NODELAY`).
 struct SmtpPool {
     host: String,
     port: u16,
@@ -241,12 +241,11 @@ impl SmtpPool {
                 .unwrap_or_else(PoisonError::into_inner)
                 .pop()?;
             let mut conn = parked.conn;
-            if parked.since.elapsed() >= IDLE_LIMIT {
-                conn.abort().await;
-            } else if conn.test_connected().await {
+            if parked.since.elapsed() < IDLE_LIMIT && conn.test_connected().await {
                 return Some(conn);
             }
-            // Else the server has gone (restarted, timed us out): dropping it closes the socket.
+            // Idle too long, or the server has gone (restarted, timed us out): dropping it closes
+            // the socket.
         }
     }
 
