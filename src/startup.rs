@@ -92,6 +92,7 @@ impl AppState {
             settings: self.settings.clone(),
             mailer: self.mailer.clone(),
             metrics: self.metrics.clone(),
+            completion: crate::jobs::Completion::default(),
         }
     }
 

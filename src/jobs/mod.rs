@@ -99,6 +99,33 @@ pub struct JobContext {
     pub settings: Arc<Settings>,
     pub mailer: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
+    /// The payload the job keeps once done; see [`JobContext::keep_when_done`].
+    pub completion: Completion,
+}
+
+impl JobContext {
+    /// Once the job succeeds, its stored payload becomes `payload`, written in the transaction
+    /// that marks it done: a sent email drops its link without a commit of its own.
+    pub fn keep_when_done(&self, payload: String) {
+        *self
+            .completion
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(payload);
+    }
+}
+
+/// A payload set by a running job for its done state (each run of a job gets its own).
+#[derive(Clone, Default)]
+pub struct Completion(Arc<std::sync::Mutex<Option<String>>>);
+
+impl Completion {
+    pub fn take(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
 }
 
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;

@@ -111,7 +111,19 @@ impl Worker {
 
     /// Runs a claimed job and records the outcome.
     pub async fn process(&self, job: Job) -> Result<Outcome, DbError> {
+        Ok(self.process_then_claim(job, false).await?.0)
+    }
+
+    /// Runs a claimed job, records the outcome and, when `claim_next`, claims the next due job in
+    /// the same transaction: one commit a job instead of two, which on PostgreSQL (a flush to disk
+    /// each) is most of what a short job such as an email costs.
+    async fn process_then_claim(
+        &self,
+        job: Job,
+        claim_next: bool,
+    ) -> Result<(Outcome, Option<Job>), DbError> {
         let policy = self.config.policy(&job.kind);
+        let completion = super::Completion::default();
         let abandoned = match policy {
             RetryPolicy::Attempts(max) => job.attempts > max,
             // Attempts say nothing here (a long outage makes many); stalls do.
@@ -125,7 +137,11 @@ impl Worker {
             )))
         } else if let Some(handler) = self.registry.get(&job.kind) {
             let heartbeat = self.heartbeat(job.id.clone());
-            let run = AssertUnwindSafe(handler(self.ctx.clone(), job.clone()))
+            let ctx = super::JobContext {
+                completion: completion.clone(),
+                ..self.ctx.clone()
+            };
+            let run = AssertUnwindSafe(handler(ctx, job.clone()))
                 .catch_unwind()
                 .await;
             heartbeat.abort();
@@ -138,18 +154,26 @@ impl Worker {
                 job.kind
             )))
         };
-        let (id, worker) = (job.id.clone(), self.id.clone());
+        let (id, worker, lease) = (job.id.clone(), self.id.clone(), self.config.lease);
         let outcome = match result {
             Ok(()) => {
-                let held = self
+                let kept = completion.take();
+                let (held, next) = self
                     .ctx
                     .db
-                    .run(move |c| queries::complete(c, &id, &worker, now()).map_err(DbError::from))
+                    .transaction(move |c| {
+                        let held = queries::complete(c, &id, &worker, now())?;
+                        if let Some(payload) = &kept {
+                            queries::replace_payload(c, &id, payload)?;
+                        }
+                        let next = claim_if(c, claim_next, &worker, lease)?;
+                        Ok::<_, DbError>((held, next))
+                    })
                     .await?;
                 if held {
-                    Outcome::Done
+                    (Outcome::Done, next)
                 } else {
-                    Outcome::LostLease
+                    (Outcome::LostLease, next)
                 }
             }
             Err(error) => {
@@ -160,21 +184,23 @@ impl Worker {
                 let retry = retry_at.is_some();
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry, error = %error, "job failed");
                 let message = truncate(&error.to_string(), 1000);
-                let held = self
+                let (held, next) = self
                     .ctx
                     .db
-                    .run(move |c| {
-                        queries::fail(c, &id, &worker, &message, retry_at, now())
-                            .map_err(DbError::from)
+                    .transaction(move |c| {
+                        let held = queries::fail(c, &id, &worker, &message, retry_at, now())?;
+                        let next = claim_if(c, claim_next, &worker, lease)?;
+                        Ok::<_, DbError>((held, next))
                     })
                     .await?;
-                match (held, retry) {
+                let outcome = match (held, retry) {
                     (false, _) => Outcome::LostLease,
                     (true, true) => Outcome::Retrying {
                         attempt: job.attempts,
                     },
                     (true, false) => Outcome::Dead,
-                }
+                };
+                (outcome, next)
             }
         };
         Ok(outcome)
@@ -228,14 +254,30 @@ impl Worker {
         })
     }
 
-    /// Works until `shutdown` turns true.
+    /// Works until `shutdown` turns true. A job claimed along with the last one's outcome is this
+    /// worker's current job: it runs even if `shutdown` turned true meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut next = None;
         loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let idle = match self.run_once().await {
-                Ok(Some(_)) => false,
+            let job = match next.take() {
+                Some(job) => Ok(Some(job)),
+                None if *shutdown.borrow() => return,
+                None => self.claim().await,
+            };
+            let idle = match job {
+                Ok(Some(job)) => {
+                    let claim_next = !*shutdown.borrow();
+                    match self.process_then_claim(job, claim_next).await {
+                        Ok((_, claimed)) => {
+                            next = claimed;
+                            false
+                        }
+                        Err(e) => {
+                            tracing::warn!(worker = %self.id, error = %e, "job queue unavailable");
+                            true
+                        }
+                    }
+                }
                 Ok(None) => true,
                 Err(e) => {
                     tracing::warn!(worker = %self.id, error = %e, "job queue unavailable");
@@ -250,6 +292,19 @@ impl Worker {
             }
         }
     }
+}
+
+/// The next due job for `worker`, if `claim` says to look for one.
+fn claim_if(
+    c: &mut crate::db::DbConnection,
+    claim: bool,
+    worker: &str,
+    lease: Duration,
+) -> Result<Option<Job>, DbError> {
+    if !claim {
+        return Ok(None);
+    }
+    Ok(queries::claim(c, worker, now(), after(now(), lease))?)
 }
 
 fn truncate(s: &str, max: usize) -> String {

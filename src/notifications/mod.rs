@@ -193,7 +193,7 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
     {
         Ok(()) => {
             ctx.metrics.email_sent(payload.template.name());
-            forget_secrets(&ctx, &job, payload).await;
+            forget_secrets(&ctx, payload);
             Ok(())
         }
         Err(e) => {
@@ -211,9 +211,9 @@ pub async fn send_email_job(ctx: JobContext, job: Job) -> Result<(), JobError> {
 pub const FORGOTTEN_RECIPIENT: &str = "erased@erased.invalid";
 
 /// Once sent, a job no longer holds the email's secrets (see [`EmailTemplate::secret_fields`]),
-/// nor, for an erased person's last email, its recipient.
-/// A failure here is logged, not retried: the email went, and sending it again would be worse.
-async fn forget_secrets(ctx: &JobContext, job: &Job, mut payload: EmailPayload) {
+/// nor, for an erased person's last email, its recipient. Written with the job's done state (and
+/// written even if the job's lease had passed: the email went).
+fn forget_secrets(ctx: &JobContext, mut payload: EmailPayload) {
     let fields = payload.template.secret_fields();
     let forget_recipient = payload.template.forgets_recipient();
     if fields.is_empty() && !forget_recipient {
@@ -232,18 +232,8 @@ async fn forget_secrets(ctx: &JobContext, job: &Job, mut payload: EmailPayload) 
             }
         }
     }
-    let Ok(text) = serde_json::to_string(&payload) else {
-        return;
-    };
-    let id = job.id.clone();
-    let done = ctx
-        .db
-        .run(move |c| {
-            crate::jobs::queries::replace_payload(c, &id, &text).map_err(crate::db::DbError::from)
-        })
-        .await;
-    if let Err(e) = done {
-        tracing::warn!(job = %job.id, error = %e, "could not remove a sent email's link from its job");
+    if let Ok(text) = serde_json::to_string(&payload) {
+        ctx.keep_when_done(text);
     }
 }
 

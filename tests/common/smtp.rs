@@ -78,7 +78,8 @@ impl SmtpSink {
                 .with_name("sink.test")
                 .with_ssl(SslConfig::None)
                 .unwrap()
-                .with_num_threads(4)
+                // One thread per open connection: room for every connection the mailer keeps.
+                .with_num_threads(32)
                 .with_tcp_listener(listener);
             // Runs until the test process ends; its error type is not Send, so it stays here.
             let _ = server.serve();
