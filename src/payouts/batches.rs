@@ -43,6 +43,8 @@ pub struct BatchRow {
 /// A payout as a batch holds it: what was approved and sent, and what the bank said of it.
 #[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = payout_batch_lines)]
+// `None` is NULL, so SQLite inserts a batch's lines many rows a statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct LineRow {
     pub batch_id: String,
     pub payout_id: String,
@@ -350,6 +352,57 @@ pub(super) fn set_status(
     Ok(())
 }
 
+/// [`set_status`] for many payouts at once: each moves only from the status the caller saw, or
+/// nothing moves (409, and the caller's transaction rolls back); one audit event each.
+fn set_status_many(
+    c: &mut DbConnection,
+    actor: &Actor,
+    moving: &[&PayoutRow],
+    to: &str,
+    batch: Option<&str>,
+) -> Result<(), AppError> {
+    let mut by_status: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for p in moving {
+        if !super::transition_allowed(&p.status, to) {
+            return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+        }
+        by_status.entry(p.status.as_str()).or_default().push(p.id.as_str());
+    }
+    let now = crate::db::now();
+    for (from, ids) in by_status {
+        for chunk in ids.chunks(5000) {
+            let moved = diesel::update(
+                payouts::table
+                    .filter(payouts::id.eq_any(chunk))
+                    .filter(payouts::status.eq(from)),
+            )
+            .set((
+                payouts::status.eq(to),
+                payouts::batch_id.eq(batch),
+                payouts::bank_reference.eq(None::<String>),
+                payouts::failure_reason.eq(None::<String>),
+                payouts::updated_at.eq(now),
+            ))
+            .execute(c)?;
+            if moved != chunk.len() {
+                return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+            }
+        }
+    }
+    let events = moving
+        .iter()
+        .map(|p| AuditEvent {
+            action: "payout.status_changed",
+            entity: "payout",
+            entity_id: &p.id,
+            before: Some(serde_json::json!({ "status": p.status, "batch_id": p.batch_id })),
+            after: Some(serde_json::json!({ "status": to, "batch_id": batch, "reference": null })),
+        })
+        .collect();
+    audit::record_many(c, actor, events)?;
+    Ok(())
+}
+
 /// Approves a month's scheduled payouts (and failed or held ones, to re-issue) into a new batch;
 /// those without a valid IBAN are held. A payout in an open or exported batch is not taken again.
 pub async fn create(db: &Db, user: &Caller, input: NewBatch) -> Result<BatchView, AppError> {
@@ -396,24 +449,35 @@ pub fn create_in(
     diesel::insert_into(payout_batches::table)
         .values(&batch)
         .execute(c)?;
+    let now = crate::db::now();
+    let mut approved = Vec::new();
+    let mut held = Vec::new();
+    let mut lines = Vec::new();
     for p in &candidates {
         if let Some(iban) = iban_of(p) {
-            set_status(c, actor, p, "approved", Some(&batch.id), None, None)?;
-            diesel::insert_into(payout_batch_lines::table)
-                .values(LineRow {
-                    batch_id: batch.id.clone(),
-                    payout_id: p.id.clone(),
-                    amount_tiyn: p.amount_tiyn,
-                    iban,
-                    status: "approved".into(),
-                    bank_reference: None,
-                    failure_reason: None,
-                    updated_at: crate::db::now(),
-                })
-                .execute(c)?;
+            approved.push(p);
+            lines.push(LineRow {
+                batch_id: batch.id.clone(),
+                payout_id: p.id.clone(),
+                amount_tiyn: p.amount_tiyn,
+                iban,
+                status: "approved".into(),
+                bank_reference: None,
+                failure_reason: None,
+                updated_at: now,
+            });
         } else if p.status != "held" {
-            set_status(c, actor, p, "held", None, None, None)?;
+            held.push(p);
         }
+    }
+    // A national batch is tens of thousands of lines: moved and written many rows a statement.
+    set_status_many(c, actor, &approved, "approved", Some(&batch.id))?;
+    set_status_many(c, actor, &held, "held", None)?;
+    // 8 columns: 1,000 rows stay under both backends' bound-parameter limits.
+    for chunk in lines.chunks(1000) {
+        crate::dispatch!(c, |c| diesel::insert_into(payout_batch_lines::table)
+            .values(chunk)
+            .execute(c))?;
     }
     audit::record(
         c,
@@ -546,6 +610,7 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
     let rows = payouts_by_id(c, &ids)?;
     let bank = bank_of(c, rows.values())?;
     let mut cells = Vec::with_capacity(lines.len());
+    let mut sending = Vec::new();
     for l in &lines {
         let p = rows
             .get(&l.payout_id)
@@ -579,10 +644,30 @@ pub fn export_in(c: &mut DbConnection, actor: &Actor, id: &str) -> Result<String
             purpose.into(),
         ]);
         if l.status == "approved" {
-            set_line(c, l, "sent", None, None)?;
-            set_status(c, actor, p, "sent", Some(&b.id), None, None)?;
+            sending.push(p);
         }
     }
+    // Lines and payouts go to `sent` many rows a statement; any moved meanwhile stops it all.
+    let sent: Vec<&str> = sending.iter().map(|p| p.id.as_str()).collect();
+    for chunk in sent.chunks(5000) {
+        let n = diesel::update(
+            payout_batch_lines::table
+                .filter(payout_batch_lines::batch_id.eq(&b.id))
+                .filter(payout_batch_lines::payout_id.eq_any(chunk))
+                .filter(payout_batch_lines::status.eq("approved")),
+        )
+        .set((
+            payout_batch_lines::status.eq("sent"),
+            payout_batch_lines::bank_reference.eq(None::<String>),
+            payout_batch_lines::failure_reason.eq(None::<String>),
+            payout_batch_lines::updated_at.eq(crate::db::now()),
+        ))
+        .execute(c)?;
+        if n != chunk.len() {
+            return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
+        }
+    }
+    set_status_many(c, actor, &sending, "sent", Some(&b.id))?;
     // Names are typed by seekers and the file is opened in spreadsheets: every text cell is
     // neutralised; the amount is ours.
     let out = crate::text::csv_file(
