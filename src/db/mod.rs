@@ -512,19 +512,26 @@ struct CacheSize {
 /// Page cache (KiB) an SQLite connection gets while it does bulk work.
 const BULK_CACHE_KIB: i64 = 128 * 1024;
 
-/// Runs a bulk job's work with a large SQLite page cache on this connection, and gives the memory
-/// back after. With the connection's small everyday cache, a transaction writing half a million
-/// rows spills pages to the WAL and reads them back (a matching round of 100,000 seekers spent
-/// most of its time in file reads). PostgreSQL's buffers are the server's: nothing changes there.
-pub fn with_bulk_cache<T, E>(
+/// Runs a bulk job's work inside the caller's transaction. On SQLite the connection gets a large
+/// page cache for it, given back after: with the everyday small cache, a transaction writing half
+/// a million rows spills pages to the WAL and reads them back (a matching round of 100,000
+/// seekers spent most of its time in file reads). On PostgreSQL the transaction has no statement
+/// timeout (`SET LOCAL`: this transaction only): the timeout guards requests, and one statement
+/// of a national round (storing its snapshot of five million applications) takes longer; the job's
+/// lease still notices a worker that died.
+pub fn bulk<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    let DbConnection::Sqlite(c) = conn else {
-        return f(conn);
+    let c = match conn {
+        DbConnection::Pg(c) => {
+            c.batch_execute("SET LOCAL statement_timeout = 0")?;
+            return f(conn);
+        }
+        DbConnection::Sqlite(c) => c,
     };
     let before = diesel::sql_query("PRAGMA cache_size")
         .get_result::<CacheSize>(c)?

@@ -524,31 +524,33 @@ pub async fn run_timed(
     let id = round_id.to_owned();
     let prepared = db
         .transaction(move |c| {
-            let Some(round) = queries::round(c, &id)? else {
-                return Ok(None);
-            };
-            if round.status != "running" {
-                return Ok(None);
-            }
-            // A round re-run after a crash uses the snapshot it stored, not today's data.
-            let snapshot = match queries::snapshot(c, &id)? {
-                Some(s) => serde_json::from_str::<Snapshot>(&s).map_err(internal)?,
-                None => {
-                    let s = build_snapshot(c, &round)?;
-                    let json = serde_json::to_string(&s).map_err(internal)?;
-                    let applications =
-                        s.application_ids.iter().map(Vec::len).sum::<usize>() + s.ineligible.len();
-                    queries::store_snapshot(
-                        c,
-                        &id,
-                        &json,
-                        s.seeker_ids.len() as i32,
-                        applications as i32,
-                    )?;
-                    s
+            crate::db::bulk(c, |c| {
+                let Some(round) = queries::round(c, &id)? else {
+                    return Ok(None);
+                };
+                if round.status != "running" {
+                    return Ok(None);
                 }
-            };
-            Ok::<_, AppError>(Some((round, snapshot)))
+                // A round re-run after a crash uses the snapshot it stored, not today's data.
+                let snapshot = match queries::snapshot(c, &id)? {
+                    Some(s) => serde_json::from_str::<Snapshot>(&s).map_err(internal)?,
+                    None => {
+                        let s = build_snapshot(c, &round)?;
+                        let json = serde_json::to_string(&s).map_err(internal)?;
+                        let applications = s.application_ids.iter().map(Vec::len).sum::<usize>()
+                            + s.ineligible.len();
+                        queries::store_snapshot(
+                            c,
+                            &id,
+                            &json,
+                            s.seeker_ids.len() as i32,
+                            applications as i32,
+                        )?;
+                        s
+                    }
+                };
+                Ok::<_, AppError>(Some((round, snapshot)))
+            })
         })
         .await;
     let (round, snapshot) = match prepared {
@@ -572,7 +574,7 @@ pub async fn run_timed(
     let settings = settings.clone();
     let persisted = db
         .transaction(move |c| {
-            crate::db::with_bulk_cache(c, |c| {
+            crate::db::bulk(c, |c| {
                 queries::set_progress(c, &round.id, 70)?;
                 persist(c, &round, &snapshot, &outcome, &settings)
             })

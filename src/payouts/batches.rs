@@ -366,7 +366,10 @@ fn set_status_many(
         if !super::transition_allowed(&p.status, to) {
             return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
         }
-        by_status.entry(p.status.as_str()).or_default().push(p.id.as_str());
+        by_status
+            .entry(p.status.as_str())
+            .or_default()
+            .push(p.id.as_str());
     }
     let now = crate::db::now();
     for (from, ids) in by_status {

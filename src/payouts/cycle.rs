@@ -212,7 +212,7 @@ pub async fn run(
             (chunk.to_vec(), public_url.clone(), withdrawn.clone());
         let (created, reissued) = db
             .transaction(move |c| {
-                crate::db::with_bulk_cache(c, |c| {
+                crate::db::bulk(c, |c| {
                     payouts_for(c, &chunk, &withdrawn, &public_url, today, grace)
                 })
             })
