@@ -577,6 +577,41 @@ backend_tests! {
         assert_eq!(r["eligible_programme_ids"].as_array().unwrap().len(), 2);
         problem(app.get_as("/api/v1/me/recommendations?limit=51", &seeker).await, 422).await;
     }
+
+    async fn near_bounds_longitude_without_losing_the_east_and_west_edges_far_north(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        // At 60° N a degree of longitude is half as long as one of latitude, at 80° N a sixth:
+        // a box as wide in degrees of longitude as of latitude would cut the circle's sides.
+        let km_per_degree = 111.194_926_644_558_73;
+        let half_width = |lat: f64, radius: f64| radius / km_per_degree / lat.to_radians().cos();
+        let (w60, w80) = (half_width(60.0, 10.0), half_width(80.0, 10.0));
+        let dlat = 10.0 / km_per_degree;
+        for (title, at) in [
+            ("Восток", (60.0, 30.0 + 0.999 * w60)),
+            ("Запад", (60.0, 30.0 - 0.999 * w60)),
+            ("Северо-восток", (60.0 + 0.705 * dlat, 30.0 + 0.705 * w60)),
+            ("Юго-запад", (60.0 - 0.705 * dlat, 30.0 - 0.705 * w60)),
+            ("За восточным краем", (60.0, 30.0 + 1.002 * w60)),
+            ("Крайний север", (80.0, 30.0 - 0.999 * w80)),
+        ] {
+            let mut b = job_opening(&m.jobs_programme);
+            b["title"] = json!({ "ru": title });
+            b["coordinates"] = json!({ "lat": at.0, "lon": at.1 });
+            app.published(&m.employer, &b).await;
+        }
+        let inside = set(&["Восток", "Запад", "Северо-восток", "Юго-запад"]);
+        for sort in ["newest", "distance", "deadline"] {
+            let got: BTreeSet<String> = titles(&app, &format!("near=60,30&radius_km=10&sort={sort}")).await.into_iter().collect();
+            assert_eq!(got, inside, "sort={sort}");
+        }
+        let far: BTreeSet<String> = titles(&app, "near=80,30&radius_km=10&sort=distance").await.into_iter().collect();
+        assert_eq!(far, set(&["Крайний север"]));
+        // The distances shown are the circle's (just under 10 km at the edges).
+        let p = page(&app, "near=60,30&radius_km=10&sort=distance&limit=10").await;
+        let km: Vec<f64> = p["items"].as_array().unwrap().iter().map(|i| i["distance_km"].as_f64().unwrap()).collect();
+        assert!(km.len() == 4 && km.iter().all(|k| (9.9..=10.0).contains(k)), "{km:?}");
+    }
 }
 
 async fn set_places_given(app: &TestApp, id: &str, n: i32) {

@@ -13,7 +13,7 @@ use super::{
         self, Checked, Coordinates, Limits, LocalisedText, OpeningInput, OpeningKind, OpeningPatch,
         OpeningStatus, Schedule, SessionSlot, WorkTime,
     },
-    queries::{self, FacetRow, OpeningRow, RankedRow, SessionRow},
+    queries::{self, FacetRow, ListedRow, OpeningRow, RankedRow, SessionRow},
     search::{self, Cursor, Facet, Filter, Near, Sort},
 };
 use crate::access::{Caller, Permission};
@@ -92,23 +92,23 @@ pub struct OpeningView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn texts(row: &OpeningRow) -> Result<(LocalisedText, LocalisedText), AppError> {
+fn texts(title: &str, description: &str) -> Result<(LocalisedText, LocalisedText), AppError> {
     Ok((
-        serde_json::from_str(&row.title).map_err(internal)?,
-        serde_json::from_str(&row.description).map_err(internal)?,
+        serde_json::from_str(title).map_err(internal)?,
+        serde_json::from_str(description).map_err(internal)?,
     ))
 }
 
 const LIST_DESCRIPTION_CHARS: usize = 280;
 
 fn summary(
-    row: &OpeningRow,
+    row: &ListedRow,
     org_name: &str,
     locale: Locale,
     distance_km: Option<f64>,
     full_description: bool,
 ) -> Result<OpeningSummary, AppError> {
-    let (title, description) = texts(row)?;
+    let (title, description) = texts(&row.title, &row.description)?;
     let (lang, title) = title.pick(locale);
     let description = description.pick(lang).1;
     let description = if full_description || description.chars().count() <= LIST_DESCRIPTION_CHARS {
@@ -172,7 +172,7 @@ fn full_view(
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
     let name = org_name(conn, &row.organisation_id)?;
-    let (title_i18n, description_i18n) = texts(row)?;
+    let (title_i18n, description_i18n) = texts(&row.title, &row.description)?;
     let sessions = queries::sessions(conn, &row.id)?
         .into_iter()
         .map(|s| OpeningSession {
@@ -183,7 +183,7 @@ fn full_view(
         })
         .collect();
     Ok(OpeningView {
-        summary: summary(row, &name, locale, None, true)?,
+        summary: summary(&ListedRow::from(row), &name, locale, None, true)?,
         title_i18n,
         description_i18n,
         sessions,
@@ -227,7 +227,7 @@ pub async fn mine(
         let name = org_name(c, &org)?;
         let items = rows
             .iter()
-            .map(|r| summary(r, &name, locale, None, true))
+            .map(|r| summary(&ListedRow::from(r), &name, locale, None, true))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OwnOpeningPage { items, next_cursor })
     })
@@ -513,7 +513,7 @@ pub fn create_checked(
 /// Rebuilds what the organisation submitted from the stored row (the calendar as dated slots in
 /// Almaty time), so a change is checked exactly as a new opening is.
 fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, AppError> {
-    let (title, description) = texts(row)?;
+    let (title, description) = texts(&row.title, &row.description)?;
     let kind = OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?;
     let sessions = match kind {
         OpeningKind::Job => None,
@@ -1111,7 +1111,7 @@ pub async fn recommendations(
             .map(|(f, row)| {
                 Ok(Recommendation {
                     opening: summary(
-                        &row,
+                        &ListedRow::from(&row),
                         names.get(&row.organisation_id).map_or("", String::as_str),
                         locale,
                         None,
@@ -1206,7 +1206,7 @@ pub(super) fn facts_of_row(row: OpeningRow) -> Result<OpeningFacts, AppError> {
 }
 
 fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
-    let (title, _) = texts(&row)?;
+    let (title, _) = texts(&row.title, &row.description)?;
     Ok(OpeningFacts {
         kind: OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
         status: OpeningStatus::parse(&row.status)
