@@ -612,6 +612,78 @@ backend_tests! {
         let km: Vec<f64> = p["items"].as_array().unwrap().iter().map(|i| i["distance_km"].as_f64().unwrap()).collect();
         assert!(km.len() == 4 && km.iter().all(|k| (9.9..=10.0).contains(k)), "{km:?}");
     }
+
+    async fn a_kept_list_answer_never_outlives_a_committed_write(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = seeded(&app).await;
+        let list = |q: &'static str| page(&app, q);
+        let first = list("kind=job&limit=50").await;
+        assert_eq!(list("kind=job&limit=50").await, first, "a repeated answer is the same");
+        let item = |p: &Value, title: &str| p["items"].as_array().unwrap().iter().find(|i| i["title"] == title).cloned();
+        let cook = item(&first, "Повар").unwrap();
+        let id = cook["id"].as_str().unwrap().to_owned();
+
+        // A change through the API.
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "title": { "ru": "Повар-кондитер" } })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(item(&list("kind=job&limit=50").await, "Повар-кондитер").is_some());
+        // A write straight to the database (as a bulk job makes): the triggers bump the version.
+        set_places_given(&app, &id, 3).await;
+        assert_eq!(item(&list("kind=job&limit=50").await, "Повар-кондитер").unwrap()["places_left"], cook["places_left"].as_i64().unwrap() - 3);
+        // The organisation's name, shown in lists.
+        let org = m.employer_org.clone();
+        app.store.run(move |c| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!("UPDATE organisations SET name = 'Новое имя' WHERE id = '{org}'")).execute(c).map_err(social_jobs::db::DbError::from)
+        }).await.unwrap();
+        assert_eq!(item(&list("kind=job&limit=50").await, "Повар-кондитер").unwrap()["organisation"]["name"], "Новое имя");
+        // Skills (the skill filter reads them from their own table).
+        assert!(titles(&app, "skill=кондитер").await.is_empty());
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "skills": ["кондитер"] })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(titles(&app, "skill=кондитер").await, ["Повар-кондитер"]);
+        // Publishing and closing.
+        let mut b = job_opening(&m.jobs_programme);
+        b["title"] = json!({ "ru": "Грузчик" });
+        let new = app.published(&m.employer, &b).await;
+        assert!(item(&list("kind=job&limit=50").await, "Грузчик").is_some());
+        let res = app.post_json(&format!("/api/v1/openings/{}/close", new["id"].as_str().unwrap()), &json!({}), Some(&m.employer)).await;
+        assert_eq!(res.status(), 200);
+        assert!(item(&list("kind=job&limit=50").await, "Грузчик").is_none());
+        // A new day: openings whose deadline passed leave the list with no write at all.
+        assert!(item(&list("kind=job&limit=50").await, "Кассир").is_some());
+        common::clock().advance(chrono::Duration::days(11));
+        assert!(item(&list("kind=job&limit=50").await, "Кассир").is_none());
+    }
+
+    async fn a_list_has_an_etag_that_follows_the_data_the_query_and_the_language(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = seeded(&app).await;
+        let get = |q: &str, lang: &'static str, etag: Option<&str>| {
+            let mut r = app.client.get(app.url(&format!("/api/v1/openings?{q}"))).header("Accept-Language", lang);
+            if let Some(e) = etag { r = r.header("If-None-Match", e.to_owned()); }
+            r.send()
+        };
+        let first = get("kind=job&district=almaly", "ru", None).await.unwrap();
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()["vary"], "Accept-Language");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        // The same query written otherwise (order, defaults) is the same answer.
+        for q in ["kind=job&district=almaly", "district=almaly&kind=job", "district=almaly&kind=job&limit=20&sort=newest&q="] {
+            let again = get(q, "ru", Some(&etag)).await.unwrap();
+            assert_eq!(again.status(), 304, "{q}");
+            assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        }
+        assert_eq!(get("kind=job&district=almaly", "kk", Some(&etag)).await.unwrap().status(), 200, "another language");
+        assert_eq!(get("kind=job", "ru", Some(&etag)).await.unwrap().status(), 200, "another query");
+        // After a write the tag changes.
+        let id = first.json::<Value>().await.unwrap()["items"][0]["id"].as_str().unwrap().to_owned();
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "capacity": 40 })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let changed = get("kind=job&district=almaly", "ru", Some(&etag)).await.unwrap();
+        assert_eq!(changed.status(), 200);
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    }
 }
 
 async fn set_places_given(app: &TestApp, id: &str, n: i32) {

@@ -938,9 +938,48 @@ pub fn browse_rows(
     Ok((rows, next.map(|c| c.encode())))
 }
 
-pub async fn browse(db: &Db, b: Browse, locale: Locale) -> Result<OpeningPage, AppError> {
+/// A browse answer as sent (the JSON body and its tag), from the cache when one made at the
+/// current data version is kept there. The key is everything the body depends on: the parsed
+/// query (so parameter order and defaults do not matter), the reader's language and today's date
+/// (what is still open); not who asks, since the list is the same for everyone.
+pub async fn browse_answer(
+    db: &Db,
+    cache: &super::cache::BrowseCache,
+    b: Browse,
+    locale: Locale,
+) -> Result<std::sync::Arc<super::cache::Answer>, AppError> {
+    let today = db.today();
+    let body = |page: &OpeningPage| serde_json::to_vec(page).map_err(internal);
+    if !cache.enabled() {
+        let page = browse(db, b, locale, today).await?;
+        return Ok(std::sync::Arc::new(super::cache::Answer::new(
+            0,
+            body(&page)?,
+        )));
+    }
+    let key = format!("{locale:?}|{today}|{b:?}");
+    let version = db
+        .run(|c| super::cache::openings_version(c).map_err(AppError::from))
+        .await?;
+    if let Some(hit) = cache.get(&key, version) {
+        return Ok(hit);
+    }
+    // Read after the version, so the rows are at least as new as it: an answer is never kept
+    // under a version older than its data (only, for a moment, the other way round, which the
+    // next version's readers never see).
+    let page = browse(db, b, locale, today).await?;
+    let answer = std::sync::Arc::new(super::cache::Answer::new(version, body(&page)?));
+    cache.put(key, answer.clone());
+    Ok(answer)
+}
+
+pub async fn browse(
+    db: &Db,
+    b: Browse,
+    locale: Locale,
+    today: NaiveDate,
+) -> Result<OpeningPage, AppError> {
     db.run(move |c| {
-        let today = almaty_today();
         let (rows, next_cursor) = browse_rows(c, &b, today)?;
         let org_ids: Vec<String> = rows
             .iter()
