@@ -345,10 +345,11 @@ const LISTED_COLUMNS: &str = "o.id, o.organisation_id, o.programme_id, o.kind, o
 /// One page of openings in `sort` order after `cursor`, with each row's sort value as the column
 /// `sort_value` (relevance score or squared degrees; 0 otherwise). Asks for `limit` rows.
 ///
-/// In two steps: the ids of the page are found and ordered first, carrying only what the order
-/// needs, and the page's rows are read last. A `near` or `q` page orders every match (950 rows
-/// in a 3 km circle of the benchmark), and ordering whole rows made each one be read and sorted
-/// in full.
+/// A `near` or `q` page orders every match (950 rows in a 3 km circle of the benchmark), and
+/// ordering whole rows made each one be read and sorted in full: there the ids of the page are
+/// found and ordered first, carrying only what the order needs, and the page's rows are read
+/// last. Other pages walk an index in their order and stop at `limit`, which the two steps only
+/// slowed (a quarter fewer `newest` pages a second).
 pub fn page(
     d: Dialect,
     f: &Filter,
@@ -357,10 +358,13 @@ pub fn page(
     today: NaiveDate,
     limit: i64,
 ) -> Sql {
+    let two_steps = f.near.is_some() || !f.terms.is_empty();
     let mut sql = Sql::default();
-    sql.push("SELECT ")
-        .push(LISTED_COLUMNS)
-        .push(", p.sort_value FROM (SELECT o.id, o.published_at, o.application_deadline, CAST(");
+    sql.push("SELECT ").push(LISTED_COLUMNS);
+    if two_steps {
+        sql.push(", p.sort_value FROM (SELECT o.id, o.published_at, o.application_deadline");
+    }
+    sql.push(", CAST(");
     match (sort, &f.near) {
         (Sort::Relevance, _) => relevance_expr(&mut sql, d, &f.terms),
         (Sort::Distance, Some(n)) => distance_expr(&mut sql, n),
@@ -430,6 +434,9 @@ pub fn page(
         Sort::Distance => " ORDER BY sort_value ASC, o.id ASC",
     });
     sql.push(" LIMIT ").bind(Bind::Int(limit));
+    if !two_steps {
+        return sql;
+    }
     sql.push(") p JOIN openings o ON o.id = p.id");
     sql.push(match sort {
         Sort::Newest => " ORDER BY p.published_at DESC, p.id DESC",
