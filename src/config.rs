@@ -80,6 +80,9 @@ pub struct Settings {
     pub db_statement_timeout_ms: u64,
     /// HTTP worker threads (0 = one per core).
     pub http_workers: usize,
+    /// Memory for recent answers of `GET /openings`, in bytes (0: no cache). An answer is used
+    /// only while no opening has changed since it was made, in any instance.
+    pub browse_cache_bytes: u64,
     /// Largest request body accepted, in bytes (larger bodies get 413).
     pub max_body_bytes: usize,
     /// Largest file accepted (the bank's confirmation of a batch), in bytes: a national batch of
@@ -197,6 +200,7 @@ impl Default for Settings {
             db_request_timeout_ms: 5_000,
             db_statement_timeout_ms: 30_000,
             http_workers: 0,
+            browse_cache_bytes: 16 * 1024 * 1024,
             max_body_bytes: 1024 * 1024,
             max_file_bytes: 32 * 1024 * 1024,
             log_format: LogFormat::Human,
@@ -292,6 +296,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "db_request_timeout_ms",
     "db_statement_timeout_ms",
     "http_workers",
+    "browse_cache_bytes",
     "max_body_bytes",
     "max_file_bytes",
     "log_format",

@@ -3,6 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+
 use social_jobs::{
     clock::Clock,
     config::Settings,
@@ -54,7 +55,27 @@ enum Command {
     },
 }
 
+/// glibc gives each thread that finds the others' arenas busy an arena of its own (up to 8 per
+/// core) and keeps what was freed in each: under browse load `serve` on SQLite (SQLite's page
+/// caches move between the pool's threads) held 148 MB, 96 MB with two arenas at the same
+/// speed. mimalloc instead held 260 MB (it commits whole segments per thread), 117 MB tuned and
+/// a third slower. Set before any thread starts, so every arena created after obeys it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // An environment setting (MALLOC_ARENA_MAX) wins: glibc read it before main.
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
         // Needs neither settings nor a database.

@@ -29,6 +29,8 @@ pub struct AppState {
     pub pages: Arc<crate::web::Pages>,
     /// Open data's recent answers.
     pub open_data: crate::reports::service::OpenDataCache,
+    /// Recent answers of `GET /openings` (see [`crate::openings::cache`]).
+    pub browse_cache: crate::openings::cache::BrowseCache,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
         })
         .await
         .context("building authentication keys")??;
+        let browse_cache = crate::openings::cache::BrowseCache::new(settings.browse_cache_bytes);
         let state = AppState {
             db,
             settings: Arc::new(settings),
@@ -73,6 +76,7 @@ impl AppState {
             auth: Arc::new(auth),
             pages: Arc::new(crate::web::Pages::load().context("loading the page templates")?),
             open_data: crate::reports::service::open_data_cache(),
+            browse_cache,
         };
         Ok((web::Data::new(state), applied))
     }

@@ -577,6 +577,113 @@ backend_tests! {
         assert_eq!(r["eligible_programme_ids"].as_array().unwrap().len(), 2);
         problem(app.get_as("/api/v1/me/recommendations?limit=51", &seeker).await, 422).await;
     }
+
+    async fn near_bounds_longitude_without_losing_the_east_and_west_edges_far_north(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        // At 60° N a degree of longitude is half as long as one of latitude, at 80° N a sixth:
+        // a box as wide in degrees of longitude as of latitude would cut the circle's sides.
+        let km_per_degree = 111.194_926_644_558_73;
+        let half_width = |lat: f64, radius: f64| radius / km_per_degree / lat.to_radians().cos();
+        let (w60, w80) = (half_width(60.0, 10.0), half_width(80.0, 10.0));
+        let dlat = 10.0 / km_per_degree;
+        for (title, at) in [
+            ("Восток", (60.0, 30.0 + 0.999 * w60)),
+            ("Запад", (60.0, 30.0 - 0.999 * w60)),
+            ("Северо-восток", (60.0 + 0.705 * dlat, 30.0 + 0.705 * w60)),
+            ("Юго-запад", (60.0 - 0.705 * dlat, 30.0 - 0.705 * w60)),
+            ("За восточным краем", (60.0, 30.0 + 1.002 * w60)),
+            ("Крайний север", (80.0, 30.0 - 0.999 * w80)),
+        ] {
+            let mut b = job_opening(&m.jobs_programme);
+            b["title"] = json!({ "ru": title });
+            b["coordinates"] = json!({ "lat": at.0, "lon": at.1 });
+            app.published(&m.employer, &b).await;
+        }
+        let inside = set(&["Восток", "Запад", "Северо-восток", "Юго-запад"]);
+        for sort in ["newest", "distance", "deadline"] {
+            let got: BTreeSet<String> = titles(&app, &format!("near=60,30&radius_km=10&sort={sort}")).await.into_iter().collect();
+            assert_eq!(got, inside, "sort={sort}");
+        }
+        let far: BTreeSet<String> = titles(&app, "near=80,30&radius_km=10&sort=distance").await.into_iter().collect();
+        assert_eq!(far, set(&["Крайний север"]));
+        // The distances shown are the circle's (just under 10 km at the edges).
+        let p = page(&app, "near=60,30&radius_km=10&sort=distance&limit=10").await;
+        let km: Vec<f64> = p["items"].as_array().unwrap().iter().map(|i| i["distance_km"].as_f64().unwrap()).collect();
+        assert!(km.len() == 4 && km.iter().all(|k| (9.9..=10.0).contains(k)), "{km:?}");
+    }
+
+    async fn a_kept_list_answer_never_outlives_a_committed_write(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = seeded(&app).await;
+        let list = |q: &'static str| page(&app, q);
+        let first = list("kind=job&limit=50").await;
+        assert_eq!(list("kind=job&limit=50").await, first, "a repeated answer is the same");
+        let item = |p: &Value, title: &str| p["items"].as_array().unwrap().iter().find(|i| i["title"] == title).cloned();
+        let cook = item(&first, "Повар").unwrap();
+        let id = cook["id"].as_str().unwrap().to_owned();
+
+        // A change through the API.
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "title": { "ru": "Повар-кондитер" } })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(item(&list("kind=job&limit=50").await, "Повар-кондитер").is_some());
+        // A write straight to the database (as a bulk job makes): the triggers bump the version.
+        set_places_given(&app, &id, 3).await;
+        assert_eq!(item(&list("kind=job&limit=50").await, "Повар-кондитер").unwrap()["places_left"], cook["places_left"].as_i64().unwrap() - 3);
+        // The organisation's name, shown in lists.
+        let org = m.employer_org.clone();
+        app.store.run(move |c| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!("UPDATE organisations SET name = 'Новое имя' WHERE id = '{org}'")).execute(c).map_err(social_jobs::db::DbError::from)
+        }).await.unwrap();
+        assert_eq!(item(&list("kind=job&limit=50").await, "Повар-кондитер").unwrap()["organisation"]["name"], "Новое имя");
+        // Skills (the skill filter reads them from their own table).
+        assert!(titles(&app, "skill=кондитер").await.is_empty());
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "skills": ["кондитер"] })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(titles(&app, "skill=кондитер").await, ["Повар-кондитер"]);
+        // Publishing and closing.
+        let mut b = job_opening(&m.jobs_programme);
+        b["title"] = json!({ "ru": "Грузчик" });
+        let new = app.published(&m.employer, &b).await;
+        assert!(item(&list("kind=job&limit=50").await, "Грузчик").is_some());
+        let res = app.post_json(&format!("/api/v1/openings/{}/close", new["id"].as_str().unwrap()), &json!({}), Some(&m.employer)).await;
+        assert_eq!(res.status(), 200);
+        assert!(item(&list("kind=job&limit=50").await, "Грузчик").is_none());
+        // A new day: openings whose deadline passed leave the list with no write at all.
+        assert!(item(&list("kind=job&limit=50").await, "Кассир").is_some());
+        common::clock().advance(chrono::Duration::days(11));
+        assert!(item(&list("kind=job&limit=50").await, "Кассир").is_none());
+    }
+
+    async fn a_list_has_an_etag_that_follows_the_data_the_query_and_the_language(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = seeded(&app).await;
+        let get = |q: &str, lang: &'static str, etag: Option<&str>| {
+            let mut r = app.client.get(app.url(&format!("/api/v1/openings?{q}"))).header("Accept-Language", lang);
+            if let Some(e) = etag { r = r.header("If-None-Match", e.to_owned()); }
+            r.send()
+        };
+        let first = get("kind=job&district=almaly", "ru", None).await.unwrap();
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()["vary"], "Accept-Language");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        // The same query written otherwise (order, defaults) is the same answer.
+        for q in ["kind=job&district=almaly", "district=almaly&kind=job", "district=almaly&kind=job&limit=20&sort=newest&q="] {
+            let again = get(q, "ru", Some(&etag)).await.unwrap();
+            assert_eq!(again.status(), 304, "{q}");
+            assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        }
+        assert_eq!(get("kind=job&district=almaly", "kk", Some(&etag)).await.unwrap().status(), 200, "another language");
+        assert_eq!(get("kind=job", "ru", Some(&etag)).await.unwrap().status(), 200, "another query");
+        // After a write the tag changes.
+        let id = first.json::<Value>().await.unwrap()["items"][0]["id"].as_str().unwrap().to_owned();
+        let res = app.client.patch(app.url(&format!("/api/v1/openings/{id}"))).bearer_auth(&m.employer).json(&json!({ "capacity": 40 })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let changed = get("kind=job&district=almaly", "ru", Some(&etag)).await.unwrap();
+        assert_eq!(changed.status(), 200);
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    }
 }
 
 async fn set_places_given(app: &TestApp, id: &str, n: i32) {

@@ -323,6 +323,8 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
             _ => field("facets", FieldMsg::Invalid),
         }
     }
+    // One order, so that `district,kind` and `kind,district` are one cached answer.
+    facets.sort();
     facets.dedup();
     if !e.is_empty() {
         return Err(AppError::Validation {
@@ -352,9 +354,10 @@ pub fn parse_browse(q: BrowseQuery) -> Result<Browse, AppError> {
 /// Browse published openings whose application deadline has not passed. No sign-in needed.
 /// Cursor pages are stable: openings published between pages never make an item repeat or go
 /// missing. Relevance: per search word, 2 points for a title hit and 1 for a hit anywhere, then
-/// newest first.
+/// newest first. Answers `304` when `If-None-Match` holds the current `ETag`.
 #[utoipa::path(tag = "openings", params(BrowseQuery), responses(
-    (status = 200, description = "A page of openings, in the reader's language", body = OpeningPage),
+    (status = 200, description = "A page of openings, in the reader's language", body = OpeningPage, headers(("ETag" = String, description = "Changes whenever the response would"))),
+    (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
     (status = 422, description = "Invalid parameters (a `near` that is not `lat,lon`, `sort=distance` without `near`, a cursor from another sort, …)", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/openings")]
@@ -362,11 +365,29 @@ pub async fn browse_openings(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: Query<BrowseQuery>,
-) -> Result<web::Json<OpeningPage>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let browse = parse_browse(query.0)?;
-    Ok(web::Json(
-        service::browse(&state.db, browse, Locale::from_request(&req)).await?,
-    ))
+    let answer = service::browse_answer(
+        &state.db,
+        &state.browse_cache,
+        browse,
+        Locale::from_request(&req),
+    )
+    .await?;
+    // The list is the same for everyone (no sign-in is read), so only the language varies it.
+    let vary = HeaderValue::from_static("Accept-Language");
+    if none_match(&req, &answer.etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, answer.etag.clone()))
+            .insert_header((header::VARY, vary))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, answer.etag.clone()))
+        .insert_header((header::VARY, vary))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .content_type("application/json")
+        .body(answer.body.clone()))
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`). Weak comparison, as RFC 9110 asks for GET.

@@ -56,11 +56,74 @@ pub struct OpeningRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// What a list shows of an opening: its row without the search texts and bookkeeping.
+#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = openings)]
+pub struct ListedRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub programme_id: String,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub district: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub employment: String,
+    pub hours_per_week: i32,
+    pub work_days: String,
+    pub skills: String,
+    pub capacity: i32,
+    pub places_given: i32,
+    pub application_deadline: NaiveDate,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub wage_monthly_tiyn: Option<i64>,
+    pub subsidy_percent: Option<i32>,
+    pub subsidy_months: Option<i32>,
+    pub stipend_monthly_tiyn: Option<i64>,
+    pub has_stipend: bool,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+impl From<&OpeningRow> for ListedRow {
+    fn from(r: &OpeningRow) -> ListedRow {
+        ListedRow {
+            id: r.id.clone(),
+            organisation_id: r.organisation_id.clone(),
+            programme_id: r.programme_id.clone(),
+            kind: r.kind.clone(),
+            status: r.status.clone(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            district: r.district.clone(),
+            latitude: r.latitude,
+            longitude: r.longitude,
+            employment: r.employment.clone(),
+            hours_per_week: r.hours_per_week,
+            work_days: r.work_days.clone(),
+            skills: r.skills.clone(),
+            capacity: r.capacity,
+            places_given: r.places_given,
+            application_deadline: r.application_deadline,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            wage_monthly_tiyn: r.wage_monthly_tiyn,
+            subsidy_percent: r.subsidy_percent,
+            subsidy_months: r.subsidy_months,
+            stipend_monthly_tiyn: r.stipend_monthly_tiyn,
+            has_stipend: r.has_stipend,
+            published_at: r.published_at,
+        }
+    }
+}
+
 /// A row of a browse page with the value it was ordered by.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct RankedRow {
     #[diesel(embed)]
-    pub opening: OpeningRow,
+    pub opening: ListedRow,
     #[diesel(sql_type = Double)]
     pub sort_value: f64,
 }

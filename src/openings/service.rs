@@ -13,7 +13,7 @@ use super::{
         self, Checked, Coordinates, Limits, LocalisedText, OpeningInput, OpeningKind, OpeningPatch,
         OpeningStatus, Schedule, SessionSlot, WorkTime,
     },
-    queries::{self, FacetRow, OpeningRow, RankedRow, SessionRow},
+    queries::{self, FacetRow, ListedRow, OpeningRow, RankedRow, SessionRow},
     search::{self, Cursor, Facet, Filter, Near, Sort},
 };
 use crate::access::{Caller, Permission};
@@ -92,23 +92,23 @@ pub struct OpeningView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn texts(row: &OpeningRow) -> Result<(LocalisedText, LocalisedText), AppError> {
+fn texts(title: &str, description: &str) -> Result<(LocalisedText, LocalisedText), AppError> {
     Ok((
-        serde_json::from_str(&row.title).map_err(internal)?,
-        serde_json::from_str(&row.description).map_err(internal)?,
+        serde_json::from_str(title).map_err(internal)?,
+        serde_json::from_str(description).map_err(internal)?,
     ))
 }
 
 const LIST_DESCRIPTION_CHARS: usize = 280;
 
 fn summary(
-    row: &OpeningRow,
+    row: &ListedRow,
     org_name: &str,
     locale: Locale,
     distance_km: Option<f64>,
     full_description: bool,
 ) -> Result<OpeningSummary, AppError> {
-    let (title, description) = texts(row)?;
+    let (title, description) = texts(&row.title, &row.description)?;
     let (lang, title) = title.pick(locale);
     let description = description.pick(lang).1;
     let description = if full_description || description.chars().count() <= LIST_DESCRIPTION_CHARS {
@@ -172,7 +172,7 @@ fn full_view(
     locale: Locale,
 ) -> Result<OpeningView, AppError> {
     let name = org_name(conn, &row.organisation_id)?;
-    let (title_i18n, description_i18n) = texts(row)?;
+    let (title_i18n, description_i18n) = texts(&row.title, &row.description)?;
     let sessions = queries::sessions(conn, &row.id)?
         .into_iter()
         .map(|s| OpeningSession {
@@ -183,7 +183,7 @@ fn full_view(
         })
         .collect();
     Ok(OpeningView {
-        summary: summary(row, &name, locale, None, true)?,
+        summary: summary(&ListedRow::from(row), &name, locale, None, true)?,
         title_i18n,
         description_i18n,
         sessions,
@@ -227,7 +227,7 @@ pub async fn mine(
         let name = org_name(c, &org)?;
         let items = rows
             .iter()
-            .map(|r| summary(r, &name, locale, None, true))
+            .map(|r| summary(&ListedRow::from(r), &name, locale, None, true))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OwnOpeningPage { items, next_cursor })
     })
@@ -524,7 +524,7 @@ pub fn insert_many(c: &mut DbConnection, openings: &[queries::NewOpening]) -> Re
 /// Rebuilds what the organisation submitted from the stored row (the calendar as dated slots in
 /// Almaty time), so a change is checked exactly as a new opening is.
 fn input_of(conn: &mut DbConnection, row: &OpeningRow) -> Result<OpeningInput, AppError> {
-    let (title, description) = texts(row)?;
+    let (title, description) = texts(&row.title, &row.description)?;
     let kind = OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?;
     let sessions = match kind {
         OpeningKind::Job => None,
@@ -949,9 +949,48 @@ pub fn browse_rows(
     Ok((rows, next.map(|c| c.encode())))
 }
 
-pub async fn browse(db: &Db, b: Browse, locale: Locale) -> Result<OpeningPage, AppError> {
+/// A browse answer as sent (the JSON body and its tag), from the cache when one made at the
+/// current data version is kept there. The key is everything the body depends on: the parsed
+/// query (so parameter order and defaults do not matter), the reader's language and today's date
+/// (what is still open); not who asks, since the list is the same for everyone.
+pub async fn browse_answer(
+    db: &Db,
+    cache: &super::cache::BrowseCache,
+    b: Browse,
+    locale: Locale,
+) -> Result<std::sync::Arc<super::cache::Answer>, AppError> {
+    let today = db.today();
+    let body = |page: &OpeningPage| serde_json::to_vec(page).map_err(internal);
+    if !cache.enabled() {
+        let page = browse(db, b, locale, today).await?;
+        return Ok(std::sync::Arc::new(super::cache::Answer::new(
+            0,
+            body(&page)?,
+        )));
+    }
+    let key = format!("{locale:?}|{today}|{b:?}");
+    let version = db
+        .run(|c| super::cache::openings_version(c).map_err(AppError::from))
+        .await?;
+    if let Some(hit) = cache.get(&key, version) {
+        return Ok(hit);
+    }
+    // Read after the version, so the rows are at least as new as it: an answer is never kept
+    // under a version older than its data (only, for a moment, the other way round, which the
+    // next version's readers never see).
+    let page = browse(db, b, locale, today).await?;
+    let answer = std::sync::Arc::new(super::cache::Answer::new(version, body(&page)?));
+    cache.put(key, answer.clone());
+    Ok(answer)
+}
+
+pub async fn browse(
+    db: &Db,
+    b: Browse,
+    locale: Locale,
+    today: NaiveDate,
+) -> Result<OpeningPage, AppError> {
     db.run(move |c| {
-        let today = almaty_today();
         let (rows, next_cursor) = browse_rows(c, &b, today)?;
         let org_ids: Vec<String> = rows
             .iter()
@@ -1122,7 +1161,7 @@ pub async fn recommendations(
             .map(|(f, row)| {
                 Ok(Recommendation {
                     opening: summary(
-                        &row,
+                        &ListedRow::from(&row),
                         names.get(&row.organisation_id).map_or("", String::as_str),
                         locale,
                         None,
@@ -1217,7 +1256,7 @@ pub(super) fn facts_of_row(row: OpeningRow) -> Result<OpeningFacts, AppError> {
 }
 
 fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
-    let (title, _) = texts(&row)?;
+    let (title, _) = texts(&row.title, &row.description)?;
     Ok(OpeningFacts {
         kind: OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
         status: OpeningStatus::parse(&row.status)

@@ -1,0 +1,2 @@
+DROP INDEX openings_geo;
+CREATE INDEX openings_latitude ON openings (latitude) WHERE latitude IS NOT NULL;

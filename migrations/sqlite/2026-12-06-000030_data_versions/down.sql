@@ -1,0 +1,9 @@
+DROP TRIGGER organisations_version_delete;
+DROP TRIGGER organisations_version_name;
+DROP TRIGGER opening_skills_version_delete;
+DROP TRIGGER opening_skills_version_update;
+DROP TRIGGER opening_skills_version_insert;
+DROP TRIGGER openings_version_delete;
+DROP TRIGGER openings_version_update;
+DROP TRIGGER openings_version_insert;
+DROP TABLE data_versions;
