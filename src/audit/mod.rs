@@ -40,11 +40,11 @@ struct NewAuditRow<'a> {
     client_ip: Option<&'a str>,
 }
 
-pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(NewAuditRow {
+impl<'a> NewAuditRow<'a> {
+    fn of(actor: &'a Actor, event: AuditEvent<'a>, at: chrono::NaiveDateTime) -> Self {
+        NewAuditRow {
             id: uuid::Uuid::now_v7().to_string(),
-            occurred_at: crate::db::now(),
+            occurred_at: at,
             actor_id: actor.account_id.as_deref(),
             action: event.action,
             entity: event.entity,
@@ -53,7 +53,13 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> 
             after_json: event.after.map(|v| v.to_string()),
             request_id: actor.request_id.as_deref(),
             client_ip: actor.client_ip.as_deref(),
-        })
+        }
+    }
+}
+
+pub fn record(conn: &mut DbConnection, actor: &Actor, event: AuditEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(NewAuditRow::of(actor, event, crate::db::now()))
         .execute(conn)?;
     Ok(())
 }
@@ -68,18 +74,7 @@ pub fn record_many(
     let now = crate::db::now();
     let rows: Vec<NewAuditRow<'_>> = events
         .into_iter()
-        .map(|event| NewAuditRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            occurred_at: now,
-            actor_id: actor.account_id.as_deref(),
-            action: event.action,
-            entity: event.entity,
-            entity_id: event.entity_id,
-            before_json: event.before.map(|v| v.to_string()),
-            after_json: event.after.map(|v| v.to_string()),
-            request_id: actor.request_id.as_deref(),
-            client_ip: actor.client_ip.as_deref(),
-        })
+        .map(|event| NewAuditRow::of(actor, event, now))
         .collect();
     if rows.is_empty() {
         return Ok(());
