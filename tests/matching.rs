@@ -231,10 +231,17 @@ backend_tests! {
         let (_, second) = app.eligible_seeker(&m.admin, 2, 1, "auezov").await;
         problem(apply(&app, &first, &place).await, 201).await;
         problem(apply(&app, &second, &place).await, 201).await;
-        round(&app, &m).await;
+        let first_round = round(&app, &m).await;
         let offer = offers(&app, &first).await.remove(0);
         assert_eq!(offer["status"], "pending");
         assert!(offers(&app, &second).await.is_empty());
+        // The round left hers waiting: she and the employer see it not matched, and why.
+        let waiting = applications(&app, &second).await.remove(0);
+        assert_eq!((waiting["status"].as_str(), waiting["last_round"]["round_id"].as_str(), waiting["last_round"]["outcome"].as_str()), (Some("not_matched"), first_round["id"].as_str(), Some("higher_tier")), "{waiting}");
+        let listed = problem(app.get_as(&format!("/api/v1/openings/{place}/applications"), &m.employer).await, 200).await;
+        let statuses: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == "not_matched").count(), 1, "{listed}");
+        assert_eq!(statuses.iter().filter(|s| **s == "offered").count(), 1, "{listed}");
         // Withdrawing an offered application is refused: she declines the offer instead.
         problem(app.client.delete(app.url(&format!("/api/v1/me/applications/{}", offer["application_id"].as_str().unwrap()))).bearer_auth(&first).send().await.unwrap(), 409).await;
         // Someone else's offer is not hers to answer.
@@ -245,6 +252,9 @@ backend_tests! {
         // The next round gives the freed place to the second mother.
         let r = round(&app, &m).await;
         assert_eq!(r["offers"], 1);
+        // Her application now shows the later round's word, not the first's.
+        let offered = applications(&app, &second).await.remove(0);
+        assert_eq!((offered["status"].as_str(), offered["last_round"]["round_id"].as_str(), offered["last_round"]["outcome"].as_str()), (Some("offered"), r["id"].as_str(), Some("offered")), "{offered}");
         let offer = offers(&app, &second).await.remove(0);
         let accepted = problem(app.post_json(&format!("/api/v1/offers/{}/accept", offer["id"].as_str().unwrap()), &json!({}), Some(&second)).await, 200).await;
         assert_eq!(accepted["status"], "accepted");

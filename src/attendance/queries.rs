@@ -11,6 +11,8 @@ use crate::db::{
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attendance)]
+// `None` is NULL (the column's only default), so many marks go in one statement on SQLite too.
+#[diesel(treat_none_as_default_value = false)]
 pub struct AttendanceRow {
     pub session_id: String,
     pub enrollment_id: String,

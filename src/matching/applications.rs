@@ -1,7 +1,5 @@
 //! A seeker's applications: apply, rank, withdraw; and what an organisation sees of its applicants.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +55,16 @@ impl ApplicationStatus {
             NotMatched => "not_matched",
         }
     }
+
+    /// The status she and the organisation see. A round rewrites only the applications it
+    /// offers a place on; one it considered and left waiting is "not matched" from then on
+    /// (until it is offered, withdrawn or decided), which its round result shows.
+    pub fn shown(stored: &str, considered: bool) -> Option<ApplicationStatus> {
+        match ApplicationStatus::parse(stored)? {
+            ApplicationStatus::Submitted if considered => Some(ApplicationStatus::NotMatched),
+            s => Some(s),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -99,36 +107,28 @@ fn views(
 ) -> Result<Vec<ApplicationView>, AppError> {
     let opening_ids: Vec<String> = rows.iter().map(|r| r.opening_id.clone()).collect();
     let facts = openings::facts_of_many(c, &opening_ids)?;
-    let app_ids: Vec<String> = rows
-        .iter()
-        .filter(|r| r.last_round_id.is_some())
-        .map(|r| r.id.clone())
-        .collect();
-    let mut results: HashMap<(String, String), Outcome> = HashMap::new();
-    for chunk in app_ids.chunks(1000) {
-        for r in queries::results_for(c, chunk)? {
-            let o: Outcome = serde_json::from_str(&r.explanation).map_err(internal)?;
-            results.insert((r.round_id, r.application_id), o);
-        }
-    }
+    let app_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let results = queries::last_results(c, &app_ids)?;
     rows.into_iter()
         .map(|r| {
             let f = facts
                 .get(&r.opening_id)
                 .ok_or_else(|| internal(anyhow::anyhow!("opening of an application vanished")))?;
-            let last_round = r.last_round_id.as_ref().and_then(|round| {
-                results
-                    .get(&(round.clone(), r.id.clone()))
-                    .map(|o| RoundResult {
-                        round_id: round.clone(),
-                        outcome: *o,
+            let last_round = match results.get(&r.id) {
+                Some(result) => {
+                    let o: Outcome = serde_json::from_str(&result.explanation).map_err(internal)?;
+                    Some(RoundResult {
+                        round_id: result.round_id.clone(),
+                        outcome: o,
                         text: o.text(locale),
                     })
-            });
+                }
+                None => None,
+            };
             Ok(ApplicationView {
                 opening_title: openings::title_in(f, locale),
                 kind: f.kind,
-                status: ApplicationStatus::parse(&r.status)
+                status: ApplicationStatus::shown(&r.status, last_round.is_some())
                     .ok_or_else(|| internal(anyhow::anyhow!("status")))?,
                 id: r.id,
                 opening_id: r.opening_id,
@@ -402,11 +402,14 @@ pub async fn applicants(
         let rows = queries::of_opening(c, &opening_id)?;
         let ids: Vec<String> = rows.iter().map(|r| r.seeker_id.clone()).collect();
         let cards = seekers::applicant_cards(c, &ids)?;
+        let app_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let considered = queries::last_results(c, &app_ids)?;
         rows.into_iter()
             .filter_map(|r| {
                 let card = cards.get(&r.seeker_id)?.clone();
+                let shown = ApplicationStatus::shown(&r.status, considered.contains_key(&r.id));
                 Some(Ok(Applicant {
-                    status: match ApplicationStatus::parse(&r.status) {
+                    status: match shown {
                         Some(s) => s,
                         None => return Some(Err(internal(anyhow::anyhow!("status")))),
                     },

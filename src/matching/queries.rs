@@ -201,11 +201,10 @@ pub fn waiting_for_round(
     Ok(out)
 }
 
-/// Marks a round's applications (by id, chunked) with `status` and the round.
-pub fn mark_considered(
+/// Marks the applications a round offered a place on (by id, chunked) with the round.
+pub fn mark_offered(
     c: &mut DbConnection,
     ids: &[String],
-    status: &str,
     round: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -213,7 +212,7 @@ pub fn mark_considered(
     for chunk in ids.chunks(5000) {
         diesel::update(applications::table.filter(applications::id.eq_any(chunk)))
             .set((
-                applications::status.eq(status),
+                applications::status.eq("offered"),
                 applications::last_round_id.eq(round),
                 applications::updated_at.eq(now),
             ))
@@ -430,15 +429,54 @@ pub fn results(
         .load(c)
 }
 
-/// The explanations of the given (round, application) pairs.
-pub fn results_for(
+/// Each application's result in the last completed round that considered it, by application id (down the
+/// `(application_id, round_id)` index, a thousand at a time). A round writes a result for every
+/// application it considers but rewrites only the offered ones, so this is where "not matched,
+/// and why" is read.
+pub fn last_results(
     c: &mut DbConnection,
     application_ids: &[String],
-) -> QueryResult<Vec<ResultRow>> {
-    round_results::table
-        .filter(round_results::application_id.eq_any(application_ids))
-        .select(ResultRow::as_select())
-        .load(c)
+) -> QueryResult<HashMap<String, ResultRow>> {
+    let mut rows = Vec::new();
+    for chunk in application_ids.chunks(1000) {
+        rows.extend(
+            round_results::table
+                .filter(round_results::application_id.eq_any(chunk))
+                .select(ResultRow::as_select())
+                .load(c)?,
+        );
+    }
+    let rounds: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.round_id.as_str()).collect();
+    let rounds: Vec<&str> = rounds.into_iter().collect();
+    let mut started: HashMap<String, NaiveDateTime> = HashMap::new();
+    for chunk in rounds.chunks(1000) {
+        started.extend(
+            matching_rounds::table
+                .filter(matching_rounds::id.eq_any(chunk))
+                .filter(matching_rounds::status.eq("completed"))
+                .select((matching_rounds::id, matching_rounds::created_at))
+                .load::<(String, NaiveDateTime)>(c)?,
+        );
+    }
+    // Only a completed round's word counts (a failed one keeps nothing, but say so here too).
+    let mut last: HashMap<String, ResultRow> = HashMap::new();
+    for r in rows {
+        let Some(&when) = started.get(&r.round_id) else {
+            continue;
+        };
+        let later = last.get(&r.application_id).is_none_or(|seen| {
+            (when, &r.round_id)
+                > (
+                    started.get(&seen.round_id).copied().unwrap_or(when),
+                    &seen.round_id,
+                )
+        });
+        if later {
+            last.insert(r.application_id.clone(), r);
+        }
+    }
+    Ok(last)
 }
 
 // --- offers ---

@@ -344,7 +344,6 @@ pub fn persist(
         let mut results = Vec::new();
         let mut offers = Vec::new();
         let mut offered_ids = Vec::new();
-        let mut not_matched_ids = Vec::new();
         // Per seeker without an offer: the outcome of her first choice, for her email.
         let mut first_reason: Vec<(&str, Outcome, usize)> = Vec::new();
         for i in from..to {
@@ -372,8 +371,6 @@ pub fn persist(
                         decided_at: None,
                         created_at: now,
                     });
-                } else {
-                    not_matched_ids.push(app_id.clone());
                 }
                 if j == 0 && outcome.assignment.get(i).copied().flatten().is_none() {
                     first_reason.push((seeker, o, opening));
@@ -388,10 +385,11 @@ pub fn persist(
                 });
             }
         }
-        // Statuses first: the results' and offers' foreign keys then find applications this
-        // transaction has already updated, and PostgreSQL writes no row lock onto them.
-        queries::mark_considered(c, &offered_ids, "offered", &round.id, now)?;
-        queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
+        // Only offered applications change status. One left waiting keeps its own (its result
+        // says "not matched, and why"): rewriting every considered application was most of a
+        // national round's time. Statuses first: the results' and offers' foreign keys then
+        // find applications this transaction has already updated, with no row lock to write.
+        queries::mark_offered(c, &offered_ids, &round.id, now)?;
         queries::insert_results(c, &results)?;
         queries::insert_offers(c, &offers)?;
         for o in &offers {
@@ -423,9 +421,7 @@ pub fn persist(
         made += offers.len();
     }
     let mut results = Vec::new();
-    let mut not_matched_ids = Vec::new();
     for (app, seeker, opening) in &snapshot.ineligible {
-        not_matched_ids.push(app.clone());
         results.push(ResultRow {
             round_id: round.id.clone(),
             application_id: app.clone(),
@@ -435,7 +431,6 @@ pub fn persist(
             explanation: serde_json::to_string(&Outcome::NotEligible).map_err(internal)?,
         });
     }
-    queries::mark_considered(c, &not_matched_ids, "not_matched", &round.id, now)?;
     queries::insert_results(c, &results)?;
     tally.save(c)?;
     if !queries::finish_round(c, &round.id, "completed", made as i32, None, now)? {
