@@ -223,6 +223,34 @@ backend_tests! {
         assert_eq!(snapshot.market.seekers.len(), 3);
     }
 
+    async fn a_waiting_application_shows_the_latest_round_that_considered_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        let place = job(&app, &m, 1, "Швея").await;
+        let (_, first) = app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
+        let (_, second) = app.eligible_seeker(&m.admin, 2, 1, "auezov").await;
+        problem(apply(&app, &first, &place).await, 201).await;
+        problem(apply(&app, &second, &place).await, 201).await;
+        let r1 = round(&app, &m).await;
+        // The first mother holds her offer, so the second round considers only the second.
+        let r2 = round(&app, &m).await;
+        assert_eq!(r2["applications"], 1, "{r2}");
+        let (_, late) = app.eligible_seeker(&m.admin, 3, 1, "auezov").await;
+        problem(apply(&app, &late, &place).await, 201).await;
+        let held = applications(&app, &first).await.remove(0);
+        assert_eq!((held["status"].as_str(), held["last_round"]["round_id"].as_str()), (Some("offered"), r1["id"].as_str()), "{held}");
+        let waiting = applications(&app, &second).await.remove(0);
+        assert_eq!((waiting["status"].as_str(), waiting["last_round"]["round_id"].as_str()), (Some("not_matched"), r2["id"].as_str()), "{waiting}");
+        let fresh = applications(&app, &late).await.remove(0);
+        assert_eq!(fresh["status"], "submitted", "{fresh}");
+        assert!(fresh["last_round"].is_null(), "{fresh}");
+        // The employer sees the same three statuses.
+        let listed = problem(app.get_as(&format!("/api/v1/openings/{place}/applications"), &m.employer).await, 200).await;
+        let mut statuses: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+        statuses.sort();
+        assert_eq!(statuses, ["not_matched", "offered", "submitted"], "{listed}");
+    }
+
     async fn accepting_makes_a_placement_declining_frees_the_place_for_the_next_round(backend: Backend) {
         let app = spawn_app(backend).await;
         let m = app.market().await;

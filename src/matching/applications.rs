@@ -107,8 +107,7 @@ fn views(
 ) -> Result<Vec<ApplicationView>, AppError> {
     let opening_ids: Vec<String> = rows.iter().map(|r| r.opening_id.clone()).collect();
     let facts = openings::facts_of_many(c, &opening_ids)?;
-    let app_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let results = queries::last_results(c, &app_ids)?;
+    let results = queries::last_results(c, &rows)?;
     rows.into_iter()
         .map(|r| {
             let f = facts
@@ -402,8 +401,7 @@ pub async fn applicants(
         let rows = queries::of_opening(c, &opening_id)?;
         let ids: Vec<String> = rows.iter().map(|r| r.seeker_id.clone()).collect();
         let cards = seekers::applicant_cards(c, &ids)?;
-        let app_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let considered = queries::last_results(c, &app_ids)?;
+        let considered = queries::last_results(c, &rows)?;
         rows.into_iter()
             .filter_map(|r| {
                 let card = cards.get(&r.seeker_id)?.clone();

@@ -429,54 +429,98 @@ pub fn results(
         .load(c)
 }
 
-/// Each application's result in the last completed round that considered it, by application id (down the
-/// `(application_id, round_id)` index, a thousand at a time). A round writes a result for every
-/// application it considers but rewrites only the offered ones, so this is where "not matched,
-/// and why" is read.
+/// Each application's result in the last completed round that considered it, by application id.
+/// A round rewrites only the applications it offers a place on, naming itself in
+/// `last_round_id`; one it left waiting keeps its row, and was considered by every round of its
+/// programme that finished after it was made (unless she held a place then). So for waiting ones
+/// the programme's rounds are walked newest first, a page at a time, until each application has
+/// its answer or the rounds are older than it: usually one page. Every lookup goes down the
+/// results' (round, application) key, so no second index sits on five million rows a round.
 pub fn last_results(
     c: &mut DbConnection,
-    application_ids: &[String],
+    apps: &[ApplicationRow],
 ) -> QueryResult<HashMap<String, ResultRow>> {
-    let mut rows = Vec::new();
-    for chunk in application_ids.chunks(1000) {
-        rows.extend(
-            round_results::table
-                .filter(round_results::application_id.eq_any(chunk))
-                .select(ResultRow::as_select())
-                .load(c)?,
-        );
-    }
-    let rounds: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.round_id.as_str()).collect();
-    let rounds: Vec<&str> = rounds.into_iter().collect();
-    let mut started: HashMap<String, NaiveDateTime> = HashMap::new();
-    for chunk in rounds.chunks(1000) {
-        started.extend(
-            matching_rounds::table
-                .filter(matching_rounds::id.eq_any(chunk))
-                .filter(matching_rounds::status.eq("completed"))
-                .select((matching_rounds::id, matching_rounds::created_at))
-                .load::<(String, NaiveDateTime)>(c)?,
-        );
-    }
-    // Only a completed round's word counts (a failed one keeps nothing, but say so here too).
-    let mut last: HashMap<String, ResultRow> = HashMap::new();
-    for r in rows {
-        let Some(&when) = started.get(&r.round_id) else {
-            continue;
-        };
-        let later = last.get(&r.application_id).is_none_or(|seen| {
-            (when, &r.round_id)
-                > (
-                    started.get(&seen.round_id).copied().unwrap_or(when),
-                    &seen.round_id,
-                )
-        });
-        if later {
-            last.insert(r.application_id.clone(), r);
+    let mut out: HashMap<String, ResultRow> = HashMap::new();
+    let mut named: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let mut waiting: std::collections::BTreeMap<&str, Vec<&ApplicationRow>> = Default::default();
+    for a in apps {
+        match (&a.last_round_id, WAITING.contains(&a.status.as_str())) {
+            (Some(round), false) => named.entry(round).or_default().push(a.id.clone()),
+            (_, true) => waiting.entry(&a.programme_id).or_default().push(a),
+            (None, false) => {} // withdrawn before any round
         }
     }
-    Ok(last)
+    for (round, ids) in named {
+        for chunk in ids.chunks(1000) {
+            for r in round_results::table
+                .filter(round_results::round_id.eq(round))
+                .filter(round_results::application_id.eq_any(chunk))
+                .select(ResultRow::as_select())
+                .load(c)?
+            {
+                out.insert(r.application_id.clone(), r);
+            }
+        }
+    }
+    for (programme, mut left) in waiting {
+        let mut before: Option<(NaiveDateTime, String)> = None;
+        while let Some(oldest) = left.iter().map(|a| a.created_at).min() {
+            let mut q = matching_rounds::table
+                .filter(matching_rounds::programme_id.eq(programme))
+                .filter(matching_rounds::status.eq("completed"))
+                .filter(matching_rounds::finished_at.ge(oldest))
+                .order((
+                    matching_rounds::finished_at.desc(),
+                    matching_rounds::id.desc(),
+                ))
+                .select((matching_rounds::id, matching_rounds::finished_at))
+                .limit(50)
+                .into_boxed();
+            if let Some((at, id)) = before.clone() {
+                q = q.filter(
+                    matching_rounds::finished_at
+                        .lt(at)
+                        .or(matching_rounds::finished_at
+                            .eq(at)
+                            .and(matching_rounds::id.lt(id))),
+                );
+            }
+            let page: Vec<(String, Option<NaiveDateTime>)> = q.load(c)?;
+            let Some((last_id, Some(last_at))) = page.last().cloned() else {
+                break;
+            };
+            // The page is newest first: an application's answer is its first round here.
+            let newest: HashMap<&str, usize> = page
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _))| (id.as_str(), i))
+                .collect();
+            let rounds: Vec<&str> = page.iter().map(|(id, _)| id.as_str()).collect();
+            let ids: Vec<String> = left.iter().map(|a| a.id.clone()).collect();
+            let mut found: HashMap<String, ResultRow> = HashMap::new();
+            for chunk in ids.chunks(1000) {
+                for r in round_results::table
+                    .filter(round_results::round_id.eq_any(&rounds))
+                    .filter(round_results::application_id.eq_any(chunk))
+                    .select(ResultRow::as_select())
+                    .load(c)?
+                {
+                    let rank = |r: &ResultRow| newest.get(r.round_id.as_str()).copied();
+                    if found
+                        .get(&r.application_id)
+                        .is_none_or(|seen| rank(&r) < rank(seen))
+                    {
+                        found.insert(r.application_id.clone(), r);
+                    }
+                }
+            }
+            // Answered, or made after the oldest round still to read: nothing older holds it.
+            left.retain(|a| !found.contains_key(&a.id) && a.created_at <= last_at);
+            out.extend(found);
+            before = Some((last_at, last_id));
+        }
+    }
+    Ok(out)
 }
 
 // --- offers ---

@@ -1,1 +1,0 @@
-DROP INDEX round_results_application;
