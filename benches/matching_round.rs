@@ -317,7 +317,6 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
         seed: 42,
         rules_version: programme_row.version,
         algorithm: rounds::ALGORITHM.into(),
-        snapshot: None,
         progress: 0,
         seekers: 0,
         applications: 0,

@@ -251,6 +251,41 @@ backend_tests! {
         assert_eq!(statuses, ["not_matched", "offered", "submitted"], "{listed}");
     }
 
+    async fn a_snapshot_stored_in_many_parts_reads_back_whole(backend: Backend) {
+        use social_jobs::matching::{algorithm::{Application, Market, Seeker}, queries, rounds::{self, Snapshot}};
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        let row = queries::RoundRow {
+            id: uuid::Uuid::now_v7().to_string(), programme_id: m.jobs_programme.clone(), kind: "job".into(), status: "failed".into(),
+            seed: 7, rules_version: 1, algorithm: rounds::ALGORITHM.into(), progress: 0, seekers: 0, applications: 0, offers: 0,
+            error: None, started_by: "test".into(), created_at: app.store.now(), finished_at: None,
+        };
+        // Multi-byte text too: a part is cut where a character ends, never inside one.
+        let snapshot = Snapshot {
+            market: Market { capacities: vec![2, 1], seekers: (0..3).map(|i| Seeker { lottery: i, applications: vec![Application { opening: (i % 2) as usize, tier: 1, fit: 40 }] }).collect() },
+            today: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            seeker_ids: vec!["Айгүл-1".into(), "Сәуле-2".into(), "Dana-3".into()],
+            opening_ids: vec!["Өнер".into(), "Шеберхана".into()],
+            application_ids: (0..3).map(|_| vec![uuid::Uuid::now_v7()]).collect(),
+            ineligible: vec![(uuid::Uuid::now_v7(), "Гүлнар".into(), "Өнер".into())],
+        };
+        let (r, s) = (row.clone(), snapshot.clone());
+        app.store.transaction(move |c| {
+            queries::insert_round(c, &r)?;
+            rounds::store_snapshot(c, &r.id, &s, 7).map_err(|e| social_jobs::db::DbError::Worker(format!("{e:?}")))
+        }).await.unwrap();
+        let id = row.id.clone();
+        let text = app.store.run(move |c| queries::snapshot(c, &id).map_err(social_jobs::db::DbError::from)).await.unwrap().unwrap();
+        assert_eq!(serde_json::from_str::<Snapshot>(&text).unwrap(), snapshot);
+        let id = row.id.clone();
+        let parts: i64 = app.store.run(move |c| {
+            use diesel::prelude::*;
+            use social_jobs::db::schema::round_snapshot_parts as parts;
+            parts::table.filter(parts::round_id.eq(id)).count().get_result(c).map_err(social_jobs::db::DbError::from)
+        }).await.unwrap();
+        assert!(parts as usize >= text.len() / 64, "{parts} parts for {} bytes", text.len());
+    }
+
     async fn accepting_makes_a_placement_declining_frees_the_place_for_the_next_round(backend: Backend) {
         let app = spawn_app(backend).await;
         let m = app.market().await;

@@ -265,6 +265,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_snapshot_parts (round_id, part) {
+        round_id -> Text,
+        part -> Integer,
+        text -> Text,
+    }
+}
+
+diesel::table! {
     matching_rounds (id) {
         id -> Text,
         programme_id -> Text,
@@ -273,7 +281,6 @@ diesel::table! {
         seed -> BigInt,
         rules_version -> Integer,
         algorithm -> Text,
-        snapshot -> Nullable<Text>,
         progress -> Integer,
         seekers -> Integer,
         applications -> Integer,
@@ -523,6 +530,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     course_sessions,
     applications,
     matching_rounds,
+    round_snapshot_parts,
     round_results,
     offers,
     placements,

@@ -1,5 +1,5 @@
-//! The only code that touches `applications`, `matching_rounds`, `round_results`, `offers`,
-//! `placements` and `enrollments`.
+//! The only code that touches `applications`, `matching_rounds`, `round_snapshot_parts`,
+//! `round_results`, `offers`, `placements` and `enrollments`.
 
 use std::collections::HashMap;
 
@@ -8,7 +8,10 @@ use diesel::prelude::*;
 
 use crate::db::{
     DbConnection,
-    schema::{applications, enrollments, matching_rounds, offers, placements, round_results},
+    schema::{
+        applications, enrollments, matching_rounds, offers, placements, round_results,
+        round_snapshot_parts,
+    },
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -134,7 +137,8 @@ pub fn set_status(
 /// What a round needs of a waiting application; its seeker is the key it is grouped under.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiting {
-    pub id: String,
+    /// Sixteen bytes, not a 36-character string: a national round holds five million.
+    pub id: uuid::Uuid,
     /// The opening's place in the round's list of openings.
     pub opening: usize,
     pub rank: i32,
@@ -185,7 +189,9 @@ pub fn waiting_for_round(
                 continue;
             }
             let w = Waiting {
-                id,
+                // Applications are only ever given v7 UUIDs (`apply`).
+                id: uuid::Uuid::parse_str(&id)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
                 opening,
                 rank,
                 created_at,
@@ -233,7 +239,6 @@ pub struct RoundRow {
     pub seed: i64,
     pub rules_version: i32,
     pub algorithm: String,
-    pub snapshot: Option<String>,
     pub progress: i32,
     pub seekers: i32,
     pub applications: i32,
@@ -251,35 +256,11 @@ pub fn insert_round(c: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// A round's columns without its (possibly large) snapshot.
-macro_rules! round_columns {
-    () => {
-        (
-            matching_rounds::id,
-            matching_rounds::programme_id,
-            matching_rounds::kind,
-            matching_rounds::status,
-            matching_rounds::seed,
-            matching_rounds::rules_version,
-            matching_rounds::algorithm,
-            None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
-            matching_rounds::progress,
-            matching_rounds::seekers,
-            matching_rounds::applications,
-            matching_rounds::offers,
-            matching_rounds::error,
-            matching_rounds::started_by,
-            matching_rounds::created_at,
-            matching_rounds::finished_at,
-        )
-    };
-}
-
-/// A round without its (possibly large) snapshot.
+/// A round (its snapshot is read with [`snapshot`]).
 pub fn round(c: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
     matching_rounds::table
         .filter(matching_rounds::id.eq(id))
-        .select(round_columns!())
+        .select(RoundRow::as_select())
         .first(c)
         .optional()
 }
@@ -292,7 +273,7 @@ pub fn rounds(
     limit: i64,
 ) -> QueryResult<Vec<RoundRow>> {
     let mut q = matching_rounds::table
-        .select(round_columns!())
+        .select(RoundRow::as_select())
         .order((
             matching_rounds::created_at.desc(),
             matching_rounds::id.desc(),
@@ -314,25 +295,42 @@ pub fn rounds(
     q.load(c)
 }
 
+/// A round's stored snapshot, its parts joined; `None` before it is stored.
 pub fn snapshot(c: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
-    matching_rounds::table
-        .filter(matching_rounds::id.eq(id))
-        .select(matching_rounds::snapshot)
-        .first::<Option<String>>(c)
-        .optional()
-        .map(Option::flatten)
+    let parts: Vec<String> = round_snapshot_parts::table
+        .filter(round_snapshot_parts::round_id.eq(id))
+        .order(round_snapshot_parts::part)
+        .select(round_snapshot_parts::text)
+        .load(c)?;
+    Ok((!parts.is_empty()).then(|| parts.concat()))
 }
 
-pub fn store_snapshot(
+/// Stores one part of a round's snapshot.
+pub fn store_snapshot_part(
     c: &mut DbConnection,
     id: &str,
-    snapshot: &str,
+    part: i32,
+    text: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(round_snapshot_parts::table)
+        .values((
+            round_snapshot_parts::round_id.eq(id),
+            round_snapshot_parts::part.eq(part),
+            round_snapshot_parts::text.eq(text),
+        ))
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Records what the stored snapshot holds, and that it is stored.
+pub fn snapshot_stored(
+    c: &mut DbConnection,
+    id: &str,
     seekers: i32,
     applications: i32,
 ) -> QueryResult<()> {
     diesel::update(matching_rounds::table.filter(matching_rounds::id.eq(id)))
         .set((
-            matching_rounds::snapshot.eq(snapshot),
             matching_rounds::seekers.eq(seekers),
             matching_rounds::applications.eq(applications),
             matching_rounds::progress.eq(40),

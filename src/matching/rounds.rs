@@ -113,7 +113,6 @@ pub async fn start(db: &Db, user: &Caller, input: NewRound) -> Result<RoundView,
             seed: (rand::random::<u64>() >> 1) as i64,
             rules_version: programme.version,
             algorithm: ALGORITHM.into(),
-            snapshot: None,
             progress: 0,
             seekers: 0,
             applications: 0,
@@ -211,10 +210,11 @@ pub struct Snapshot {
     pub today: NaiveDate,
     pub seeker_ids: Vec<String>,
     pub opening_ids: Vec<String>,
-    /// Per seeker, her applications' ids in the order of `market.seekers[i].applications`.
-    pub application_ids: Vec<Vec<String>>,
+    /// Per seeker, her applications' ids in the order of `market.seekers[i].applications`
+    /// (UUIDs, written as text: sixteen bytes each in memory, five million in a national round).
+    pub application_ids: Vec<Vec<uuid::Uuid>>,
     /// Applications of seekers not eligible at the round: (application, seeker, opening).
-    pub ineligible: Vec<(String, String, String)>,
+    pub ineligible: Vec<(uuid::Uuid, String, String)>,
 }
 
 /// Reads everything the round decides on, in one transaction.
@@ -295,6 +295,85 @@ pub fn build_snapshot(c: &mut DbConnection, round: &RoundRow) -> Result<Snapshot
     Ok(snapshot)
 }
 
+/// A stored snapshot's part: a few MiB of its JSON.
+pub const SNAPSHOT_PART: usize = 4 << 20;
+
+/// Stores a snapshot's JSON in parts of about `part_bytes` as it is written, so a national
+/// round's (~450 MB) is never in memory whole, nor again in the driver's copy of it.
+pub fn store_snapshot(
+    c: &mut DbConnection,
+    round: &str,
+    snapshot: &Snapshot,
+    part_bytes: usize,
+) -> Result<(), AppError> {
+    let mut parts = SnapshotParts {
+        c,
+        round,
+        part: 0,
+        part_bytes: part_bytes.max(1),
+        buf: Vec::with_capacity(part_bytes.min(SNAPSHOT_PART) + 64 * 1024),
+        failed: None,
+    };
+    let written = serde_json::to_writer(&mut parts, snapshot);
+    let flushed = written.map_err(std::io::Error::from).and_then(|()| {
+        let all = parts.buf.len();
+        parts.store(all)
+    });
+    match (flushed, parts.failed) {
+        (_, Some(e)) => Err(e.into()),
+        (Err(e), None) => Err(internal(e)),
+        (Ok(()), None) => Ok(()),
+    }
+}
+
+/// The writer [`store_snapshot`] serialises into.
+struct SnapshotParts<'a> {
+    c: &'a mut DbConnection,
+    round: &'a str,
+    part: i32,
+    part_bytes: usize,
+    buf: Vec<u8>,
+    /// The database's error, kept to be returned as itself rather than as an I/O error.
+    failed: Option<diesel::result::Error>,
+}
+
+impl SnapshotParts<'_> {
+    /// Stores the first `end` bytes as the next part.
+    fn store(&mut self, end: usize) -> std::io::Result<()> {
+        if end == 0 {
+            return Ok(());
+        }
+        let text = std::str::from_utf8(&self.buf[..end]).map_err(std::io::Error::other)?;
+        if let Err(e) = queries::store_snapshot_part(self.c, self.round, self.part, text) {
+            self.failed = Some(e);
+            return Err(std::io::Error::other("a snapshot part was not stored"));
+        }
+        self.part += 1;
+        self.buf.drain(..end);
+        Ok(())
+    }
+}
+
+impl std::io::Write for SnapshotParts<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= self.part_bytes {
+            // Each part is text on its own: cut where a character ends.
+            let end = match std::str::from_utf8(&self.buf) {
+                Ok(_) => self.buf.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(e) => return Err(std::io::Error::other(e)),
+            };
+            self.store(end)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// What persisting produced, for the round's counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Persisted {
@@ -357,6 +436,7 @@ pub fn persist(
                     .unwrap_or(Outcome::NoPlaces);
                 let opening = snapshot.market.seekers[i].applications[j].opening;
                 let opening_id = snapshot.opening_ids[opening].clone();
+                let app_id = app_id.to_string();
                 if o.offered() {
                     offered_ids.push(app_id.clone());
                     offers.push(OfferRow {
@@ -377,7 +457,7 @@ pub fn persist(
                 }
                 results.push(ResultRow {
                     round_id: round.id.clone(),
-                    application_id: app_id.clone(),
+                    application_id: app_id,
                     seeker_id: seeker.clone(),
                     opening_id,
                     offered: o.offered(),
@@ -424,7 +504,7 @@ pub fn persist(
     for (app, seeker, opening) in &snapshot.ineligible {
         results.push(ResultRow {
             round_id: round.id.clone(),
-            application_id: app.clone(),
+            application_id: app.to_string(),
             seeker_id: seeker.clone(),
             opening_id: opening.clone(),
             offered: false,
@@ -531,13 +611,12 @@ pub async fn run_timed(
                     Some(s) => serde_json::from_str::<Snapshot>(&s).map_err(internal)?,
                     None => {
                         let s = build_snapshot(c, &round)?;
-                        let json = serde_json::to_string(&s).map_err(internal)?;
+                        store_snapshot(c, &id, &s, SNAPSHOT_PART)?;
                         let applications = s.application_ids.iter().map(Vec::len).sum::<usize>()
                             + s.ineligible.len();
-                        queries::store_snapshot(
+                        queries::snapshot_stored(
                             c,
                             &id,
-                            &json,
                             s.seeker_ids.len() as i32,
                             applications as i32,
                         )?;
