@@ -154,6 +154,13 @@ pub fn waiting_for_round(
     programme: &str,
     opening_ids: &[String],
 ) -> QueryResult<std::collections::BTreeMap<String, Vec<Waiting>>> {
+    // PostgreSQL plans a prepared statement generically after its fifth run, and the generic plan
+    // for "one of these thousand openings" scans every application: at 1,000,000 seekers each
+    // chunk took 35 s instead of 0.7 s. For the rest of the round's snapshot transaction every
+    // statement is planned for its own values.
+    if let DbConnection::Pg(pg) = c {
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+    }
     let held: std::collections::HashSet<String> = applications::table
         .filter(applications::programme_id.eq(programme))
         .filter(applications::status.eq_any(["offered", "accepted"]))
