@@ -174,6 +174,10 @@ const NOT_PERSONAL: &[(&str, &str)] = &[
     ("opening_skills", "openings' skills"),
     ("course_sessions", "course calendars"),
     ("matching_rounds", "a round's parameters and counts"),
+    (
+        "round_snapshot_parts",
+        "a round's input (account ids, tiers, fit scores): her outcome and its reason are in applications",
+    ),
     ("closed_periods", "a course's closed months"),
     ("payout_batches", "batches' states"),
     (
