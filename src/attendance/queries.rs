@@ -108,6 +108,17 @@ pub fn is_closed(c: &mut DbConnection, opening: &str, period: &str) -> QueryResu
     .get_result(c)
 }
 
+/// The closed months of many courses: (course, period).
+pub fn closed_of_many(
+    c: &mut DbConnection,
+    openings: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    closed_periods::table
+        .filter(closed_periods::opening_id.eq_any(openings))
+        .select((closed_periods::opening_id, closed_periods::period))
+        .load(c)
+}
+
 pub fn close(
     c: &mut DbConnection,
     opening: &str,

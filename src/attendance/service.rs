@@ -853,6 +853,19 @@ pub fn is_closed(c: &mut DbConnection, course_id: &str, period: &str) -> Result<
     Ok(queries::is_closed(c, course_id, period)?)
 }
 
+/// Every closed month of the given courses, as (course, period): the payout cycle asks once for
+/// all courses, a thousand courses a query.
+pub fn closed_of_many(
+    c: &mut DbConnection,
+    course_ids: &[String],
+) -> Result<std::collections::HashSet<(String, String)>, AppError> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in course_ids.chunks(1000) {
+        out.extend(queries::closed_of_many(c, chunk)?);
+    }
+    Ok(out)
+}
+
 // --- the seeker's view ---
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -56,6 +56,55 @@ pub struct OpeningRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// What other capabilities are told of an opening (`OpeningFacts`): its row without the
+/// description and search texts, which are most of its bytes. A national round or payout cycle
+/// reads tens of thousands of these at once.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = openings)]
+pub struct FactsRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub programme_id: String,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub district: String,
+    pub employment: String,
+    pub hours_per_week: i32,
+    pub work_days: String,
+    pub skills: String,
+    pub capacity: i32,
+    pub places_given: i32,
+    pub application_deadline: NaiveDate,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub wage_monthly_tiyn: Option<i64>,
+}
+
+impl From<OpeningRow> for FactsRow {
+    fn from(r: OpeningRow) -> Self {
+        FactsRow {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            programme_id: r.programme_id,
+            kind: r.kind,
+            status: r.status,
+            title: r.title,
+            district: r.district,
+            employment: r.employment,
+            hours_per_week: r.hours_per_week,
+            work_days: r.work_days,
+            skills: r.skills,
+            capacity: r.capacity,
+            places_given: r.places_given,
+            application_deadline: r.application_deadline,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            wage_monthly_tiyn: r.wage_monthly_tiyn,
+        }
+    }
+}
+
 /// What a list shows of an opening: its row without the search texts and bookkeeping.
 #[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = openings)]
@@ -214,10 +263,11 @@ pub fn of_organisation(
     q.load(conn)
 }
 
-pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<OpeningRow>> {
+/// The facts of the given openings.
+pub fn facts_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<FactsRow>> {
     openings::table
         .filter(openings::id.eq_any(ids))
-        .select(OpeningRow::as_select())
+        .select(FactsRow::as_select())
         .load(conn)
 }
 
@@ -356,6 +406,19 @@ pub fn sessions(conn: &mut DbConnection, opening_id: &str) -> QueryResult<Vec<Se
         .load(conn)
 }
 
+/// The sessions of many courses, in each course's order.
+pub fn sessions_of_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+    course_sessions::table
+        .filter(course_sessions::opening_id.eq_any(ids))
+        .order((
+            course_sessions::opening_id,
+            course_sessions::starts_at,
+            course_sessions::id,
+        ))
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
 pub fn take_place(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     let n = diesel::update(
         openings::table
@@ -374,13 +437,13 @@ pub fn published_in(
     conn: &mut DbConnection,
     programme_id: &str,
     kind: &str,
-) -> QueryResult<Vec<OpeningRow>> {
+) -> QueryResult<Vec<FactsRow>> {
     openings::table
         .filter(openings::programme_id.eq(programme_id))
         .filter(openings::kind.eq(kind))
         .filter(openings::status.eq("published"))
         .order(openings::id)
-        .select(OpeningRow::as_select())
+        .select(FactsRow::as_select())
         .load(conn)
 }
 

@@ -1252,11 +1252,11 @@ impl OpeningFacts {
 
 /// An opening row's facts, for this capability's own walks (the digest).
 pub(super) fn facts_of_row(row: OpeningRow) -> Result<OpeningFacts, AppError> {
-    facts(row)
+    facts(row.into())
 }
 
-fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
-    let (title, _) = texts(&row.title, &row.description)?;
+fn facts(row: queries::FactsRow) -> Result<OpeningFacts, AppError> {
+    let title = serde_json::from_str(&row.title).map_err(internal)?;
     Ok(OpeningFacts {
         kind: OpeningKind::parse(&row.kind).ok_or_else(|| internal(anyhow::anyhow!("kind")))?,
         status: OpeningStatus::parse(&row.status)
@@ -1281,7 +1281,9 @@ fn facts(row: OpeningRow) -> Result<OpeningFacts, AppError> {
 }
 
 pub fn facts_of(conn: &mut DbConnection, id: &str) -> Result<Option<OpeningFacts>, AppError> {
-    queries::find(conn, id)?.map(facts).transpose()
+    queries::find(conn, id)?
+        .map(|r| facts(r.into()))
+        .transpose()
 }
 
 pub fn facts_of_many(
@@ -1290,7 +1292,7 @@ pub fn facts_of_many(
 ) -> Result<HashMap<String, OpeningFacts>, AppError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(1000) {
-        for row in queries::by_ids(conn, chunk)? {
+        for row in queries::facts_by_ids(conn, chunk)? {
             let f = facts(row)?;
             out.insert(f.id.clone(), f);
         }
@@ -1315,7 +1317,7 @@ pub fn owned_by_caller(
     user: &Caller,
     id: &str,
 ) -> Result<OpeningFacts, AppError> {
-    facts(own_opening(conn, user, id)?)
+    facts(own_opening(conn, user, id)?.into())
 }
 
 /// Published openings of a programme and kind (what a matching round gives out).
@@ -1360,6 +1362,23 @@ pub fn sessions_of(
         .into_iter()
         .map(session_facts)
         .collect())
+}
+
+/// The sessions of many courses by course, a thousand courses a query (the payout cycle loads
+/// every course's calendar at once).
+pub fn sessions_of_many(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<SessionFacts>>, AppError> {
+    let mut out: HashMap<String, Vec<SessionFacts>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for s in queries::sessions_of_many(conn, chunk)? {
+            out.entry(s.opening_id.clone())
+                .or_default()
+                .push(session_facts(s));
+        }
+    }
+    Ok(out)
 }
 
 pub fn session(conn: &mut DbConnection, id: &str) -> Result<Option<SessionFacts>, AppError> {
