@@ -33,6 +33,9 @@ pub const LIVE: [&str; 4] = ["submitted", "offered", "accepted", "not_matched"];
 /// Statuses a round considers.
 pub const WAITING: [&str; 2] = ["submitted", "not_matched"];
 
+/// About how many waiting applications a round's snapshot reads a statement.
+const WAITING_PER_READ: usize = 200_000;
+
 pub fn insert_application(c: &mut DbConnection, row: &ApplicationRow) -> QueryResult<()> {
     diesel::insert_into(applications::table)
         .values(row)
@@ -147,8 +150,8 @@ pub struct Waiting {
 
 /// Every application a round of this programme and kind considers, by seeker: waiting ones of
 /// seekers who hold no pending offer and no accepted place in the programme. Only the columns a
-/// round uses are read, a thousand openings at a time, and each seeker id is kept once: a
-/// national round reads five million applications.
+/// round uses are read, in a bounded number of rows a statement, and each seeker id is kept once:
+/// a national round reads five million applications.
 pub fn waiting_for_round(
     c: &mut DbConnection,
     programme: &str,
@@ -175,11 +178,32 @@ pub fn waiting_for_round(
         .collect();
     let mut out: std::collections::BTreeMap<String, Vec<Waiting>> =
         std::collections::BTreeMap::new();
-    for chunk in opening_ids.chunks(1000) {
-        let rows = applications::table
+    // A small programme's waiting applications are read in one statement (fifty statements of a
+    // thousand openings each were most of a small round's snapshot); a large one's a few thousand
+    // openings at a time, so that no more than about WAITING_PER_READ rows sit in memory at once.
+    let waiting: i64 = applications::table
+        .filter(applications::programme_id.eq(programme))
+        .filter(applications::status.eq_any(WAITING))
+        .count()
+        .get_result(c)?;
+    let per_read = match usize::try_from(waiting) {
+        Ok(n) if n <= WAITING_PER_READ => None,
+        Ok(n) => Some((opening_ids.len() * WAITING_PER_READ / n).clamp(1000, 10_000)),
+        Err(_) => Some(1000),
+    };
+    let chunks: Vec<Option<&[String]>> = match per_read {
+        None => vec![None],
+        Some(size) => opening_ids.chunks(size).map(Some).collect(),
+    };
+    for chunk in chunks {
+        let mut q = applications::table
             .filter(applications::programme_id.eq(programme))
-            .filter(applications::opening_id.eq_any(chunk))
             .filter(applications::status.eq_any(WAITING))
+            .into_boxed();
+        if let Some(chunk) = chunk {
+            q = q.filter(applications::opening_id.eq_any(chunk));
+        }
+        let rows = q
             .select((
                 applications::id,
                 applications::seeker_id,

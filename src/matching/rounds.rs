@@ -4,7 +4,7 @@
 //! from the stored snapshot and seed gives the same result.
 
 use crate::reports::tally::{self as reports, Metric};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -395,16 +395,12 @@ pub fn persist(
 ) -> Result<Persisted, AppError> {
     let now = crate::db::now();
     let expires_at = now + Duration::days(i64::from(settings.offer_ttl_days));
-    let facts = openings::facts_of_many(c, &snapshot.opening_ids)?;
-    let orgs: HashMap<String, String> = crate::organisations::service::names(
-        c,
-        &facts
-            .values()
-            .map(|f| f.organisation_id.clone())
-            .collect::<Vec<_>>(),
-    )?;
-    let told = Told {
-        orgs: &orgs,
+    // Openings' and employers' facts are loaded as a block first needs them: only openings with an
+    // offer or a first choice left unmatched are written about, and loading all of a national
+    // programme's 50,000 openings was a fixed cost that dominated a small round.
+    let mut facts: HashMap<String, crate::openings::service::OpeningFacts> = HashMap::new();
+    let mut told = Told {
+        orgs: HashMap::new(),
         link: format!("{}/offers", settings.public_url.trim_end_matches('/')),
         expires_local: expires_at
             .and_utc()
@@ -413,9 +409,6 @@ pub fn persist(
             .to_string(),
     };
     let (month, mut tally) = (reports::this_month(), reports::Tally::new());
-    for f in facts.values() {
-        tally.know(f);
-    }
     let mut made = 0;
     let seekers = snapshot.seeker_ids.len();
     for from in (0..seekers).step_by(PERSIST_BLOCK) {
@@ -464,6 +457,32 @@ pub fn persist(
                     explanation: serde_json::to_string(&o).map_err(internal)?,
                 });
             }
+        }
+        let needed: Vec<String> = offers
+            .iter()
+            .map(|o| o.opening_id.clone())
+            .chain(
+                first_reason
+                    .iter()
+                    .map(|(_, _, o)| snapshot.opening_ids[*o].clone()),
+            )
+            .filter(|id| !facts.contains_key(id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let loaded = openings::facts_of_many(c, &needed)?;
+        let new_orgs: Vec<String> = loaded
+            .values()
+            .map(|f| f.organisation_id.clone())
+            .filter(|o| !told.orgs.contains_key(o))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        told.orgs
+            .extend(crate::organisations::service::names(c, &new_orgs)?);
+        for (id, f) in loaded {
+            tally.know(&f);
+            facts.insert(id, f);
         }
         // Only offered applications change status. One left waiting keeps its own (its result
         // says "not matched, and why"): rewriting every considered application was most of a
@@ -521,13 +540,13 @@ pub fn persist(
 }
 
 /// What a round's emails say besides the person and the opening.
-struct Told<'a> {
-    orgs: &'a HashMap<String, String>,
+struct Told {
+    orgs: HashMap<String, String>,
     link: String,
     expires_local: String,
 }
 
-impl Told<'_> {
+impl Told {
     fn offer_made(
         &self,
         to: &crate::notifications::EmailAddress,
