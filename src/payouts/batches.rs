@@ -25,7 +25,7 @@ use crate::{
     },
     error::{AppError, internal},
     messages::{FieldMsg, Msg},
-    notifications::{EmailTemplate, notify},
+    notifications::{EmailTemplate, Notice, notify_many},
 };
 
 #[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
@@ -315,8 +315,22 @@ pub(super) fn set_status(
     reference: Option<&str>,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
-    // Conditional on the state the caller saw: a payout another action moved meanwhile is not
-    // moved again from a stale picture (and the database's trigger refuses any other move).
+    move_payout(c, p, to, batch, reference, reason)?;
+    audit::record(c, actor, status_event(p, to, batch, reference))?;
+    Ok(())
+}
+
+/// Moves one payout on, conditional on the state the caller saw: a payout another action moved
+/// meanwhile is not moved again from a stale picture (and the database's trigger refuses any
+/// other move). The caller audits it ([`status_event`]).
+fn move_payout(
+    c: &mut DbConnection,
+    p: &PayoutRow,
+    to: &str,
+    batch: Option<&str>,
+    reference: Option<&str>,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
     if !super::transition_allowed(&p.status, to) {
         return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
     }
@@ -336,20 +350,23 @@ pub(super) fn set_status(
     if moved != 1 {
         return Err(AppError::Conflict(Msg::PayoutChangedMeanwhile));
     }
-    audit::record(
-        c,
-        actor,
-        AuditEvent {
-            action: "payout.status_changed",
-            entity: "payout",
-            entity_id: &p.id,
-            before: Some(serde_json::json!({ "status": p.status, "batch_id": p.batch_id })),
-            after: Some(
-                serde_json::json!({ "status": to, "batch_id": batch, "reference": reference }),
-            ),
-        },
-    )?;
     Ok(())
+}
+
+/// The audit event of a payout's move.
+fn status_event<'a>(
+    p: &'a PayoutRow,
+    to: &str,
+    batch: Option<&str>,
+    reference: Option<&str>,
+) -> AuditEvent<'a> {
+    AuditEvent {
+        action: "payout.status_changed",
+        entity: "payout",
+        entity_id: &p.id,
+        before: Some(serde_json::json!({ "status": p.status, "batch_id": p.batch_id })),
+        after: Some(serde_json::json!({ "status": to, "batch_id": batch, "reference": reference })),
+    }
 }
 
 /// [`set_status`] for many payouts at once: each moves only from the status the caller saw, or
@@ -394,13 +411,7 @@ fn set_status_many(
     }
     let events = moving
         .iter()
-        .map(|p| AuditEvent {
-            action: "payout.status_changed",
-            entity: "payout",
-            entity_id: &p.id,
-            before: Some(serde_json::json!({ "status": p.status, "batch_id": p.batch_id })),
-            after: Some(serde_json::json!({ "status": to, "batch_id": batch, "reference": null })),
-        })
+        .map(|p| status_event(p, to, batch, None))
         .collect();
     audit::record_many(c, actor, events)?;
     Ok(())
@@ -863,8 +874,19 @@ fn confirm_in(
         people: crate::matching::placements::names_of(c, &placements)?,
         ..Told::default()
     };
+    // People's addresses in one query per thousand; the emails and audit events of the whole file
+    // are written a few statements at once. Each payout still moves by its own conditional update,
+    // as each line carries its own bank reference.
+    let people: Vec<String> = payouts
+        .values()
+        .filter(|p| p.kind() == PayeeKind::Person)
+        .filter_map(|p| p.seeker_id.clone())
+        .collect();
+    told.contacts = crate::accounts::service::contacts(c, &people)?;
     // The bank's answers are counted for the month the money is for, once per file.
     let mut tally = crate::reports::tally::Tally::new();
+    let mut moved: Vec<(&PayoutRow, &'static str, &str, Option<&str>)> = Vec::new();
+    let mut notices = Vec::new();
     for l in lines {
         let (Some(line), Some(p)) = (held.get(&l.payout_id), payouts.get(&l.payout_id)) else {
             continue;
@@ -878,7 +900,8 @@ fn confirm_in(
             ("failed", Some(l.reason.as_str()))
         };
         set_line(c, line, to, Some(&l.reference), reason)?;
-        set_status(c, actor, p, to, Some(&b.id), Some(&l.reference), reason)?;
+        move_payout(c, p, to, Some(&b.id), Some(&l.reference), reason)?;
+        moved.push((p, to, l.reference.as_str(), reason));
         let metric = match (p.kind(), l.paid) {
             (PayeeKind::Person, true) => Metric::StipendsPaid,
             (PayeeKind::Person, false) => Metric::StipendsFailed,
@@ -889,6 +912,7 @@ fn confirm_in(
         tell_payee(
             c,
             &mut told,
+            &mut notices,
             p,
             to,
             line.amount_tiyn,
@@ -897,6 +921,12 @@ fn confirm_in(
             public_url,
         )?;
     }
+    let events = moved
+        .iter()
+        .map(|(p, to, reference, _)| status_event(p, to, Some(&b.id), Some(reference)))
+        .collect();
+    audit::record_many(c, actor, events)?;
+    notify_many(c, notices)?;
     tally.save(c)?;
     let still_sent = lines_of(c, &b.id)?.iter().any(|l| l.status == "sent");
     if !still_sent && b.status != "settled" {
@@ -927,6 +957,8 @@ fn confirm_in(
 struct Told {
     /// The placed person's name by placement.
     people: HashMap<String, String>,
+    /// People's addresses, loaded once for the file.
+    contacts: HashMap<String, (crate::notifications::EmailAddress, crate::locale::Locale)>,
     openings: HashMap<String, Option<crate::openings::service::OpeningFacts>>,
     members: HashMap<
         String,
@@ -938,12 +970,13 @@ struct Told {
     >,
 }
 
-/// Emails the payee that the bank paid, or could not: a person directly, every member of an
-/// organisation in their language.
+/// The emails telling the payee that the bank paid, or could not: a person directly, every member
+/// of an organisation in their language (queued by the caller, with the whole file's).
 #[allow(clippy::too_many_arguments)]
 fn tell_payee(
     c: &mut DbConnection,
     told: &mut Told,
+    notices: &mut Vec<Notice>,
     p: &PayoutRow,
     step: &str,
     amount_tiyn: i64,
@@ -954,19 +987,17 @@ fn tell_payee(
     let base = public_url.trim_end_matches('/');
     match payee_of(p) {
         (PayeeKind::Person, seeker) => {
-            if let Some((address, locale)) = crate::accounts::service::contact(c, &seeker)? {
-                let data = serde_json::json!({
-                    "step": step, "period": p.period, "amount": super::tenge(amount_tiyn),
-                    "link": format!("{base}/payouts"),
+            if let Some((address, locale)) = told.contacts.get(&seeker) {
+                notices.push(Notice {
+                    to: address.clone(),
+                    template: EmailTemplate::PayoutUpdate,
+                    locale: *locale,
+                    data: serde_json::json!({
+                        "step": step, "period": p.period, "amount": super::tenge(amount_tiyn),
+                        "link": format!("{base}/payouts"),
+                    }),
+                    dedup_key: format!("payout_{step}:{}:{batch}", p.id),
                 });
-                notify(
-                    c,
-                    &address,
-                    EmailTemplate::PayoutUpdate,
-                    locale,
-                    data,
-                    &format!("payout_{step}:{}:{batch}", p.id),
-                )?;
             }
         }
         (PayeeKind::Organisation, organisation) => {
@@ -991,19 +1022,17 @@ fn tell_payee(
                     .as_ref()
                     .map(|f| crate::openings::service::title_in(f, locale))
                     .unwrap_or_default();
-                let data = serde_json::json!({
-                    "step": step, "opening_title": title, "person_name": person,
-                    "period": p.period, "amount": super::tenge(amount_tiyn), "reason": reason,
-                    "link": format!("{base}/wage-reports"),
-                });
-                notify(
-                    c,
-                    &to,
-                    EmailTemplate::SubsidyUpdate,
+                notices.push(Notice {
+                    to,
+                    template: EmailTemplate::SubsidyUpdate,
                     locale,
-                    data,
-                    &format!("subsidy_{step}:{}:{batch}:{member}", p.id),
-                )?;
+                    data: serde_json::json!({
+                        "step": step, "opening_title": title, "person_name": person,
+                        "period": p.period, "amount": super::tenge(amount_tiyn), "reason": reason,
+                        "link": format!("{base}/wage-reports"),
+                    }),
+                    dedup_key: format!("subsidy_{step}:{}:{batch}:{member}", p.id),
+                });
             }
         }
     }
