@@ -286,6 +286,31 @@ backend_tests! {
         assert!(parts as usize >= text.len() / 64, "{parts} parts for {} bytes", text.len());
     }
 
+    async fn a_round_reads_the_same_waiting_applications_in_one_statement_or_in_chunks(backend: Backend) {
+        use social_jobs::matching::queries;
+        let app = spawn_app(backend).await;
+        let m = app.market().await;
+        let (first, second) = (job(&app, &m, 1, "Швея").await, job(&app, &m, 1, "Повар").await);
+        let (a, one) = app.eligible_seeker(&m.admin, 1, 4, "auezov").await;
+        let (b, two) = app.eligible_seeker(&m.admin, 2, 1, "auezov").await;
+        for (token, opening) in [(&one, &first), (&one, &second), (&two, &first)] {
+            problem(apply(&app, token, opening).await, 201).await;
+        }
+        // Only the first opening is in the round: her application to the second is not read.
+        let (programme, ids) = (m.jobs_programme.clone(), vec![first.clone()]);
+        let (single, chunked) = app.store.run(move |c| {
+            Ok::<_, social_jobs::db::DbError>((
+                queries::waiting_for_round_reading(c, &programme, &ids, usize::MAX)?,
+                queries::waiting_for_round_reading(c, &programme, &ids, 1)?,
+            ))
+        }).await.unwrap();
+        assert_eq!(single, chunked);
+        let read: Vec<(&str, Vec<usize>)> = single.iter().map(|(s, w)| (s.as_str(), w.iter().map(|w| w.opening).collect())).collect();
+        let mut expected = vec![(a.as_str(), vec![0]), (b.as_str(), vec![0])];
+        expected.sort();
+        assert_eq!(read, expected);
+    }
+
     async fn accepting_makes_a_placement_declining_frees_the_place_for_the_next_round(backend: Backend) {
         let app = spawn_app(backend).await;
         let m = app.market().await;

@@ -157,6 +157,16 @@ pub fn waiting_for_round(
     programme: &str,
     opening_ids: &[String],
 ) -> QueryResult<std::collections::BTreeMap<String, Vec<Waiting>>> {
+    waiting_for_round_reading(c, programme, opening_ids, WAITING_PER_READ)
+}
+
+/// [`waiting_for_round`], reading about `per_read` rows a statement (tests take both paths).
+pub fn waiting_for_round_reading(
+    c: &mut DbConnection,
+    programme: &str,
+    opening_ids: &[String],
+    per_read: usize,
+) -> QueryResult<std::collections::BTreeMap<String, Vec<Waiting>>> {
     // PostgreSQL plans a prepared statement generically after its fifth run, and the generic plan
     // for "one of these thousand openings" scans every application: at 1,000,000 seekers each
     // chunk took 35 s instead of 0.7 s. For the rest of the round's snapshot transaction every
@@ -180,15 +190,15 @@ pub fn waiting_for_round(
         std::collections::BTreeMap::new();
     // A small programme's waiting applications are read in one statement (fifty statements of a
     // thousand openings each were most of a small round's snapshot); a large one's a few thousand
-    // openings at a time, so that no more than about WAITING_PER_READ rows sit in memory at once.
+    // openings at a time, so that no more than about `per_read` rows sit in memory at once.
     let waiting: i64 = applications::table
         .filter(applications::programme_id.eq(programme))
         .filter(applications::status.eq_any(WAITING))
         .count()
         .get_result(c)?;
     let per_read = match usize::try_from(waiting) {
-        Ok(n) if n <= WAITING_PER_READ => None,
-        Ok(n) => Some((opening_ids.len() * WAITING_PER_READ / n).clamp(1000, 10_000)),
+        Ok(n) if n <= per_read => None,
+        Ok(n) => Some((opening_ids.len().saturating_mul(per_read) / n).clamp(1000, 10_000)),
         Err(_) => Some(1000),
     };
     let chunks: Vec<Option<&[String]>> = match per_read {
