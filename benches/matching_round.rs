@@ -240,7 +240,8 @@ fn fixtures(c: &mut DbConnection, programme: &str, job_ids: &[String]) -> Result
     Ok(made)
 }
 
-async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
+/// Times a whole round of `seekers`; returns its seconds.
+async fn time_round(backend: Backend, seekers: u32, job_openings: u32) -> f64 {
     let db = TestDatabase::migrated(backend).await;
     let mut settings = test_settings(&db);
     settings.log_level = "error".into();
@@ -368,6 +369,7 @@ async fn time_round(backend: Backend, seekers: u32, job_openings: u32) {
         compute.as_secs_f64() * 1000.0
     );
     drop(db);
+    whole.as_secs_f64()
 }
 
 fn main() {
@@ -397,9 +399,11 @@ fn main() {
             } else {
                 Backend::Sqlite
             };
+            let mut times = Vec::new();
             for n in &sizes {
-                time_round(backend, *n, openings).await;
+                times.push((*n, time_round(backend, *n, openings).await));
             }
+            common::print_growth(&format!("{backend:?} round"), &times);
         }
     });
 }

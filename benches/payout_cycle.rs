@@ -37,7 +37,8 @@ fn sizes() -> Vec<u32> {
         .collect()
 }
 
-async fn time_cycle(backend: Backend, n: u32) {
+/// Times the cycle at `n` enrollments; returns the cycle's seconds.
+async fn time_cycle(backend: Backend, n: u32) -> f64 {
     let db = TestDatabase::migrated(backend).await;
     let mut settings = test_settings(&db);
     settings.log_level = "error".into();
@@ -303,15 +304,17 @@ async fn time_cycle(backend: Backend, n: u32) {
         .await
         .unwrap();
     assert_eq!(settled.status, "settled");
+    let confirm_time = t.elapsed();
     println!(
         "{:<8} batch of {lines} lines ({} KiB file): approve {:.1} s, export {:.1} s, confirm {:.1} s",
         format!("{backend:?}"),
         file.len() / 1024,
         create_time.as_secs_f64(),
         export_time.as_secs_f64(),
-        t.elapsed().as_secs_f64(),
+        confirm_time.as_secs_f64(),
     );
     drop(db);
+    cycle_time.as_secs_f64()
 }
 
 fn main() {
@@ -330,9 +333,11 @@ fn main() {
             } else {
                 Backend::Sqlite
             };
+            let mut times = Vec::new();
             for n in sizes() {
-                time_cycle(backend, n).await;
+                times.push((n, time_cycle(backend, n).await));
             }
+            common::print_growth(&format!("{backend:?} payout cycle"), &times);
         }
     });
 }

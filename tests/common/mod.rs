@@ -396,3 +396,23 @@ pub fn peak_memory_mib() -> u64 {
 pub fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+/// Benchmarks: how each size's time grew from the size before, against the linear ×(size ratio)
+/// within ±30 % (the national-scale issue's bar for the round and the payout cycle).
+#[allow(dead_code)]
+pub fn print_growth(what: &str, times: &[(u32, f64)]) {
+    for pair in times.windows(2) {
+        let ((n0, t0), (n1, t1)) = (pair[0], pair[1]);
+        let expected = f64::from(n1) / f64::from(n0);
+        let grew = t1 / t0;
+        let within = (grew / expected - 1.0).abs() <= 0.3;
+        println!(
+            "{what}: {n0} → {n1}: {t0:.1} s → {t1:.1} s, × {grew:.1} (linear × {expected:.0}; {})",
+            if within {
+                "within ±30 %"
+            } else {
+                "OUTSIDE ±30 %"
+            }
+        );
+    }
+}
