@@ -848,20 +848,17 @@ pub fn marks_of_many(
     Ok(out)
 }
 
-/// Whether a course month is closed (for the payout cycle).
-pub fn is_closed(c: &mut DbConnection, course_id: &str, period: &str) -> Result<bool, AppError> {
-    Ok(queries::is_closed(c, course_id, period)?)
-}
-
-/// Every closed month of the given courses, as (course, period): the payout cycle asks once for
-/// all courses, a thousand courses a query.
+/// The closed months of the given courses, by course: the payout cycle asks once for all
+/// courses, a thousand courses a query.
 pub fn closed_of_many(
     c: &mut DbConnection,
     course_ids: &[String],
-) -> Result<std::collections::HashSet<(String, String)>, AppError> {
-    let mut out = std::collections::HashSet::new();
+) -> Result<HashMap<String, HashSet<String>>, AppError> {
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
     for chunk in course_ids.chunks(1000) {
-        out.extend(queries::closed_of_many(c, chunk)?);
+        for (course, period) in queries::closed_of_many(c, chunk)? {
+            out.entry(course).or_default().insert(period);
+        }
     }
     Ok(out)
 }

@@ -196,12 +196,12 @@ pub fn waiting_for_round_reading(
         .filter(applications::status.eq_any(WAITING))
         .count()
         .get_result(c)?;
-    let per_read = match usize::try_from(waiting) {
+    let chunk_size = match usize::try_from(waiting) {
         Ok(n) if n <= per_read => None,
         Ok(n) => Some((opening_ids.len().saturating_mul(per_read) / n).clamp(1000, 10_000)),
         Err(_) => Some(1000),
     };
-    let chunks: Vec<Option<&[String]>> = match per_read {
+    let chunks: Vec<Option<&[String]>> = match chunk_size {
         None => vec![None],
         Some(size) => opening_ids.chunks(size).map(Some).collect(),
     };

@@ -1281,8 +1281,10 @@ fn facts(row: queries::FactsRow) -> Result<OpeningFacts, AppError> {
 }
 
 pub fn facts_of(conn: &mut DbConnection, id: &str) -> Result<Option<OpeningFacts>, AppError> {
-    queries::find(conn, id)?
-        .map(|r| facts(r.into()))
+    queries::facts_by_ids(conn, &[id.to_owned()])?
+        .into_iter()
+        .next()
+        .map(facts)
         .transpose()
 }
 

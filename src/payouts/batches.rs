@@ -885,7 +885,7 @@ fn confirm_in(
     told.contacts = crate::accounts::service::contacts(c, &people)?;
     // The bank's answers are counted for the month the money is for, once per file.
     let mut tally = crate::reports::tally::Tally::new();
-    let mut moved: Vec<(&PayoutRow, &'static str, &str, Option<&str>)> = Vec::new();
+    let mut events = Vec::new();
     let mut notices = Vec::new();
     for l in lines {
         let (Some(line), Some(p)) = (held.get(&l.payout_id), payouts.get(&l.payout_id)) else {
@@ -901,7 +901,7 @@ fn confirm_in(
         };
         set_line(c, line, to, Some(&l.reference), reason)?;
         move_payout(c, p, to, Some(&b.id), Some(&l.reference), reason)?;
-        moved.push((p, to, l.reference.as_str(), reason));
+        events.push(status_event(p, to, Some(&b.id), Some(&l.reference)));
         let metric = match (p.kind(), l.paid) {
             (PayeeKind::Person, true) => Metric::StipendsPaid,
             (PayeeKind::Person, false) => Metric::StipendsFailed,
@@ -921,10 +921,6 @@ fn confirm_in(
             public_url,
         )?;
     }
-    let events = moved
-        .iter()
-        .map(|(p, to, reference, _)| status_event(p, to, Some(&b.id), Some(reference)))
-        .collect();
     audit::record_many(c, actor, events)?;
     notify_many(c, notices)?;
     tally.save(c)?;

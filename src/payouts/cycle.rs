@@ -94,7 +94,7 @@ fn courses(
     let mut sessions = openings::sessions_of_many(c, ids)?;
     let closed = crate::attendance::service::closed_of_many(c, ids)?;
     let mut rules: HashMap<String, Option<crate::programmes::rules::StipendRules>> = HashMap::new();
-    let mut out = HashMap::new();
+    let (mut out, none) = (HashMap::new(), HashSet::new());
     for (id, facts) in facts {
         if facts.kind != OpeningKind::Course {
             continue;
@@ -108,8 +108,8 @@ fn courses(
             continue;
         };
         let calendar = sessions.remove(&id).unwrap_or_default();
-        let is_closed = |period: &str| closed.contains(&(id.clone(), period.to_owned()));
-        if let Some(course) = course(facts, r.clone(), calendar, is_closed, today, grace_days) {
+        let closed = closed.get(&id).unwrap_or(&none);
+        if let Some(course) = course(facts, r.clone(), calendar, closed, today, grace_days) {
             out.insert(id, Arc::new(course));
         }
     }
@@ -121,7 +121,7 @@ fn course(
     facts: crate::openings::service::OpeningFacts,
     rules: crate::programmes::rules::StipendRules,
     calendar: Vec<crate::openings::service::SessionFacts>,
-    is_closed: impl Fn(&str) -> bool,
+    closed_months: &HashSet<String>,
     today: NaiveDate,
     grace_days: i64,
 ) -> Option<Course> {
@@ -153,7 +153,7 @@ fn course(
         if last_day >= today {
             continue; // not over yet
         }
-        let closed = is_closed(&period);
+        let closed = closed_months.contains(&period);
         if !closed && last_day + chrono::Duration::days(grace_days) >= today {
             continue; // waiting for the provider to close it
         }
